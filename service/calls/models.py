@@ -1,0 +1,287 @@
+"""The call record: one call to a hotline, from queue to closed classification."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import sqlalchemy as sa
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
+from sqlmodel import Field, Relationship, SQLModel
+
+from service.calls.phone import normalise_danish_phone
+from service.db import CODE_LENGTH, CODE_PATTERN, UTCDateTime, code_type, utcnow
+from service.ids import uuid7
+
+NOTES_MAX_LENGTH = 4000
+
+
+class Direction(StrEnum):
+    inbound = "inbound"
+    outbound = "outbound"  # a callback
+
+
+class CallStatus(StrEnum):
+    queued = "queued"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    wrap_up = "wrap_up"
+    closed = "closed"
+    abandoned = "abandoned"
+
+
+class WorkplaceSize(StrEnum):
+    micro = "1-9"
+    small = "10-49"
+    medium = "50-249"
+    large = "250+"
+
+
+class Language(StrEnum):
+    da = "da"
+    en = "en"
+
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL, and no person types one: refuse rather than mangle.
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters")
+    return text
+
+
+def _unique(codes: list[str]) -> list[str]:
+    seen = set()
+    for code in codes:
+        if code in seen:
+            raise ValueError(f"code '{code}' is listed twice")
+        seen.add(code)
+    return codes
+
+
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=CODE_LENGTH)]
+CodeList = Annotated[list[Code], AfterValidator(_unique)]
+IndustryCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+Notes = Annotated[str, StringConstraints(max_length=NOTES_MAX_LENGTH), AfterValidator(_no_nul)]
+Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_danish_phone)]
+
+_EXAMPLE = {
+    "line": "stress",
+    "direction": "inbound",
+    "received_at": "2025-06-02T09:14:05+02:00",
+    "answered_at": "2025-06-02T09:14:31+02:00",
+    "ended_at": "2025-06-02T09:29:10+02:00",
+    "caller_type": "employee",
+    "sector": "health_social",
+    "industry_code": "873000",
+    "workplace_size": "50-249",
+    "issue_categories": ["violence", "emotional_demands"],
+    "advice": ["apv", "involve_representatives"],
+    "stress_reported": True,
+    "notes": "Social educator at a residential care home; threats from a resident.",
+    "callback_requested": False,
+    "language": "da",
+    "status": "closed",
+}
+
+
+class CallBase(SQLModel):
+    line: Code = Field(sa_type=code_type(), foreign_key="line.code")
+    direction: Direction = Field(
+        default=Direction.inbound, sa_type=sa.String(8), description="`outbound` is a callback."
+    )
+    received_at: AwareDatetime = Field(
+        sa_type=UTCDateTime, description="When the call entered the queue."
+    )
+    answered_at: AwareDatetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: AwareDatetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: AwareDatetime | None = Field(
+        default=None,
+        sa_type=UTCDateTime,
+        description="When the record was closed; defaults to `ended_at` when closing.",
+    )
+    adviser_id: uuid.UUID | None = Field(default=None, index=True)
+    caller_type: Code | None = Field(
+        default=None, sa_type=code_type(), foreign_key="caller_type.code"
+    )
+    sector: Code | None = Field(default=None, sa_type=code_type(), foreign_key="sector.code")
+    industry_code: IndustryCode | None = Field(
+        default=None, sa_type=sa.String(6), description="Optional 6-digit DB07 code."
+    )
+    workplace_size: WorkplaceSize | None = Field(default=None, sa_type=sa.String(8))
+    stress_reported: bool = Field(default=False, description="The caller reports stress symptoms.")
+    notes: Notes | None = Field(default=None, sa_type=sa.Text)
+    callback_requested: bool = False
+    callback_phone: Phone | None = Field(
+        default=None,
+        sa_type=sa.String(11),
+        description="Danish number, stored as +45XXXXXXXX; only with a callback request.",
+    )
+    language: Language = Field(default=Language.da, sa_type=sa.String(2))
+
+
+class Call(CallBase, table=True):
+    __tablename__ = "call"
+    __table_args__ = (
+        sa.CheckConstraint("direction IN ('inbound', 'outbound')", name="direction"),
+        sa.CheckConstraint(
+            "status IN ('queued', 'assigned', 'in_progress', 'wrap_up', 'closed', 'abandoned')",
+            name="status",
+        ),
+        sa.CheckConstraint(
+            "workplace_size IN ('1-9', '10-49', '50-249', '250+')", name="workplace_size"
+        ),
+        sa.CheckConstraint("language IN ('da', 'en')", name="language"),
+        sa.CheckConstraint(
+            "answered_at IS NULL OR answered_at >= received_at", name="answered_after_received"
+        ),
+        sa.CheckConstraint(
+            "ended_at IS NULL OR ended_at >= COALESCE(answered_at, received_at)",
+            name="ended_after_answered",
+        ),
+        sa.CheckConstraint(
+            "callback_phone IS NULL OR callback_requested", name="phone_only_for_callback"
+        ),
+        # Listing newest first and the weekly statistics both read by time.
+        sa.Index("ix_call_received_at_id", "received_at", "id"),
+        sa.Index("ix_call_line_received_at", "line", "received_at"),
+        sa.Index("ix_call_status_received_at", "status", "received_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
+    status: CallStatus = Field(sa_type=sa.String(12))
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    issue_category_links: list["CallIssueCategory"] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "CallIssueCategory.position",
+            "cascade": "all, delete-orphan",
+            "lazy": "selectin",
+        }
+    )
+    advice_links: list["CallAdvice"] = Relationship(
+        sa_relationship_kwargs={
+            "order_by": "CallAdvice.position",
+            "cascade": "all, delete-orphan",
+            "lazy": "selectin",
+        }
+    )
+
+    @property
+    def issue_categories(self) -> list[str]:
+        return [link.code for link in self.issue_category_links]
+
+    @property
+    def advice(self) -> list[str]:
+        return [link.code for link in self.advice_links]
+
+
+class CallIssueCategory(SQLModel, table=True):
+    """One issue category of a call; position 0 is the primary one."""
+
+    __tablename__ = "call_issue_category"
+
+    call_id: uuid.UUID = Field(foreign_key="call.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(
+        sa_type=code_type(), foreign_key="issue_category.code", primary_key=True, index=True
+    )
+    position: int
+
+
+class CallAdvice(SQLModel, table=True):
+    """One kind of advice given on a call, in the order the adviser recorded them."""
+
+    __tablename__ = "call_advice"
+
+    call_id: uuid.UUID = Field(foreign_key="call.id", primary_key=True, ondelete="CASCADE")
+    code: str = Field(
+        sa_type=code_type(), foreign_key="advice_type.code", primary_key=True, index=True
+    )
+    position: int
+
+
+class CallCreate(CallBase):
+    """A call to record: a live one (no `answered_at`) or one recorded after the fact."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+
+    issue_categories: CodeList = Field(
+        default_factory=list, max_length=20, description="The first is the primary category."
+    )
+    advice: CodeList = Field(default_factory=list, max_length=20)
+    status: CallStatus | None = Field(
+        default=None,
+        description="Optional. Status follows from the timestamps; send `closed` to close "
+        "the record (then `closed_at` defaults to `ended_at`).",
+    )
+
+
+# Fields a PATCH may set to null; the others can be changed but not cleared.
+NULLABLE_FIELDS = {
+    "answered_at",
+    "ended_at",
+    "closed_at",
+    "adviser_id",
+    "caller_type",
+    "sector",
+    "industry_code",
+    "workplace_size",
+    "notes",
+    "callback_phone",
+    "status",
+}
+
+
+class CallUpdate(SQLModel):
+    """A partial update: only the fields sent change; lists replace the stored list."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "caller_type": "safety_rep",
+                    "issue_categories": ["workload", "unclear_demands"],
+                    "advice": ["apv"],
+                    "status": "closed",
+                }
+            ]
+        },
+    )
+
+    line: Code | None = None
+    direction: Direction | None = None
+    received_at: AwareDatetime | None = None
+    answered_at: AwareDatetime | None = None
+    ended_at: AwareDatetime | None = None
+    closed_at: AwareDatetime | None = None
+    adviser_id: uuid.UUID | None = None
+    caller_type: Code | None = None
+    sector: Code | None = None
+    industry_code: IndustryCode | None = None
+    workplace_size: WorkplaceSize | None = None
+    stress_reported: bool | None = None
+    notes: Notes | None = None
+    callback_requested: bool | None = None
+    callback_phone: Phone | None = None
+    language: Language | None = None
+    issue_categories: CodeList | None = Field(default=None, max_length=20)
+    advice: CodeList | None = Field(default=None, max_length=20)
+    status: CallStatus | None = None
+
+
+class CallPublic(CallBase):
+    id: uuid.UUID
+    status: CallStatus
+    version: int
+    created_at: AwareDatetime
+    updated_at: AwareDatetime
+    issue_categories: list[str]
+    advice: list[str]
+    notes: str | None = None
+    callback_phone: str | None = None
+
+    @classmethod
+    def from_call(cls, call: Call) -> "CallPublic":
+        return cls.model_validate(call, from_attributes=True)

@@ -1,0 +1,212 @@
+"""Use cases of the call record: record, read, list and change calls."""
+
+import uuid
+from dataclasses import fields
+from datetime import timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from service.calls.errors import CallNotFound
+from service.calls.filters import CallQuery
+from service.calls.lifecycle import CallFacts, apply_requested_status, check_facts, derive_status
+from service.calls.models import (
+    NULLABLE_FIELDS,
+    Call,
+    CallAdvice,
+    CallCreate,
+    CallIssueCategory,
+    CallPublic,
+    CallUpdate,
+)
+from service.config import get_settings
+from service.db import UTCDateTime, utcnow
+from service.errors import FieldProblem, ValidationFailed
+from service.pagination import Page, decode_cursor, encode_cursor
+from service.taxonomy import service as taxonomy_service
+
+# Which code list each coded field of a call draws from.
+_CODED_FIELDS = {"line": "line", "caller_type": "caller_type", "sector": "sector"}
+_CODED_LISTS = {"issue_categories": "issue_category", "advice": "advice_type"}
+_FACT_NAMES = [f.name for f in fields(CallFacts)]
+
+
+def get(*, session: Session, call_id: uuid.UUID) -> Call:
+    """Return the call with this id, or raise CallNotFound."""
+    call = session.get(Call, call_id)
+    if call is None:
+        raise CallNotFound(call_id)
+    return call
+
+
+def create(*, session: Session, call_in: CallCreate) -> Call:
+    """Record a new call, checked against the lifecycle rules and the code lists."""
+    values = call_in.model_dump(exclude={"status"})
+    facts, problems = apply_requested_status(_facts(values), call_in.status)
+    values["closed_at"] = facts.closed_at
+    problems += _check(session=session, facts=facts, values=values, old={})
+    if problems:
+        raise ValidationFailed(problems)
+
+    issue_categories = values.pop("issue_categories")
+    advice = values.pop("advice")
+    call = Call(**values, status=derive_status(facts))
+    _set_links(call, issue_categories=issue_categories, advice=advice)
+    session.add(call)
+    session.commit()
+    session.refresh(call)
+    return call
+
+
+def update(*, session: Session, call: Call, call_in: CallUpdate) -> Call:
+    """Apply a partial update; the status follows from the resulting timestamps."""
+    changes = call_in.model_dump(exclude_unset=True)
+    requested = changes.pop("status", None)
+    problems = [
+        FieldProblem(field=name, reason="cannot be null")
+        for name, value in changes.items()
+        if value is None and name not in NULLABLE_FIELDS
+    ]
+    old = _values(call)
+    values = old | changes
+    facts, status_problems = apply_requested_status(_facts(values), requested)
+    values["closed_at"] = facts.closed_at
+    problems += status_problems
+    problems += _check(session=session, facts=facts, values=values, old=old)
+    if problems:
+        raise ValidationFailed(problems)
+
+    values["status"] = derive_status(facts)
+    if values == old | {"status": call.status}:
+        return call
+    for name, value in values.items():
+        if name not in _CODED_LISTS:
+            setattr(call, name, value)
+    _set_links(call, issue_categories=values["issue_categories"], advice=values["advice"])
+    call.version += 1
+    call.updated_at = utcnow()
+    session.add(call)
+    session.commit()
+    session.refresh(call)
+    return call
+
+
+def list_calls(*, session: Session, query: CallQuery) -> Page[CallPublic]:
+    """Return one page of calls matching the filters, newest first."""
+    _check_filter_codes(session=session, query=query)
+    statement = select(Call)
+    if query.line is not None:
+        statement = statement.where(Call.line == query.line)
+    if query.status is not None:
+        statement = statement.where(Call.status == query.status)
+    if query.adviser_id is not None:
+        statement = statement.where(Call.adviser_id == query.adviser_id)
+    if query.caller_type is not None:
+        statement = statement.where(Call.caller_type == query.caller_type)
+    if query.sector is not None:
+        statement = statement.where(Call.sector == query.sector)
+    if query.issue_category is not None:
+        statement = statement.where(
+            sa.exists().where(
+                CallIssueCategory.call_id == Call.id,
+                CallIssueCategory.code == query.issue_category,
+            )
+        )
+    if query.received_from is not None:
+        statement = statement.where(Call.received_at >= query.received_from)
+    if query.received_to is not None:
+        statement = statement.where(Call.received_at < query.received_to)
+    if query.cursor is not None:
+        cursor = decode_cursor(query.cursor)
+        after = sa.tuple_(sa.literal(cursor.at, UTCDateTime()), sa.literal(cursor.id, sa.Uuid()))
+        statement = statement.where(sa.tuple_(Call.received_at, Call.id) < after)
+    statement = statement.order_by(Call.received_at.desc(), Call.id.desc()).limit(query.limit + 1)
+
+    calls = session.exec(statement).all()
+    next_cursor = None
+    if len(calls) > query.limit:
+        calls = calls[: query.limit]
+        last = calls[-1]
+        next_cursor = encode_cursor(at=last.received_at, id=last.id)
+    return Page[CallPublic](
+        items=[CallPublic.from_call(call) for call in calls], next_cursor=next_cursor
+    )
+
+
+def _values(call: Call) -> dict[str, Any]:
+    values = {name: getattr(call, name) for name in CallUpdate.model_fields if name != "status"}
+    values["issue_categories"] = call.issue_categories
+    values["advice"] = call.advice
+    return values
+
+
+def _facts(values: dict[str, Any]) -> CallFacts:
+    return CallFacts(**{name: values[name] for name in _FACT_NAMES})
+
+
+def _check(
+    *, session: Session, facts: CallFacts, values: dict[str, Any], old: dict[str, Any]
+) -> list[FieldProblem]:
+    settings = get_settings()
+    problems = check_facts(facts, now=utcnow(), clock_skew=timedelta(seconds=settings.clock_skew_s))
+    for name, list_name in _CODED_FIELDS.items():
+        if values[name] is not None:
+            problems += taxonomy_service.code_problems(
+                session=session,
+                list_name=list_name,
+                field=name,
+                codes=[values[name]],
+                already_used=[old[name]] if old.get(name) else [],
+            )
+    for name, list_name in _CODED_LISTS.items():
+        problems += taxonomy_service.code_problems(
+            session=session,
+            list_name=list_name,
+            field=name,
+            codes=values[name],
+            already_used=old.get(name, []),
+            indexed=True,
+        )
+    return problems
+
+
+def _check_filter_codes(*, session: Session, query: CallQuery) -> None:
+    problems = []
+    for name, list_name in (*_CODED_FIELDS.items(), ("issue_category", "issue_category")):
+        code = getattr(query, name)
+        if code is not None:
+            # Filtering by a retired code is fine: old calls carry it.
+            problems += taxonomy_service.code_problems(
+                session=session,
+                list_name=list_name,
+                field=name,
+                codes=[code],
+                already_used=[code],
+                location="query",
+            )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _set_links(call: Call, *, issue_categories: list[str], advice: list[str]) -> None:
+    # Keep the link rows of codes that stay, so that reordering never deletes and reinserts
+    # the same primary key in one flush.
+    kept_categories = {link.code: link for link in call.issue_category_links}
+    call.issue_category_links = [
+        _positioned(kept_categories.get(code) or CallIssueCategory(code=code), index)
+        for index, code in enumerate(issue_categories)
+    ]
+    kept_advice = {link.code: link for link in call.advice_links}
+    call.advice_links = [
+        _positioned(kept_advice.get(code) or CallAdvice(code=code), index)
+        for index, code in enumerate(advice)
+    ]
+
+
+_Link = TypeVar("_Link", CallIssueCategory, CallAdvice)
+
+
+def _positioned(link: _Link, position: int) -> _Link:
+    link.position = position
+    return link

@@ -1,0 +1,183 @@
+"""Typed domain errors and their one rendering: ``application/problem+json`` (RFC 9457)."""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:hotline:problem:"
+
+
+class FieldProblem(BaseModel):
+    """One failing field: where it is, its dotted name and why it was refused."""
+
+    field: str
+    reason: str
+    location: str = "body"
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details body."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldProblem] | None = None
+
+
+class HotlineError(Exception):
+    """Base of every error a service may raise; rendered as problem+json."""
+
+    status_code: int = 400
+    slug: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, *, errors: Sequence[FieldProblem] = ()) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = list(errors)
+
+
+class NotFound(HotlineError):
+    status_code = 404
+    slug = "not-found"
+    title = "Not found"
+
+
+class ValidationFailed(HotlineError):
+    status_code = 422
+    slug = "validation-error"
+    title = "Validation failed"
+
+    def __init__(self, errors: Sequence[FieldProblem], detail: str | None = None) -> None:
+        detail = detail or "; ".join(f"{e.field}: {e.reason}" for e in errors)
+        super().__init__(detail, errors=errors)
+
+
+class Conflict(HotlineError):
+    status_code = 409
+    slug = "conflict"
+    title = "Conflict"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: Sequence[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Render a problem details response."""
+    body = Problem(
+        type=PROBLEM_TYPE_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors) or None,
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the problem statuses a route can return."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def _location_and_field(loc: Sequence[int | str]) -> tuple[str, str]:
+    parts = list(loc)
+    location = (
+        str(parts.pop(0)) if parts and parts[0] in {"body", "query", "path", "header"} else "body"
+    )
+    return location, ".".join(str(p) for p in parts) or location
+
+
+async def _handle_hotline_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HotlineError)
+    return problem_response(
+        request,
+        status=exc.status_code,
+        slug=exc.slug,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+    )
+
+
+async def _handle_request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        location, field = _location_and_field(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            field = "body"
+        reason = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        errors.append(FieldProblem(field=field, reason=reason, location=location))
+    return problem_response(
+        request,
+        status=422,
+        slug=ValidationFailed.slug,
+        title=ValidationFailed.title,
+        detail="; ".join(f"{e.field}: {e.reason}" for e in errors) or "The request is invalid.",
+        errors=errors,
+    )
+
+
+async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    phrase = HTTPStatus(exc.status_code).phrase
+    detail = exc.detail if isinstance(exc.detail, str) else phrase
+    return problem_response(
+        request,
+        status=exc.status_code,
+        slug=phrase.lower().replace(" ", "-"),
+        title=phrase,
+        detail=detail,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    # Only the path and the exception type: the body may hold personal data.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        request,
+        status=500,
+        slug="internal-error",
+        title="Internal server error",
+        detail="The server failed to handle the request. Nothing was changed.",
+    )
+
+
+def register_exception_handlers(app: FastAPI) -> None:
+    """Make every error the app can raise render as problem+json."""
+    app.add_exception_handler(HotlineError, _handle_hotline_error)
+    app.add_exception_handler(RequestValidationError, _handle_request_validation)
+    app.add_exception_handler(StarletteHTTPException, _handle_http_exception)
+    app.add_exception_handler(Exception, _handle_unexpected)

@@ -1,0 +1,50 @@
+"""Liveness and readiness probes for the load balancer and the container runtime."""
+
+from functools import lru_cache
+
+import sqlalchemy as sa
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from service import migrations
+from service.db import SessionDep
+from service.errors import HotlineError, problem_responses
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+class NotReady(HotlineError):
+    status_code = 503
+    slug = "not-ready"
+    title = "Service not ready"
+
+
+@lru_cache
+def _heads() -> frozenset[str]:
+    return frozenset(migrations.head_revisions())
+
+
+@router.get("/healthz", response_model=Health, status_code=200, summary="The process is up")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    response_model=Health,
+    status_code=200,
+    summary="The database is reachable and migrated to head",
+    responses=problem_responses(503),
+)
+def readyz(session: SessionDep) -> Health:
+    try:
+        current = migrations.current_revisions(session.connection())
+    except sa.exc.DBAPIError as exc:
+        raise NotReady("The database cannot be reached.") from exc
+    if current != _heads():
+        raise NotReady("The database is not migrated to head; run `hotline migrate`.")
+    return Health(status="ready")

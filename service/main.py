@@ -1,0 +1,56 @@
+"""The ASGI application: `service.main:app`."""
+
+import logging
+
+from fastapi import FastAPI
+
+from service import health
+from service.calls.router import router as calls_router
+from service.errors import Problem, register_exception_handlers
+from service.taxonomy.router import router as taxonomy_router
+
+DESCRIPTION = """
+Case desk of the **stress hotline** (Stresslinjen) and the **managers' hotline**
+(Lederhotlinen): advisers record calls, their classification and the advice given.
+
+Every error is `application/problem+json` (RFC 9457). Times are ISO 8601 with an offset and
+are returned in UTC.
+"""
+
+
+def create_app() -> FastAPI:
+    """Build the application with its routers and error handlers."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = FastAPI(title="Hotline case desk", version="0.1.0", description=DESCRIPTION)
+    register_exception_handlers(app)
+    app.include_router(health.router)
+    app.include_router(taxonomy_router)
+    app.include_router(calls_router)
+    _declare_problem_schema(app)
+    return app
+
+
+def _declare_problem_schema(app: FastAPI) -> None:
+    # Routes point at #/components/schemas/Problem; make sure the schema is there.
+    original = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = original()
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            for name, definition in (
+                Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+                .pop("$defs", {})
+                .items()
+            ):
+                components.setdefault(name, definition)
+            components.setdefault(
+                "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            )
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+app = create_app()

@@ -1,0 +1,17 @@
+from fastapi import APIRouter
+
+from service.db import SessionDep
+from service.taxonomy import service as taxonomy_service
+from service.taxonomy.models import TaxonomyPublic
+
+router = APIRouter(prefix="/taxonomy", tags=["taxonomy"])
+
+
+@router.get(
+    "",
+    response_model=TaxonomyPublic,
+    status_code=200,
+    summary="Every code list with Danish and English labels",
+)
+def read_taxonomy(session: SessionDep) -> TaxonomyPublic:
+    return taxonomy_service.get_taxonomy(session=session)

@@ -1,0 +1,73 @@
+"""Fixtures: a migrated test database, one rolled-back transaction per test, an API client.
+
+The suite runs on SQLite by default and on PostgreSQL when HOTLINE_TEST_DATABASE_URL is set.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from service import migrations
+from service.config import get_settings
+from service.db import create_db_engine, get_engine, get_session
+from service.main import create_app
+from tests.databases import throwaway_database
+
+TEST_DATABASE_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with throwaway_database(TEST_DATABASE_URL, tmp_path_factory.mktemp("db")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    # Anything that reads the settings (the CLI, Alembic) sees the test database too.
+    os.environ["HOTLINE_DATABASE_URL"] = database_url
+    get_settings.cache_clear()
+    get_engine.cache_clear()
+    migrations.upgrade("head", database_url=database_url)
+    engine = create_db_engine(database_url)
+    yield engine
+    engine.dispose()
+    get_engine.cache_clear()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session whose commits are savepoints inside one transaction rolled back at the end."""
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        session = Session(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            session.close()
+            transaction.rollback()
+
+
+@pytest.fixture
+def client(session: Session) -> Iterator[TestClient]:
+    def session_for_request() -> Iterator[Session]:
+        try:
+            yield session
+        finally:
+            # What closing the production session does to work a failed request left behind.
+            session.rollback()
+
+    app = create_app()
+    app.dependency_overrides[get_session] = session_for_request
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    return Path(__file__).resolve().parents[1]
