@@ -34,6 +34,11 @@ def upgrade(revision: str = "head", *, database_url: str | None = None) -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
+def downgrade(revision: str, *, database_url: str | None = None) -> None:
+    """Migrate the database down to `revision` (`base` empties it)."""
+    command.downgrade(alembic_config(database_url), revision)
+
+
 def head_revisions() -> set[str]:
     """Return the revisions that `alembic upgrade head` leads to."""
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())

@@ -60,7 +60,7 @@ def _unique(codes: list[str]) -> list[str]:
 
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=CODE_LENGTH)]
 CodeList = Annotated[list[Code], AfterValidator(_unique)]
-IndustryCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+IndustryCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Notes = Annotated[str, StringConstraints(max_length=NOTES_MAX_LENGTH), AfterValidator(_no_nul)]
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_danish_phone)]
 
@@ -81,6 +81,26 @@ _EXAMPLE = {
     "callback_requested": False,
     "language": "da",
     "status": "closed",
+}
+
+
+CALL_CREATE_EXAMPLES = {
+    "after_the_fact": {
+        "summary": "A call recorded after the fact, closed",
+        "value": _EXAMPLE,
+    },
+    "live": {
+        "summary": "A live call entering the queue",
+        "value": {"line": "managers", "received_at": "2025-06-02T10:02:00+02:00"},
+    },
+    "abandoned": {
+        "summary": "A caller who hung up while waiting",
+        "value": {
+            "line": "stress",
+            "received_at": "2025-06-02T10:05:00+02:00",
+            "ended_at": "2025-06-02T10:06:10+02:00",
+        },
+    },
 }
 
 

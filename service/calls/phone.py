@@ -3,7 +3,7 @@
 import re
 
 _SEPARATORS = re.compile(r"[\s\-().]")
-_DANISH = re.compile(r"^(?:\+45|0045)?([2-9]\d{7})$")
+_DANISH = re.compile(r"^(?:\+45|0045)?([2-9][0-9]{7})$")
 
 
 def normalise_danish_phone(raw: str) -> str:

@@ -1,11 +1,11 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
-from service.calls.models import CallCreate, CallPublic, CallUpdate
+from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.pagination import Page
@@ -22,7 +22,11 @@ router = APIRouter(prefix="/calls", tags=["calls"])
     "recorded after the fact. The status follows from the timestamps.",
     responses=problem_responses(422),
 )
-def create_call(session: SessionDep, call_in: CallCreate, response: Response) -> CallPublic:
+def create_call(
+    session: SessionDep,
+    call_in: Annotated[CallCreate, Body(openapi_examples=CALL_CREATE_EXAMPLES)],
+    response: Response,
+) -> CallPublic:
     call = calls_service.create(session=session, call_in=call_in)
     response.headers["Location"] = f"/calls/{call.id}"
     return CallPublic.from_call(call)

@@ -1,0 +1,48 @@
+"""The published API description: examples that work, and problem+json declared."""
+
+import pytest
+
+from service.calls.models import CALL_CREATE_EXAMPLES
+from service.main import create_app
+
+SPEC = create_app().openapi()
+OPERATIONS = [
+    (path, method, operation)
+    for path, item in SPEC["paths"].items()
+    for method, operation in item.items()
+]
+
+
+def test_docs_are_served(client):
+    assert client.get("/docs").status_code == 200
+    assert client.get("/openapi.json").json()["paths"].keys() == SPEC["paths"].keys()
+
+
+@pytest.mark.parametrize("name", sorted(CALL_CREATE_EXAMPLES))
+def test_every_documented_example_call_is_accepted(client, name):
+    response = client.post("/calls", json=CALL_CREATE_EXAMPLES[name]["value"])
+    assert response.status_code == 201, response.text
+
+
+def test_every_request_body_has_an_example():
+    for path, method, operation in OPERATIONS:
+        if "requestBody" in operation:
+            content = operation["requestBody"]["content"]["application/json"]
+            ref = content["schema"].get("$ref", "")
+            schema = SPEC["components"]["schemas"].get(ref.rsplit("/", 1)[-1], {})
+            assert content.get("examples") or schema.get("examples"), f"{method} {path}"
+
+
+def test_every_operation_has_a_summary_and_problem_responses_point_at_problem():
+    for path, method, operation in OPERATIONS:
+        assert operation.get("summary"), f"{method} {path}"
+        for status, response in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                content = response["content"]
+                assert list(content) == ["application/problem+json"], f"{method} {path} {status}"
+                assert content["application/problem+json"]["schema"] == {
+                    "$ref": "#/components/schemas/Problem"
+                }
+    assert {"type", "title", "status", "detail"} <= set(
+        SPEC["components"]["schemas"]["Problem"]["required"]
+    )
