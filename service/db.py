@@ -87,10 +87,13 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, echo=echo, connect_args={"check_same_thread": False})
+        engine = sa.create_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False}
+        )
         _configure_sqlite(engine)
         return engine
-    return sa.create_engine(url, echo=echo, pool_pre_ping=True)
+    # Parameters carry notes and phone numbers: keep them out of logs and error messages.
+    return sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
 
 
 @lru_cache

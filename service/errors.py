@@ -1,6 +1,7 @@
 """Typed domain errors and their one rendering: ``application/problem+json`` (RFC 9457)."""
 
 import logging
+import traceback
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
@@ -163,8 +164,15 @@ async def _handle_http_exception(request: Request, exc: Exception) -> JSONRespon
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    # Only the path and the exception type: the body may hold personal data.
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    # The exception's message can quote the request (notes, phone numbers): log its type and
+    # where it was raised, never its text.
+    logger.error(
+        "unhandled %s on %s %s\n%s",
+        type(exc).__name__,
+        request.method,
+        request.url.path,
+        "".join(traceback.format_tb(exc.__traceback__)),
+    )
     return problem_response(
         request,
         status=500,

@@ -2,11 +2,12 @@
 
 import uuid
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from sqlmodel import SQLModel
 
 from service.calls.models import CallStatus, Code
 from service.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from service.timeutil import UtcDatetime
 
 
 class CallQuery(SQLModel):
@@ -20,10 +21,10 @@ class CallQuery(SQLModel):
     issue_category: Code | None = Field(
         default=None, description="Calls that carry this category, primary or not."
     )
-    received_from: AwareDatetime | None = Field(
+    received_from: UtcDatetime | None = Field(
         default=None, description="Calls received at or after this time (inclusive)."
     )
-    received_to: AwareDatetime | None = Field(
+    received_to: UtcDatetime | None = Field(
         default=None, description="Calls received before this time (exclusive)."
     )
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size.")

@@ -12,6 +12,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from service.calls.phone import normalise_danish_phone
 from service.db import CODE_LENGTH, CODE_PATTERN, UTCDateTime, code_type, utcnow
 from service.ids import uuid7
+from service.timeutil import CallTime
 
 NOTES_MAX_LENGTH = 4000
 
@@ -109,12 +110,12 @@ class CallBase(SQLModel):
     direction: Direction = Field(
         default=Direction.inbound, sa_type=sa.String(8), description="`outbound` is a callback."
     )
-    received_at: AwareDatetime = Field(
+    received_at: CallTime = Field(
         sa_type=UTCDateTime, description="When the call entered the queue."
     )
-    answered_at: AwareDatetime | None = Field(default=None, sa_type=UTCDateTime)
-    ended_at: AwareDatetime | None = Field(default=None, sa_type=UTCDateTime)
-    closed_at: AwareDatetime | None = Field(
+    answered_at: CallTime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_at: CallTime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: CallTime | None = Field(
         default=None,
         sa_type=UTCDateTime,
         description="When the record was closed; defaults to `ended_at` when closing.",
@@ -272,10 +273,10 @@ class CallUpdate(SQLModel):
 
     line: Code | None = None
     direction: Direction | None = None
-    received_at: AwareDatetime | None = None
-    answered_at: AwareDatetime | None = None
-    ended_at: AwareDatetime | None = None
-    closed_at: AwareDatetime | None = None
+    received_at: CallTime | None = None
+    answered_at: CallTime | None = None
+    ended_at: CallTime | None = None
+    closed_at: CallTime | None = None
     adviser_id: uuid.UUID | None = None
     caller_type: Code | None = None
     sector: Code | None = None
