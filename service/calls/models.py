@@ -140,6 +140,11 @@ class CallBase(SQLModel):
     language: Language = Field(default=Language.da, sa_type=sa.String(2))
 
 
+def _links_of(model: str) -> dict[str, str]:
+    # Link rows live and die with their call, and load in the order the adviser gave.
+    return {"order_by": f"{model}.position", "cascade": "all, delete-orphan", "lazy": "selectin"}
+
+
 class Call(CallBase, table=True):
     __tablename__ = "call"
     __table_args__ = (
@@ -175,19 +180,9 @@ class Call(CallBase, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     issue_category_links: list["CallIssueCategory"] = Relationship(
-        sa_relationship_kwargs={
-            "order_by": "CallIssueCategory.position",
-            "cascade": "all, delete-orphan",
-            "lazy": "selectin",
-        }
+        sa_relationship_kwargs=_links_of("CallIssueCategory")
     )
-    advice_links: list["CallAdvice"] = Relationship(
-        sa_relationship_kwargs={
-            "order_by": "CallAdvice.position",
-            "cascade": "all, delete-orphan",
-            "lazy": "selectin",
-        }
-    )
+    advice_links: list["CallAdvice"] = Relationship(sa_relationship_kwargs=_links_of("CallAdvice"))
 
     @property
     def issue_categories(self) -> list[str]:
@@ -198,28 +193,31 @@ class Call(CallBase, table=True):
         return [link.code for link in self.advice_links]
 
 
-class CallIssueCategory(SQLModel, table=True):
+class CallCodeLink(SQLModel):
+    """A code a call carries in a many-valued field, at its place in the list."""
+
+    call_id: uuid.UUID = Field(foreign_key="call.id", primary_key=True, ondelete="CASCADE")
+    position: int
+
+
+class CallIssueCategory(CallCodeLink, table=True):
     """One issue category of a call; position 0 is the primary one."""
 
     __tablename__ = "call_issue_category"
 
-    call_id: uuid.UUID = Field(foreign_key="call.id", primary_key=True, ondelete="CASCADE")
     code: str = Field(
         sa_type=code_type(), foreign_key="issue_category.code", primary_key=True, index=True
     )
-    position: int
 
 
-class CallAdvice(SQLModel, table=True):
+class CallAdvice(CallCodeLink, table=True):
     """One kind of advice given on a call, in the order the adviser recorded them."""
 
     __tablename__ = "call_advice"
 
-    call_id: uuid.UUID = Field(foreign_key="call.id", primary_key=True, ondelete="CASCADE")
     code: str = Field(
         sa_type=code_type(), foreign_key="advice_type.code", primary_key=True, index=True
     )
-    position: int
 
 
 class CallCreate(CallBase):

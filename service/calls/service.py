@@ -15,6 +15,7 @@ from service.calls.models import (
     NULLABLE_FIELDS,
     Call,
     CallAdvice,
+    CallCodeLink,
     CallCreate,
     CallIssueCategory,
     CallPublic,
@@ -204,7 +205,7 @@ def _set_links(call: Call, *, issue_categories: list[str], advice: list[str]) ->
     ]
 
 
-_Link = TypeVar("_Link", CallIssueCategory, CallAdvice)
+_Link = TypeVar("_Link", bound=CallCodeLink)
 
 
 def _positioned(link: _Link, position: int) -> _Link:
