@@ -5,6 +5,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
+from sqlmodel import func, select
+
+from service.calls.models import Call, CallAdvice, CallIssueCategory
 
 # A fixed Monday morning in the past, so that no timestamp trips the future check.
 BASE_TIME = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
@@ -52,3 +56,55 @@ def create_call(client: TestClient, payload: dict[str, Any] | None = None) -> di
 
 def random_id() -> str:
     return str(uuid.uuid4())
+
+
+# Helpers for the HTTP-level tests: problem details, row counts and code lists.
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def error_fields(body: dict[str, Any]) -> set[str]:
+    """The field names that a problem body's `errors` list names."""
+    return {error["field"] for error in body.get("errors") or []}
+
+
+def assert_problem(response: Any, status: int, *fields: str) -> dict[str, Any]:
+    """Assert an RFC 9457 problem of `status`; with `fields`, its errors name exactly those."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    body = response.json()
+    assert body["status"] == status
+    for key in ("type", "title", "detail"):
+        assert isinstance(body[key], str) and body[key], body
+    if status == 422:
+        assert isinstance(body["errors"], list) and body["errors"], body
+        assert all(error["field"] and error["reason"] for error in body["errors"]), body
+    if fields:
+        assert error_fields(body) == set(fields), body["errors"]
+    return body
+
+
+def count_rows(session: Any) -> dict[str, int]:
+    """How many calls and call-to-code links are stored."""
+    return {
+        model.__tablename__: session.exec(select(func.count()).select_from(model)).one()
+        for model in (Call, CallIssueCategory, CallAdvice)
+    }
+
+
+def deactivate(session: Any, model: Any, code: str) -> None:
+    """Retire a code the way an administrator would: the row stays, marked inactive."""
+    session.exec(update(model).where(model.code == code).values(active=False))
+    session.commit()
+
+
+def in_future(delta: timedelta = timedelta(days=1)) -> str:
+    """An ISO timestamp `delta` from now, well beyond any allowed clock skew."""
+    return iso(datetime.now(UTC) + delta)
+
+
+def parse_time(text: str) -> datetime:
+    """Parse a timestamp the API returned, insisting that it carries an offset."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    assert moment.tzinfo is not None, text
+    return moment

@@ -78,6 +78,8 @@ def test_injection_attempts_in_filters_are_refused(client, session, params):
     ("field", "value"),
     [
         ("stress_reported", "maybe"),
+        ("stress_reported", "yes"),  # lax parsing would read this as true
+        ("callback_requested", 1),
         ("issue_categories", "workload"),
         ("advice", [1, 2]),
         ("received_at", 1717315200),

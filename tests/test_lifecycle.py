@@ -73,6 +73,13 @@ def test_asking_for_an_earlier_status_reopens_a_closed_call():
     assert facts.closed_at is None
 
 
+def test_an_earlier_status_sent_with_a_closed_at_is_a_contradiction():
+    closed = replace(CLASSIFIED, closed_at=CLASSIFIED.ended_at)
+    facts, problems = apply_requested_status(closed, CallStatus.wrap_up, closed_at_sent=True)
+    assert fields_of(problems) == ["status"]
+    assert facts.closed_at == CLASSIFIED.ended_at
+
+
 def test_a_status_the_timestamps_contradict_is_refused_and_says_the_real_one():
     _, problems = apply_requested_status(CLASSIFIED, CallStatus.queued)
     assert fields_of(problems) == ["status"]

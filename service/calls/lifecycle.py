@@ -36,15 +36,19 @@ def derive_status(facts: CallFacts) -> CallStatus:
 
 
 def apply_requested_status(
-    facts: CallFacts, requested: CallStatus | None
+    facts: CallFacts, requested: CallStatus | None, *, closed_at_sent: bool = False
 ) -> tuple[CallFacts, list[FieldProblem]]:
     """Apply a status the client asked for, and say why it cannot be had if so.
 
     Closing sets `closed_at` to `ended_at` unless given, since a call recorded after the fact
-    has no separately measured wrap-up. Asking for an earlier status reopens a closed record.
+    has no separately measured wrap-up. Asking for an earlier status reopens a closed record,
+    unless the same request sends a `closed_at`, which contradicts it.
     """
     if requested is None:
         return facts, []
+    if requested is not CallStatus.closed and closed_at_sent:
+        reason = f"'{requested}' contradicts the closed_at sent with it, which closes the call"
+        return facts, [_problem("status", reason)]
     if requested is CallStatus.closed:
         if facts.closed_at is None and facts.ended_at is not None:
             facts = replace(facts, closed_at=facts.ended_at)

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, StrictBool, StringConstraints
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.calls.phone import normalise_danish_phone
@@ -129,9 +129,11 @@ class CallBase(SQLModel):
         default=None, sa_type=sa.String(6), description="Optional 6-digit DB07 code."
     )
     workplace_size: WorkplaceSize | None = Field(default=None, sa_type=sa.String(8))
-    stress_reported: bool = Field(default=False, description="The caller reports stress symptoms.")
+    stress_reported: StrictBool = Field(
+        default=False, description="The caller reports stress symptoms."
+    )
     notes: Notes | None = Field(default=None, sa_type=sa.Text)
-    callback_requested: bool = False
+    callback_requested: StrictBool = False
     callback_phone: Phone | None = Field(
         default=None,
         sa_type=sa.String(11),
@@ -280,9 +282,9 @@ class CallUpdate(SQLModel):
     sector: Code | None = None
     industry_code: IndustryCode | None = None
     workplace_size: WorkplaceSize | None = None
-    stress_reported: bool | None = None
+    stress_reported: StrictBool | None = None
     notes: Notes | None = None
-    callback_requested: bool | None = None
+    callback_requested: StrictBool | None = None
     callback_phone: Phone | None = None
     language: Language | None = None
     issue_categories: CodeList | None = Field(default=None, max_length=20)

@@ -44,7 +44,9 @@ def get(*, session: Session, call_id: uuid.UUID) -> Call:
 def create(*, session: Session, call_in: CallCreate) -> Call:
     """Record a new call, checked against the lifecycle rules and the code lists."""
     values = call_in.model_dump(exclude={"status"})
-    facts, problems = apply_requested_status(_facts(values), call_in.status)
+    facts, problems = apply_requested_status(
+        _facts(values), call_in.status, closed_at_sent=call_in.closed_at is not None
+    )
     values["closed_at"] = facts.closed_at
     problems += _check(session=session, facts=facts, values=values, old={})
     if problems:
@@ -64,16 +66,19 @@ def update(*, session: Session, call: Call, call_in: CallUpdate) -> Call:
     """Apply a partial update; the status follows from the resulting timestamps."""
     changes = call_in.model_dump(exclude_unset=True)
     requested = changes.pop("status", None)
-    problems = [
+    cleared = [
         FieldProblem(field=name, reason="cannot be null")
         for name, value in changes.items()
         if value is None and name not in NULLABLE_FIELDS
     ]
+    if cleared:
+        raise ValidationFailed(cleared)
     old = _values(call)
     values = old | changes
-    facts, status_problems = apply_requested_status(_facts(values), requested)
+    facts, problems = apply_requested_status(
+        _facts(values), requested, closed_at_sent=changes.get("closed_at") is not None
+    )
     values["closed_at"] = facts.closed_at
-    problems += status_problems
     problems += _check(session=session, facts=facts, values=values, old=old)
     if problems:
         raise ValidationFailed(problems)
