@@ -3,6 +3,7 @@
 from logging.config import fileConfig
 
 from alembic import context
+
 from service.config import get_settings
 from service.db import create_db_engine
 from service.models import metadata

@@ -1,5 +1,6 @@
 """Settings, read once from the environment (prefix ``HOTLINE_``) and an optional ``.env``."""
 
+from datetime import time
 from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,6 +21,23 @@ class Settings(BaseSettings):
 
     # How far in the future a client clock may be before a timestamp is refused.
     clock_skew_s: int = 300
+
+    # Live routing.
+    offer_timeout_s: float = 20.0
+    # Missed offers in a row after which the desk puts an adviser on break.
+    missed_offers_limit: int = 2
+    # The least time between ending a call and the next offer, however fast the close.
+    min_wrap_up_s: float = 0.0
+    # How often the routing timer expires offers and routes due callbacks and overflow.
+    routing_tick_s: float = 1.0
+    # Off in tests, which drive the desk's clock themselves.
+    routing_timer: bool = True
+
+    # Opening hours, for callbacks due "at the next opening hour".
+    timezone: str = "Europe/Copenhagen"
+    opening_weekdays: list[int] = [1, 2, 3, 4, 5]
+    opening_from: time = time(8, 0)
+    opening_to: time = time(15, 0)
 
     @property
     def is_sqlite(self) -> bool:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Session, SQLModel
 
 from service.config import get_settings
@@ -21,6 +22,10 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# Execution option of a connection that will write; on SQLite it begins with the write lock.
+WRITES = "hotline_writes"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # Taxonomy codes: stable, lower-case keys such as `health_social`.
 CODE_LENGTH = 40
@@ -59,6 +64,25 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+class seconds_between(sa.sql.functions.FunctionElement[float]):
+    """`seconds_between(start, end)`: the seconds from one stored timestamp to another."""
+
+    type = sa.Float()
+    inherit_cache = True
+
+
+@compiles(seconds_between, "sqlite")
+def _seconds_between_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+
+
+@compiles(seconds_between, "postgresql")
+def _seconds_between_postgresql(element: seconds_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
 def utcnow() -> datetime:
     """Return the current time, tz-aware in UTC."""
     return datetime.now(UTC)
@@ -78,7 +102,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A writing transaction takes SQLite's write lock at once. Begun lazily, it would read
+        # a snapshot first and then fail with SQLITE_BUSY if another writer committed since.
+        immediate = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
@@ -103,9 +130,16 @@ def get_engine() -> Engine:
     return create_db_engine(settings.database_url, echo=settings.database_echo)
 
 
-def get_session() -> Iterator[Session]:
+def writing_session(engine: Engine) -> Session:
+    """Return a session for a use case that writes (see WRITES)."""
+    return Session(engine.execution_options(**{WRITES: True}))
+
+
+def get_session(request: Request) -> Iterator[Session]:
     """Yield one session per request; what was not committed is rolled back."""
-    with Session(get_engine()) as session:
+    engine = get_engine()
+    session = Session(engine) if request.method in READ_METHODS else writing_session(engine)
+    with session:
         yield session
 
 

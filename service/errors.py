@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,9 @@ class FieldProblem(BaseModel):
 
 
 class Problem(BaseModel):
-    """An RFC 9457 problem details body."""
+    """An RFC 9457 problem details body; some problems add extension members."""
+
+    model_config = ConfigDict(extra="allow")
 
     type: str
     title: str
@@ -44,10 +46,17 @@ class HotlineError(Exception):
     slug: str = "bad-request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldProblem] = ()) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldProblem] = (),
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
+        self.extensions = extensions or {}
 
 
 class NotFound(HotlineError):
@@ -81,6 +90,7 @@ def problem_response(
     detail: str,
     errors: Sequence[FieldProblem] = (),
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """Render a problem details response."""
     body = Problem(
@@ -92,7 +102,7 @@ def problem_response(
         errors=list(errors) or None,
     )
     return JSONResponse(
-        body.model_dump(exclude_none=True),
+        body.model_dump(exclude_none=True) | (extensions or {}),
         status_code=status,
         media_type=PROBLEM_MEDIA_TYPE,
         headers=headers,
@@ -127,6 +137,7 @@ async def _handle_hotline_error(request: Request, exc: Exception) -> JSONRespons
         title=exc.title,
         detail=exc.detail,
         errors=exc.errors,
+        extensions=exc.extensions,
     )
 
 

@@ -1,12 +1,18 @@
 """The ASGI application: `service.main:app`."""
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from service import health
+from service.advisers.router import router as advisers_router
 from service.calls.router import router as calls_router
+from service.db import utcnow
 from service.errors import Problem, register_exception_handlers
+from service.routing import timer
+from service.routing.router import router as routing_router
 from service.taxonomy.router import router as taxonomy_router
 
 DESCRIPTION = """
@@ -21,13 +27,25 @@ are returned in UTC.
 def create_app() -> FastAPI:
     """Build the application with its routers and error handlers."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = FastAPI(title="Hotline case desk", version="0.1.0", description=DESCRIPTION)
+    app = FastAPI(
+        title="Hotline case desk", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan
+    )
+    # The desk's notion of now; tests replace it to drive offer timeouts themselves.
+    app.state.clock = utcnow
     register_exception_handlers(app)
     app.include_router(health.router)
     app.include_router(taxonomy_router)
     app.include_router(calls_router)
+    app.include_router(advisers_router)
+    app.include_router(routing_router)
     _declare_problem_schema(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async with timer.running(lambda: app.state.clock()):
+        yield
 
 
 def _declare_problem_schema(app: FastAPI) -> None:

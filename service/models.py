@@ -2,9 +2,11 @@
 
 from sqlmodel import SQLModel
 
+from service.advisers import models as advisers_models
 from service.calls import models as calls_models
+from service.routing import models as routing_models
 from service.taxonomy import models as taxonomy_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["calls_models", "metadata", "taxonomy_models"]
+__all__ = ["advisers_models", "calls_models", "metadata", "routing_models", "taxonomy_models"]

@@ -5,6 +5,7 @@ The suite runs on SQLite by default and on PostgreSQL when HOTLINE_TEST_DATABASE
 
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,25 @@ from service.main import create_app
 from tests.databases import throwaway_database
 
 TEST_DATABASE_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+# Tests drive the desk's clock themselves; a timer would commit behind their backs.
+os.environ["HOTLINE_ROUTING_TIMER"] = "false"
+
+
+class FakeClock:
+    """The desk's clock in tests: it starts at the real time and moves only when told."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+    def advance(self, seconds: float) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +74,12 @@ def session(engine: Engine) -> Iterator[Session]:
 
 
 @pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def client(session: Session, clock: FakeClock) -> Iterator[TestClient]:
     def session_for_request() -> Iterator[Session]:
         try:
             yield session
@@ -63,6 +88,7 @@ def client(session: Session) -> Iterator[TestClient]:
             session.rollback()
 
     app = create_app()
+    app.state.clock = clock
     app.dependency_overrides[get_session] = session_for_request
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client

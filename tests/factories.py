@@ -54,6 +54,25 @@ def create_call(client: TestClient, payload: dict[str, Any] | None = None) -> di
     return response.json()
 
 
+def adviser_payload(**overrides: Any) -> dict[str, Any]:
+    """A valid new adviser; e-mail addresses are unique per call of this function."""
+    payload: dict[str, Any] = {
+        "name": "Mette Sørensen",
+        "email": f"adviser-{uuid.uuid4().hex[:10]}@example.dk",
+        "lines": ["stress"],
+        "languages": ["da"],
+    }
+    payload.update(overrides)
+    return payload
+
+
+def create_adviser(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    """Create an adviser through the API and return its body; fail loudly if refused."""
+    response = client.post("/advisers", json=adviser_payload(**overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def random_id() -> str:
     return str(uuid.uuid4())
 

@@ -10,6 +10,7 @@ from tests.factories import (
     assert_problem,
     closed_call,
     count_rows,
+    create_adviser,
     create_call,
     error_fields,
     in_future,
@@ -33,7 +34,8 @@ ENDED = {"ended_at": at(minutes=10)}
 
 
 def test_post_answers_201_with_location_and_the_call(client):
-    payload = closed_call(industry_code="873000", adviser_id=random_id())
+    adviser = create_adviser(client)
+    payload = closed_call(industry_code="873000", adviser_id=adviser["id"])
     response = client.post("/calls", json=payload)
     assert response.status_code == 201, response.text
     body = response.json()

@@ -2,10 +2,12 @@
 
 import base64
 import json
+import uuid
 from datetime import timedelta
 
 import pytest
 
+from service.advisers.models import Adviser
 from service.taxonomy.models import IssueCategory
 from tests.factories import (
     BASE_TIME,
@@ -33,8 +35,11 @@ def listed(client, **params):
 
 
 @pytest.fixture
-def calls(client):
+def calls(client, session):
     """Six calls that differ in every filtered attribute, keyed by a short name."""
+    for number, adviser_id in enumerate((ADVISER_A, ADVISER_B)):
+        session.add(Adviser(id=uuid.UUID(adviser_id), name=f"R{number}", email=f"r{number}@x.dk"))
+    session.commit()
     answered = {"answered_at": iso(at(hours=3, seconds=20))}
     payloads = {
         "a": closed_call(at(), adviser_id=ADVISER_A),

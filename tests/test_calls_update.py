@@ -10,6 +10,7 @@ from tests.factories import (
     assert_problem,
     closed_call,
     count_rows,
+    create_adviser,
     create_call,
     deactivate,
     in_future,
@@ -112,7 +113,6 @@ def test_patch_that_changes_nothing_keeps_the_version(client, changes):
     ("name", "value"),
     [
         ("notes", "Noter."),
-        ("adviser_id", random_id()),
         ("industry_code", "873000"),
         ("workplace_size", "1-9"),
         ("caller_type", "hr"),
@@ -128,6 +128,18 @@ def test_null_clears_an_optional_field(client, name, value):
     assert body[name] is None
     assert body["version"] == 2
     assert stored(client, call)[name] is None
+
+
+def test_null_clears_the_adviser_of_a_closed_call(client):
+    adviser = create_adviser(client)
+    call = create_call(client, closed_call(adviser_id=adviser["id"]))
+    body = patched(client, call, {"adviser_id": None})
+    assert (body["adviser_id"], body["version"]) == (None, 2)
+
+
+def test_an_unknown_adviser_is_refused(client, session):
+    call = create_call(client, closed_call())
+    refused(client, session, call, {"adviser_id": random_id()}, "adviser_id")
 
 
 def test_null_clears_the_callback_phone(client):
@@ -149,11 +161,35 @@ def test_null_on_a_required_field_is_refused(client, session, name):
 
 
 def test_status_follows_the_timestamps_as_they_are_patched(client):
-    call = create_call(client, live_call())
-    assert call["status"] == "queued"
-    assert patched(client, call, {"answered_at": ANSWERED_AT})["status"] == "in_progress"
+    call = create_call(client, live_call(answered_at=ANSWERED_AT))
+    assert call["status"] == "in_progress"
     assert patched(client, call, {"ended_at": ENDED_AT})["status"] == "wrap_up"
     assert patched(client, call, {"answered_at": None})["status"] == "abandoned"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"answered_at": ANSWERED_AT},
+        {"ended_at": ENDED_AT},
+        {"status": "abandoned"},
+        {"line": "managers"},
+        {"received_at": iso(BASE_TIME + timedelta(seconds=5))},
+    ],
+)
+def test_a_waiting_live_call_moves_only_through_call_actions(client, session, changes):
+    call = create_call(client, live_call())
+    assert call["status"] == "queued"
+    before = stored(client, call)
+    body = assert_problem(patch(client, call, changes), 409)
+    assert body["call_status"] == "queued"
+    assert stored(client, call) == before
+
+
+def test_a_waiting_live_call_can_still_be_classified(client):
+    call = create_call(client, live_call())
+    body = patched(client, call, {"caller_type": "manager", "notes": "Ringer om en medarbejder."})
+    assert (body["status"], body["caller_type"]) == ("queued", "manager")
 
 
 def test_closing_and_reopening_by_patch(client):

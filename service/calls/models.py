@@ -120,7 +120,12 @@ class CallBase(SQLModel):
         sa_type=UTCDateTime,
         description="When the record was closed; defaults to `ended_at` when closing.",
     )
-    adviser_id: uuid.UUID | None = Field(default=None, index=True)
+    adviser_id: uuid.UUID | None = Field(
+        default=None,
+        foreign_key="adviser.id",
+        index=True,
+        description="The adviser handling (or offered) the call; set by routing for live calls.",
+    )
     caller_type: Code | None = Field(
         default=None, sa_type=code_type(), foreign_key="caller_type.code"
     )
@@ -140,6 +145,13 @@ class CallBase(SQLModel):
         description="Danish number, stored as +45XXXXXXXX; only with a callback request.",
     )
     language: Language = Field(default=Language.da, sa_type=sa.String(2))
+    priority: int = Field(
+        default=0,
+        ge=0,
+        le=9,
+        sa_column_kwargs={"server_default": "0"},
+        description="Waiting calls with a higher priority go first.",
+    )
 
 
 def _links_of(model: str) -> dict[str, str]:
@@ -177,6 +189,14 @@ class Call(CallBase, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     status: CallStatus = Field(sa_type=sa.String(12))
+    # A callback (outbound) waits for this moment; null for calls that wait from received_at.
+    callback_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The call whose caller asked for this callback.
+    origin_call_id: uuid.UUID | None = Field(default=None, foreign_key="call.id", index=True)
+    # A transfer to a named adviser: only they are offered the call.
+    target_adviser_id: uuid.UUID | None = Field(default=None, foreign_key="adviser.id")
+    hold_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    hold_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -287,6 +307,7 @@ class CallUpdate(SQLModel):
     callback_requested: StrictBool | None = None
     callback_phone: Phone | None = None
     language: Language | None = None
+    priority: int | None = Field(default=None, ge=0, le=9)
     issue_categories: CodeList | None = Field(default=None, max_length=20)
     advice: CodeList | None = Field(default=None, max_length=20)
     status: CallStatus | None = None
@@ -302,7 +323,45 @@ class CallPublic(CallBase):
     advice: list[str]
     notes: str | None = None
     callback_phone: str | None = None
+    callback_due_at: AwareDatetime | None = None
+    origin_call_id: uuid.UUID | None = None
+    target_adviser_id: uuid.UUID | None = None
+    hold_s: int
 
     @classmethod
     def from_call(cls, call: Call) -> "CallPublic":
         return cls.model_validate(call, from_attributes=True)
+
+
+class CallClose(SQLModel):
+    """Close a call in wrap-up, recording what is not recorded yet; lists replace."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d",
+                    "caller_type": "manager",
+                    "sector": "health_social",
+                    "issue_categories": ["violence", "emotional_demands"],
+                    "advice": ["apv", "callback"],
+                    "stress_reported": False,
+                    "callback_requested": True,
+                    "callback_phone": "+45 22 34 56 78",
+                }
+            ]
+        },
+    )
+
+    adviser_id: uuid.UUID
+    caller_type: Code | None = None
+    sector: Code | None = None
+    industry_code: IndustryCode | None = None
+    workplace_size: WorkplaceSize | None = None
+    issue_categories: CodeList | None = Field(default=None, max_length=20)
+    advice: CodeList | None = Field(default=None, max_length=20)
+    stress_reported: StrictBool | None = None
+    notes: Notes | None = None
+    callback_requested: StrictBool | None = None
+    callback_phone: Phone | None = None

@@ -6,9 +6,11 @@ from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
+from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.pagination import Page
+from service.routing import service as routing_service
 
 router = APIRouter(prefix="/calls", tags=["calls"])
 
@@ -26,8 +28,9 @@ def create_call(
     session: SessionDep,
     call_in: Annotated[CallCreate, Body(openapi_examples=CALL_CREATE_EXAMPLES)],
     response: Response,
+    now: NowDep,
 ) -> CallPublic:
-    call = calls_service.create(session=session, call_in=call_in)
+    call = routing_service.intake(session=session, call_in=call_in, now=now)
     response.headers["Location"] = f"/calls/{call.id}"
     return CallPublic.from_call(call)
 
@@ -63,8 +66,8 @@ def read_call(call: CallDep) -> CallPublic:
     summary="Change a call",
     description="Only the fields sent change; a list replaces the stored list; null clears "
     "an optional field. Send `status: closed` to close the record.",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 409, 422),
 )
-def update_call(session: SessionDep, call: CallDep, call_in: CallUpdate) -> CallPublic:
-    call = calls_service.update(session=session, call=call, call_in=call_in)
+def update_call(session: SessionDep, call: CallDep, call_in: CallUpdate, now: NowDep) -> CallPublic:
+    call = calls_service.update(session=session, call=call, call_in=call_in, now=now)
     return CallPublic.from_call(call)

@@ -2,13 +2,14 @@
 
 import uuid
 from dataclasses import fields
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.calls.errors import CallNotFound
+from service.advisers.models import Adviser
+from service.calls.errors import CallIsLive, CallNotFound
 from service.calls.filters import CallQuery
 from service.calls.lifecycle import CallFacts, apply_requested_status, check_facts, derive_status
 from service.calls.models import (
@@ -19,6 +20,7 @@ from service.calls.models import (
     CallCreate,
     CallIssueCategory,
     CallPublic,
+    CallStatus,
     CallUpdate,
 )
 from service.config import get_settings
@@ -31,6 +33,19 @@ from service.taxonomy import service as taxonomy_service
 _CODED_FIELDS = {"line": "line", "caller_type": "caller_type", "sector": "sector"}
 _CODED_LISTS = {"issue_categories": "issue_category", "advice": "advice_type"}
 _FACT_NAMES = [f.name for f in fields(CallFacts)]
+# What only call actions may change while the desk drives a call.
+LIFECYCLE_FIELDS = frozenset(
+    {
+        "status",
+        "line",
+        "direction",
+        "received_at",
+        "answered_at",
+        "ended_at",
+        "closed_at",
+        "adviser_id",
+    }
+)
 
 
 def get(*, session: Session, call_id: uuid.UUID) -> Call:
@@ -41,29 +56,48 @@ def get(*, session: Session, call_id: uuid.UUID) -> Call:
     return call
 
 
-def create(*, session: Session, call_in: CallCreate) -> Call:
-    """Record a new call, checked against the lifecycle rules and the code lists."""
+def build(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
+    """Check a new call and add it to the session, uncommitted, for a larger use case."""
     values = call_in.model_dump(exclude={"status"})
     facts, problems = apply_requested_status(
         _facts(values), call_in.status, closed_at_sent=call_in.closed_at is not None
     )
     values["closed_at"] = facts.closed_at
-    problems += _check(session=session, facts=facts, values=values, old={})
+    status = derive_status(facts)
+    if status is CallStatus.queued and values["adviser_id"] is not None:
+        reason = "a live call is given to an adviser by routing; leave adviser_id out"
+        problems.append(FieldProblem(field="adviser_id", reason=reason))
+    problems += _check(session=session, facts=facts, values=values, old={}, now=now)
     if problems:
         raise ValidationFailed(problems)
 
     issue_categories = values.pop("issue_categories")
     advice = values.pop("advice")
-    call = Call(**values, status=derive_status(facts))
+    call = Call(**values, status=status)
     _set_links(call, issue_categories=issue_categories, advice=advice)
     session.add(call)
+    session.flush()
+    return call
+
+
+def create(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
+    """Record a call, checked against the lifecycle rules and the code lists."""
+    call = build(session=session, call_in=call_in, now=now)
     session.commit()
     session.refresh(call)
     return call
 
 
-def update(*, session: Session, call: Call, call_in: CallUpdate) -> Call:
-    """Apply a partial update; the status follows from the resulting timestamps."""
+def is_live(call: Call) -> bool:
+    """Whether the desk drives this call's life, so only call actions may move it on."""
+    if call.status in {CallStatus.queued, CallStatus.assigned}:
+        return True
+    in_hand = call.status in {CallStatus.in_progress, CallStatus.wrap_up}
+    return in_hand and call.adviser_id is not None
+
+
+def apply_changes(*, session: Session, call: Call, call_in: CallUpdate, now: datetime) -> bool:
+    """Check and apply a partial update, uncommitted; return whether anything changed."""
     changes = call_in.model_dump(exclude_unset=True)
     requested = changes.pop("status", None)
     cleared = [
@@ -79,13 +113,13 @@ def update(*, session: Session, call: Call, call_in: CallUpdate) -> Call:
         _facts(values), requested, closed_at_sent=changes.get("closed_at") is not None
     )
     values["closed_at"] = facts.closed_at
-    problems += _check(session=session, facts=facts, values=values, old=old)
+    problems += _check(session=session, facts=facts, values=values, old=old, now=now)
     if problems:
         raise ValidationFailed(problems)
 
     values["status"] = derive_status(facts)
     if values == old | {"status": call.status}:
-        return call
+        return False
     for name, value in values.items():
         if name not in _CODED_LISTS:
             setattr(call, name, value)
@@ -93,8 +127,17 @@ def update(*, session: Session, call: Call, call_in: CallUpdate) -> Call:
     call.version += 1
     call.updated_at = utcnow()
     session.add(call)
-    session.commit()
-    session.refresh(call)
+    return True
+
+
+def update(*, session: Session, call: Call, call_in: CallUpdate, now: datetime) -> Call:
+    """Change a call's record; a live call's lifecycle moves only through call actions."""
+    moved = call_in.model_fields_set & LIFECYCLE_FIELDS
+    if moved and is_live(call):
+        raise CallIsLive(call, fields=sorted(moved))
+    if apply_changes(session=session, call=call, call_in=call_in, now=now):
+        session.commit()
+        session.refresh(call)
     return call
 
 
@@ -152,10 +195,19 @@ def _facts(values: dict[str, Any]) -> CallFacts:
 
 
 def _check(
-    *, session: Session, facts: CallFacts, values: dict[str, Any], old: dict[str, Any]
+    *,
+    session: Session,
+    facts: CallFacts,
+    values: dict[str, Any],
+    old: dict[str, Any],
+    now: datetime,
 ) -> list[FieldProblem]:
     settings = get_settings()
-    problems = check_facts(facts, now=utcnow(), clock_skew=timedelta(seconds=settings.clock_skew_s))
+    problems = check_facts(facts, now=now, clock_skew=timedelta(seconds=settings.clock_skew_s))
+    adviser_id = values["adviser_id"]
+    new_adviser = adviser_id is not None and adviser_id != old.get("adviser_id")
+    if new_adviser and session.get(Adviser, adviser_id) is None:
+        problems.append(FieldProblem(field="adviser_id", reason="no adviser has this id"))
     for name, list_name in _CODED_FIELDS.items():
         if values[name] is not None:
             problems += taxonomy_service.code_problems(

@@ -1,0 +1,76 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from service.advisers import service as advisers_service
+from service.advisers.dependencies import AdviserDep
+from service.advisers.models import AdviserCreate, AdviserPublic, AdviserUpdate, Presence
+from service.calls.models import Code
+from service.db import SessionDep
+from service.errors import problem_responses
+
+router = APIRouter(prefix="/advisers", tags=["advisers"])
+
+
+@router.post(
+    "",
+    response_model=AdviserPublic,
+    status_code=201,
+    summary="Register an adviser",
+    description="The e-mail address is stored lower-case and must be unique regardless of "
+    "case. A new adviser is `offline` until they change their presence.",
+    responses=problem_responses(409, 422),
+)
+def create_adviser(
+    session: SessionDep, adviser_in: AdviserCreate, response: Response
+) -> AdviserPublic:
+    adviser = advisers_service.create(session=session, adviser_in=adviser_in)
+    response.headers["Location"] = f"/advisers/{adviser.id}"
+    return advisers_service.to_public(adviser)
+
+
+@router.get(
+    "",
+    response_model=list[AdviserPublic],
+    status_code=200,
+    summary="List advisers by name",
+    description="Filters combine with AND. `line` lists the advisers who serve that line.",
+    responses=problem_responses(422),
+)
+def list_advisers(
+    session: SessionDep,
+    active: Annotated[bool | None, Query()] = None,
+    line: Annotated[Code | None, Query(description="A code of the `line` list.")] = None,
+    presence: Annotated[Presence | None, Query()] = None,
+) -> list[AdviserPublic]:
+    advisers = advisers_service.list_advisers(
+        session=session, active=active, line=line, presence=presence
+    )
+    return [advisers_service.to_public(adviser) for adviser in advisers]
+
+
+@router.get(
+    "/{adviser_id}",
+    response_model=AdviserPublic,
+    status_code=200,
+    summary="Read an adviser",
+    responses=problem_responses(404, 422),
+)
+def read_adviser(adviser: AdviserDep) -> AdviserPublic:
+    return advisers_service.to_public(adviser)
+
+
+@router.patch(
+    "/{adviser_id}",
+    response_model=AdviserPublic,
+    status_code=200,
+    summary="Change an adviser",
+    description="Only the fields sent change; a list replaces the stored list; no field can "
+    "be set to null. Presence is not changed here.",
+    responses=problem_responses(404, 409, 422),
+)
+def update_adviser(
+    session: SessionDep, adviser: AdviserDep, adviser_in: AdviserUpdate
+) -> AdviserPublic:
+    adviser = advisers_service.update(session=session, adviser=adviser, adviser_in=adviser_in)
+    return advisers_service.to_public(adviser)

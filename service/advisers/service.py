@@ -1,0 +1,190 @@
+"""Use cases of the adviser register: register, read, list and change advisers."""
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from service.advisers.errors import AdviserNotFound, EmailTaken
+from service.advisers.models import (
+    Adviser,
+    AdviserCreate,
+    AdviserExpertise,
+    AdviserLanguage,
+    AdviserLine,
+    AdviserPublic,
+    AdviserUpdate,
+    Presence,
+)
+from service.db import utcnow
+from service.errors import FieldProblem, ValidationFailed
+from service.taxonomy import service as taxonomy_service
+
+# Which code list each coded list of an adviser draws from.
+_CODED_LISTS = {"lines": "line", "expertise": "issue_category"}
+_LISTS = ("lines", "languages", "expertise")
+
+
+def get(*, session: Session, adviser_id: uuid.UUID) -> Adviser:
+    """Return the adviser with this id, or raise AdviserNotFound."""
+    adviser = session.get(Adviser, adviser_id)
+    if adviser is None:
+        raise AdviserNotFound(adviser_id)
+    return adviser
+
+
+def create(*, session: Session, adviser_in: AdviserCreate) -> Adviser:
+    """Register a new adviser, offline until they say otherwise."""
+    sent = adviser_in.model_dump()
+    problems = _code_problems(session=session, sent=sent, old={})
+    if problems:
+        raise ValidationFailed(problems)
+    values = _normalised(sent)
+    if _email_owner(session=session, email=values["email"]) is not None:
+        raise EmailTaken()
+
+    adviser = Adviser(**{name: value for name, value in values.items() if name not in _LISTS})
+    _set_links(adviser, **{name: values[name] for name in _LISTS})
+    session.add(adviser)
+    _commit(session=session, adviser_id=adviser.id, email=values["email"])
+    session.refresh(adviser)
+    return adviser
+
+
+def list_advisers(
+    *,
+    session: Session,
+    active: bool | None = None,
+    line: str | None = None,
+    presence: Presence | None = None,
+) -> list[Adviser]:
+    """Return the advisers matching every filter given, ordered by name, then id."""
+    statement = select(Adviser)
+    if active is not None:
+        statement = statement.where(Adviser.active == active)
+    if line is not None:
+        # Filtering by a retired line is fine: advisers may still serve it.
+        problems = taxonomy_service.code_problems(
+            session=session,
+            list_name="line",
+            field="line",
+            codes=[line],
+            already_used=[line],
+            location="query",
+        )
+        if problems:
+            raise ValidationFailed(problems)
+        statement = statement.where(
+            sa.exists().where(AdviserLine.adviser_id == Adviser.id, AdviserLine.line == line)
+        )
+    if presence is not None:
+        statement = statement.where(Adviser.presence == presence)
+    statement = statement.order_by(Adviser.name, Adviser.id)
+    return list(session.exec(statement).all())
+
+
+def update(*, session: Session, adviser: Adviser, adviser_in: AdviserUpdate) -> Adviser:
+    """Apply a partial update; lists replace the stored lists; no field can be cleared."""
+    sent = adviser_in.model_dump(exclude_unset=True)
+    problems = [
+        FieldProblem(field=name, reason="cannot be null")
+        for name, value in sent.items()
+        if value is None
+    ]
+    sent = {name: value for name, value in sent.items() if value is not None}
+    old = _values(adviser)
+    problems += _code_problems(session=session, sent=sent, old=old)
+    if problems:
+        raise ValidationFailed(problems)
+
+    values = old | _normalised(sent)
+    if values == old:
+        return adviser
+    if values["email"] != old["email"]:
+        owner = _email_owner(session=session, email=values["email"])
+        if owner is not None and owner != adviser.id:
+            raise EmailTaken()
+    for name, value in values.items():
+        if name not in _LISTS:
+            setattr(adviser, name, value)
+    _set_links(adviser, **{name: values[name] for name in _LISTS})
+    adviser.version += 1
+    adviser.updated_at = utcnow()
+    session.add(adviser)
+    _commit(session=session, adviser_id=adviser.id, email=values["email"])
+    session.refresh(adviser)
+    return adviser
+
+
+def to_public(adviser: Adviser) -> AdviserPublic:
+    """Return the API view of an adviser."""
+    return AdviserPublic.model_validate(adviser, from_attributes=True)
+
+
+def _values(adviser: Adviser) -> dict[str, Any]:
+    # The list properties are sorted, as _normalised sorts what was sent.
+    return {name: getattr(adviser, name) for name in AdviserUpdate.model_fields}
+
+
+def _normalised(sent: dict[str, Any]) -> dict[str, Any]:
+    values = dict(sent)
+    if "email" in values:
+        values["email"] = values["email"].lower()
+    for name in _LISTS:
+        if name in values:
+            values[name] = sorted(str(value) for value in values[name])
+    return values
+
+
+def _code_problems(
+    *, session: Session, sent: dict[str, Any], old: dict[str, Any]
+) -> list[FieldProblem]:
+    problems = []
+    for name, list_name in _CODED_LISTS.items():
+        if name in sent:
+            # A retired code the adviser already has stays allowed; new uses are refused.
+            problems += taxonomy_service.code_problems(
+                session=session,
+                list_name=list_name,
+                field=name,
+                codes=sent[name],
+                already_used=old.get(name, []),
+                indexed=True,
+            )
+    return problems
+
+
+def _email_owner(*, session: Session, email: str) -> uuid.UUID | None:
+    # Stored lower-case, so an equality test compares without regard to case.
+    return session.exec(select(Adviser.id).where(Adviser.email == email)).first()
+
+
+def _commit(*, session: Session, adviser_id: uuid.UUID, email: str) -> None:
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        # Another request took the address between our check and this commit.
+        owner = _email_owner(session=session, email=email)
+        if owner is not None and owner != adviser_id:
+            raise EmailTaken() from None
+        raise
+
+
+def _set_links(
+    adviser: Adviser, *, lines: list[str], languages: list[str], expertise: list[str]
+) -> None:
+    # Keep the link rows of values that stay, so that a flush never deletes and reinserts
+    # the same primary key.
+    kept_lines = {link.line: link for link in adviser.line_links}
+    adviser.line_links = [kept_lines.get(code) or AdviserLine(line=code) for code in lines]
+    kept_languages = {link.language: link for link in adviser.language_links}
+    adviser.language_links = [
+        kept_languages.get(language) or AdviserLanguage(language=language) for language in languages
+    ]
+    kept_expertise = {link.code: link for link in adviser.expertise_links}
+    adviser.expertise_links = [
+        kept_expertise.get(code) or AdviserExpertise(code=code) for code in expertise
+    ]

@@ -1,0 +1,220 @@
+from fastapi import APIRouter
+
+from service.advisers import service as advisers_service
+from service.advisers.dependencies import AdviserDep
+from service.advisers.models import AdviserPublic, PresenceChange, PresenceEventPublic
+from service.calls.dependencies import CallDep
+from service.calls.models import CallClose, CallPublic
+from service.clock import NowDep
+from service.db import SessionDep
+from service.errors import problem_responses
+from service.routing import journal, rules, views
+from service.routing import service as routing_service
+from service.routing.models import (
+    AdviserCalls,
+    CallAction,
+    CallEventPublic,
+    CallRejection,
+    CallTransfer,
+    LineRouting,
+    LineRoutingPublic,
+    QueueSnapshot,
+)
+
+router = APIRouter(tags=["desk"])
+
+ACTION_ERRORS = problem_responses(404, 409, 422)
+
+
+@router.post(
+    "/calls/{call_id}/accept",
+    response_model=CallPublic,
+    status_code=200,
+    summary="Accept a call offered to you",
+    responses=ACTION_ERRORS,
+)
+def accept_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
+    call = routing_service.accept(session=session, call=call, adviser_id=action.adviser_id, now=now)
+    return CallPublic.from_call(call)
+
+
+@router.post(
+    "/calls/{call_id}/reject",
+    response_model=CallPublic,
+    status_code=200,
+    summary="Decline a call offered to you",
+    description="The call goes back to the head of its queue and is offered to someone else; "
+    "it is not offered to you again.",
+    responses=ACTION_ERRORS,
+)
+def reject_call(
+    session: SessionDep, call: CallDep, rejection: CallRejection, now: NowDep
+) -> CallPublic:
+    call = routing_service.reject(
+        session=session,
+        call=call,
+        adviser_id=rejection.adviser_id,
+        reason=rejection.reason,
+        now=now,
+    )
+    return CallPublic.from_call(call)
+
+
+@router.post(
+    "/calls/{call_id}/hold",
+    response_model=CallPublic,
+    status_code=200,
+    summary="Put the caller on hold",
+    responses=ACTION_ERRORS,
+)
+def hold_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
+    call = routing_service.hold(session=session, call=call, adviser_id=action.adviser_id, now=now)
+    return CallPublic.from_call(call)
+
+
+@router.post(
+    "/calls/{call_id}/resume",
+    response_model=CallPublic,
+    status_code=200,
+    summary="Take the caller off hold",
+    responses=ACTION_ERRORS,
+)
+def resume_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
+    call = routing_service.resume(session=session, call=call, adviser_id=action.adviser_id, now=now)
+    return CallPublic.from_call(call)
+
+
+@router.post(
+    "/calls/{call_id}/end",
+    response_model=CallPublic,
+    status_code=200,
+    summary="End the conversation and start wrap-up",
+    responses=ACTION_ERRORS,
+)
+def end_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
+    call = routing_service.end(session=session, call=call, adviser_id=action.adviser_id, now=now)
+    return CallPublic.from_call(call)
+
+
+@router.post(
+    "/calls/{call_id}/close",
+    response_model=CallPublic,
+    status_code=200,
+    summary="Record the classification and close the call",
+    description="Needs caller type, sector, at least one issue category and one advice code "
+    "(sent here or recorded before). A requested callback is scheduled for the next opening "
+    "hour as an outbound call.",
+    responses=ACTION_ERRORS,
+)
+def close_call(session: SessionDep, call: CallDep, close_in: CallClose, now: NowDep) -> CallPublic:
+    call = routing_service.close(session=session, call=call, close_in=close_in, now=now)
+    return CallPublic.from_call(call)
+
+
+@router.post(
+    "/calls/{call_id}/abandon",
+    response_model=CallPublic,
+    status_code=200,
+    summary="The caller hung up while waiting",
+    responses=problem_responses(404, 409, 422),
+)
+def abandon_call(session: SessionDep, call: CallDep, now: NowDep) -> CallPublic:
+    call = routing_service.abandon(session=session, call=call, now=now)
+    return CallPublic.from_call(call)
+
+
+@router.post(
+    "/calls/{call_id}/transfer",
+    response_model=CallPublic,
+    status_code=200,
+    summary="Transfer a call to another line or a named adviser",
+    responses=ACTION_ERRORS,
+)
+def transfer_call(
+    session: SessionDep, call: CallDep, transfer_in: CallTransfer, now: NowDep
+) -> CallPublic:
+    call = routing_service.transfer(session=session, call=call, transfer_in=transfer_in, now=now)
+    return CallPublic.from_call(call)
+
+
+@router.get(
+    "/calls/{call_id}/events",
+    response_model=list[CallEventPublic],
+    status_code=200,
+    summary="Every step of a call, oldest first",
+    responses=problem_responses(404, 422),
+)
+def call_events(session: SessionDep, call: CallDep) -> list[CallEventPublic]:
+    return [
+        CallEventPublic.model_validate(event, from_attributes=True)
+        for event in journal.events_of(session, call.id)
+    ]
+
+
+@router.get(
+    "/queue",
+    response_model=QueueSnapshot,
+    status_code=200,
+    summary="Waiting calls per line, in the order they will be offered",
+)
+def read_queue(session: SessionDep, now: NowDep) -> QueueSnapshot:
+    return views.queue(session=session, now=now)
+
+
+@router.put(
+    "/advisers/{adviser_id}/presence",
+    response_model=AdviserPublic,
+    status_code=200,
+    summary="Set your presence: available, break or offline",
+    description="`offered`, `on_call` and `wrap_up` are set by the desk. A break or log-off "
+    "during a call takes effect when the call is closed; a pending offer is withdrawn.",
+    responses=problem_responses(404, 422),
+)
+def set_presence(
+    session: SessionDep, adviser: AdviserDep, change: PresenceChange, now: NowDep
+) -> AdviserPublic:
+    adviser = routing_service.set_presence(session=session, adviser=adviser, change=change, now=now)
+    return advisers_service.to_public(adviser)
+
+
+@router.get(
+    "/advisers/{adviser_id}/presence",
+    response_model=list[PresenceEventPublic],
+    status_code=200,
+    summary="An adviser's presence history, newest first",
+    responses=problem_responses(404, 422),
+)
+def presence_history(session: SessionDep, adviser: AdviserDep) -> list[PresenceEventPublic]:
+    return views.presence_history(session=session, adviser=adviser)
+
+
+@router.get(
+    "/advisers/{adviser_id}/calls",
+    response_model=AdviserCalls,
+    status_code=200,
+    summary="An adviser's current calls and the ones they took most recently",
+    responses=problem_responses(404, 422),
+)
+def adviser_calls(session: SessionDep, adviser: AdviserDep) -> AdviserCalls:
+    return views.adviser_calls(session=session, adviser=adviser)
+
+
+@router.get(
+    "/routing/rules",
+    response_model=list[LineRoutingPublic],
+    status_code=200,
+    summary="Each line's routing strategy and overflow rules",
+)
+def read_rules(session: SessionDep) -> list[LineRoutingPublic]:
+    return rules.get_rules(session=session)
+
+
+@router.put(
+    "/routing/rules/{line}",
+    response_model=LineRoutingPublic,
+    status_code=200,
+    summary="Set a line's routing strategy and overflow rules",
+    responses=problem_responses(422),
+)
+def write_rules(session: SessionDep, line: str, rules_in: LineRouting) -> LineRoutingPublic:
+    return rules.set_rules(session=session, line=line, rules=rules_in)

@@ -1,0 +1,300 @@
+"""Use cases of the live desk: intake, offers, the call's life, presence, the queue.
+
+Each use case takes the routing lock first, changes what it must, lets the routing pass
+react (`dispatch.run`) and commits once, so no two routing decisions ever interleave.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from service.advisers.models import Adviser, Availability, PresenceChange
+from service.calls import service as calls_service
+from service.calls.errors import IllegalTransition
+from service.calls.models import (
+    Call,
+    CallClose,
+    CallCreate,
+    CallStatus,
+    CallUpdate,
+    Direction,
+)
+from service.config import get_settings
+from service.db import utcnow
+from service.errors import FieldProblem, ValidationFailed
+from service.routing import dispatch, journal, lock
+from service.routing.hours import next_opening
+from service.routing.models import CallOffer, CallTransfer, EventType, OfferState
+from service.taxonomy import service as taxonomy_service
+
+CANCELLED_BY_PRESENCE = "adviser became {presence}"
+
+
+def intake(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
+    """Record a call: a live one joins its line's queue and is routed at once."""
+    if call_in.answered_at is not None or call_in.ended_at is not None or call_in.status:
+        return calls_service.create(session=session, call_in=call_in, now=now)
+    lock.take(session)
+    call = calls_service.build(session=session, call_in=call_in, now=now)
+    journal.record(session, call, EventType.queued, at=now)
+    return _settle(session, call, now=now, changed=False)
+
+
+def tick(*, session: Session, now: datetime) -> None:
+    """Let time pass on the desk: expire offers, route due callbacks and overflow."""
+    lock.take(session)
+    dispatch.run(session, now=now, settings=get_settings())
+    session.commit()
+
+
+def accept(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+    """The offered adviser takes the call."""
+    lock.take(session)
+    adviser = _acting_adviser(session, adviser_id)
+    offer = _offer_to(session, call, adviser, action="accepted")
+    offer.state = OfferState.accepted
+    offer.decided_at = now
+    call.status = CallStatus.in_progress
+    # A transferred call keeps the moment it was first answered.
+    call.answered_at = call.answered_at or now
+    call.target_adviser_id = None
+    adviser.missed_offers_in_row = 0
+    journal.record(session, call, EventType.accepted, at=now, adviser_id=adviser.id)
+    return _settle(session, call, now=now)
+
+
+def reject(
+    *, session: Session, call: Call, adviser_id: uuid.UUID, reason: str | None, now: datetime
+) -> Call:
+    """The offered adviser declines; the call goes to the next adviser who can take it."""
+    lock.take(session)
+    adviser = _acting_adviser(session, adviser_id)
+    offer = _offer_to(session, call, adviser, action="rejected")
+    dispatch.withdraw_offer(
+        session,
+        offer,
+        call,
+        state=OfferState.rejected,
+        now=now,
+        event=EventType.rejected,
+        reason=reason,
+    )
+    return _settle(session, call, now=now)
+
+
+def hold(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+    """Put the caller on hold."""
+    lock.take(session)
+    adviser = _handling_adviser(session, call, adviser_id, action="put on hold")
+    if call.hold_started_at is not None:
+        raise IllegalTransition(call, "The call is already on hold.")
+    call.hold_started_at = now
+    journal.record(session, call, EventType.held, at=now, adviser_id=adviser.id)
+    return _settle(session, call, now=now)
+
+
+def resume(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+    """Take the caller off hold."""
+    lock.take(session)
+    adviser = _handling_adviser(session, call, adviser_id, action="resumed")
+    if call.hold_started_at is None:
+        raise IllegalTransition(call, "The call is not on hold.")
+    _resume(session, call, adviser, now=now)
+    return _settle(session, call, now=now)
+
+
+def end(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+    """The conversation is over; the adviser wraps up."""
+    lock.take(session)
+    adviser = _handling_adviser(session, call, adviser_id, action="ended")
+    _resume(session, call, adviser, now=now)
+    call.ended_at = now
+    call.status = CallStatus.wrap_up
+    adviser.last_call_ended_at = now
+    journal.record(session, call, EventType.ended, at=now, adviser_id=adviser.id)
+    return _settle(session, call, now=now)
+
+
+def close(*, session: Session, call: Call, close_in: CallClose, now: datetime) -> Call:
+    """Record the classification and close the call; a requested callback is scheduled."""
+    lock.take(session)
+    adviser = _acting_adviser(session, close_in.adviser_id)
+    if call.status != CallStatus.wrap_up or call.adviser_id != adviser.id:
+        raise IllegalTransition(call, "Only the adviser wrapping up a call can close it.")
+    changes = close_in.model_dump(exclude_unset=True, exclude={"adviser_id"})
+    update = CallUpdate(**changes, status=CallStatus.closed, closed_at=now)
+    calls_service.apply_changes(session=session, call=call, call_in=update, now=now)
+    settings = get_settings()
+    wrap_up_until = call.ended_at + timedelta(seconds=settings.min_wrap_up_s)
+    adviser.wrap_up_until = wrap_up_until if wrap_up_until > now else None
+    journal.record(session, call, EventType.closed, at=now, adviser_id=adviser.id)
+    if call.callback_requested and call.callback_phone:
+        _schedule_callback(session, call, now=now)
+    return _settle(session, call, now=now)
+
+
+def abandon(*, session: Session, call: Call, now: datetime) -> Call:
+    """The caller hung up while waiting."""
+    lock.take(session)
+    if call.status not in {CallStatus.queued, CallStatus.assigned}:
+        raise IllegalTransition(call, "Only a waiting call can be abandoned.")
+    offer = dispatch.pending_offer(session, call.id)
+    if offer is not None:
+        offer.state = OfferState.cancelled
+        offer.decided_at = now
+    call.status = CallStatus.abandoned
+    call.ended_at = now
+    call.adviser_id = None
+    journal.record(session, call, EventType.abandoned, at=now)
+    return _settle(session, call, now=now)
+
+
+def transfer(*, session: Session, call: Call, transfer_in: CallTransfer, now: datetime) -> Call:
+    """Send a call in progress to another line's queue or to a named adviser."""
+    lock.take(session)
+    adviser = _handling_adviser(session, call, transfer_in.adviser_id, action="transferred")
+    _check_transfer_target(session, transfer_in)
+    _resume(session, call, adviser, now=now)
+    journal.record(
+        session,
+        call,
+        EventType.transferred,
+        at=now,
+        adviser_id=adviser.id,
+        target_line=transfer_in.to_line,
+        target_adviser_id=transfer_in.to_adviser_id,
+        reason=transfer_in.reason,
+    )
+    if transfer_in.to_line is not None:
+        call.line = transfer_in.to_line
+    call.target_adviser_id = transfer_in.to_adviser_id
+    call.status = CallStatus.queued
+    call.adviser_id = None
+    adviser.last_call_ended_at = now
+    journal.record(session, call, EventType.queued, at=now, reason="transfer")
+    return _settle(session, call, now=now)
+
+
+def set_presence(
+    *, session: Session, adviser: Adviser, change: PresenceChange, now: datetime
+) -> Adviser:
+    """An adviser makes themselves available, takes a break or logs off."""
+    lock.take(session)
+    adviser.availability = change.presence
+    adviser.presence_reason = change.reason
+    if change.presence is Availability.available:
+        adviser.available_since = now
+        adviser.missed_offers_in_row = 0
+    else:
+        reason = CANCELLED_BY_PRESENCE.format(presence=change.presence.value)
+        pending = select(CallOffer).where(
+            CallOffer.adviser_id == adviser.id, CallOffer.state == OfferState.pending
+        )
+        for offer in session.exec(pending).all():
+            call = session.get_one(Call, offer.call_id)
+            dispatch.withdraw_offer(
+                session,
+                offer,
+                call,
+                state=OfferState.cancelled,
+                now=now,
+                event=EventType.offer_cancelled,
+                reason=reason,
+            )
+    adviser.version += 1
+    adviser.updated_at = utcnow()
+    dispatch.run(session, now=now, settings=get_settings())
+    session.commit()
+    session.refresh(adviser)
+    return adviser
+
+
+def _settle(session: Session, call: Call, *, now: datetime, changed: bool = True) -> Call:
+    if changed:
+        call.version += 1
+        call.updated_at = utcnow()
+    dispatch.run(session, now=now, settings=get_settings())
+    session.commit()
+    session.refresh(call)
+    return call
+
+
+def _acting_adviser(session: Session, adviser_id: uuid.UUID) -> Adviser:
+    adviser = session.get(Adviser, adviser_id)
+    if adviser is None:
+        raise ValidationFailed([FieldProblem(field="adviser_id", reason="no adviser has this id")])
+    return adviser
+
+
+def _offer_to(session: Session, call: Call, adviser: Adviser, *, action: str) -> CallOffer:
+    offer = dispatch.pending_offer(session, call.id)
+    if call.status != CallStatus.assigned or offer is None:
+        raise IllegalTransition(call, f"Only a call on offer can be {action}.")
+    if offer.adviser_id != adviser.id:
+        raise IllegalTransition(call, "The call is offered to another adviser.")
+    return offer
+
+
+def _handling_adviser(
+    session: Session, call: Call, adviser_id: uuid.UUID, *, action: str
+) -> Adviser:
+    adviser = _acting_adviser(session, adviser_id)
+    if call.status != CallStatus.in_progress:
+        raise IllegalTransition(call, f"Only a call in progress can be {action}.")
+    if call.adviser_id != adviser.id:
+        raise IllegalTransition(call, "Another adviser is handling the call.")
+    return adviser
+
+
+def _resume(session: Session, call: Call, adviser: Adviser, *, now: datetime) -> None:
+    if call.hold_started_at is None:
+        return
+    call.hold_s += round((now - call.hold_started_at).total_seconds())
+    call.hold_started_at = None
+    journal.record(session, call, EventType.resumed, at=now, adviser_id=adviser.id)
+
+
+def _check_transfer_target(session: Session, transfer_in: CallTransfer) -> None:
+    to_line, to_adviser_id = transfer_in.to_line, transfer_in.to_adviser_id
+    if (to_line is None) == (to_adviser_id is None):
+        reason = "name exactly one of to_line and to_adviser_id"
+        raise ValidationFailed([FieldProblem(field="to_line", reason=reason)])
+    if to_line is not None:
+        problems = taxonomy_service.code_problems(
+            session=session, list_name="line", field="to_line", codes=[to_line]
+        )
+        if problems:
+            raise ValidationFailed(problems)
+        return
+    target = session.get(Adviser, to_adviser_id)
+    if target is None or not target.active:
+        reason = "no active adviser has this id"
+        raise ValidationFailed([FieldProblem(field="to_adviser_id", reason=reason)])
+    if target.id == transfer_in.adviser_id:
+        reason = "a call cannot be transferred to the adviser handling it"
+        raise ValidationFailed([FieldProblem(field="to_adviser_id", reason=reason)])
+
+
+def _schedule_callback(session: Session, call: Call, *, now: datetime) -> None:
+    settings = get_settings()
+    due_at = next_opening(
+        now,
+        timezone=settings.timezone,
+        weekdays=settings.opening_weekdays,
+        opens=settings.opening_from,
+        closes=settings.opening_to,
+    )
+    callback = Call(
+        line=call.line,
+        direction=Direction.outbound,
+        received_at=due_at,
+        callback_due_at=due_at,
+        origin_call_id=call.id,
+        language=call.language,
+        priority=call.priority,
+        status=CallStatus.queued,
+    )
+    session.add(callback)
+    session.flush()
+    journal.record(session, callback, EventType.queued, at=now, reason="callback")

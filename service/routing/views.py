@@ -1,0 +1,100 @@
+"""What the desk looks like right now: the queues, and an adviser's calls."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from service.advisers.models import Adviser, PresenceEvent, PresenceEventPublic
+from service.calls.models import Call, CallPublic, CallStatus
+from service.routing.dispatch import IN_HAND
+from service.routing.models import (
+    AdviserCalls,
+    CallEvent,
+    EventType,
+    LineQueue,
+    QueuedCall,
+    QueueSnapshot,
+)
+from service.taxonomy.models import Line
+
+RECENT_CALLS = 20
+PRESENCE_HISTORY = 500
+
+
+def queue(*, session: Session, now: datetime) -> QueueSnapshot:
+    """Return the calls waiting on each line, in the order they will be offered."""
+    waiting_since = sa.func.coalesce(Call.callback_due_at, Call.received_at)
+    calls = session.exec(
+        select(Call)
+        .where(Call.status.in_([CallStatus.queued, CallStatus.assigned]))
+        .order_by(Call.priority.desc(), waiting_since, Call.id)
+    ).all()
+    lines = session.exec(select(Line.code).order_by(Line.sort_order, Line.code)).all()
+    waiting: dict[str, list[QueuedCall]] = {line: [] for line in lines}
+    scheduled: dict[str, int] = dict.fromkeys(lines, 0)
+    for call in calls:
+        since = call.callback_due_at or call.received_at
+        if since > now:
+            scheduled[call.line] += 1
+            continue
+        entries = waiting[call.line]
+        entries.append(
+            QueuedCall(
+                call_id=call.id,
+                status=call.status,
+                direction=call.direction,
+                priority=call.priority,
+                language=call.language,
+                waiting_since=since,
+                wait_s=(now - since).total_seconds(),
+                position=len(entries) + 1,
+                offered_to=call.adviser_id if call.status == CallStatus.assigned else None,
+                target_adviser_id=call.target_adviser_id,
+            )
+        )
+    return QueueSnapshot(
+        at=now,
+        lines=[
+            LineQueue(line=line, waiting=waiting[line], scheduled_callbacks=scheduled[line])
+            for line in lines
+        ],
+    )
+
+
+def adviser_calls(*, session: Session, adviser: Adviser) -> AdviserCalls:
+    """Return the calls an adviser has in hand, and the ones they took most recently."""
+    current = session.exec(
+        select(Call)
+        .where(Call.adviser_id == adviser.id, Call.status.in_(IN_HAND))
+        .order_by(Call.received_at)
+    ).all()
+    taken = (
+        select(CallEvent.call_id, sa.func.max(CallEvent.at).label("at"))
+        .where(CallEvent.adviser_id == adviser.id, CallEvent.type == EventType.accepted)
+        .group_by(CallEvent.call_id)
+        .subquery()
+    )
+    current_ids = [call.id for call in current]
+    recent = session.exec(
+        select(Call)
+        .join(taken, taken.c.call_id == Call.id)
+        .where(Call.id.not_in(current_ids) if current_ids else sa.true())
+        .order_by(taken.c.at.desc(), Call.id.desc())
+        .limit(RECENT_CALLS)
+    ).all()
+    return AdviserCalls(
+        current=[CallPublic.from_call(call) for call in current],
+        recent=[CallPublic.from_call(call) for call in recent],
+    )
+
+
+def presence_history(*, session: Session, adviser: Adviser) -> list[PresenceEventPublic]:
+    """Return an adviser's presence changes, newest first."""
+    events = session.exec(
+        select(PresenceEvent)
+        .where(PresenceEvent.adviser_id == adviser.id)
+        .order_by(PresenceEvent.at.desc(), PresenceEvent.id.desc())
+        .limit(PRESENCE_HISTORY)
+    ).all()
+    return [PresenceEventPublic.model_validate(event, from_attributes=True) for event in events]
