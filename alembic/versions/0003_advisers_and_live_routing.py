@@ -200,6 +200,7 @@ def upgrade() -> None:
     with op.batch_alter_table("call", schema=None) as batch_op:
         batch_op.add_column(sa.Column("priority", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("callback_due_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("requeued_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("origin_call_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("target_adviser_id", sa.Uuid(), nullable=True))
         batch_op.add_column(sa.Column("hold_started_at", sa.DateTime(timezone=True), nullable=True))
@@ -251,6 +252,7 @@ def downgrade() -> None:
         batch_op.drop_column("hold_started_at")
         batch_op.drop_column("target_adviser_id")
         batch_op.drop_column("origin_call_id")
+        batch_op.drop_column("requeued_at")
         batch_op.drop_column("callback_due_at")
         batch_op.drop_column("priority")
 

@@ -191,6 +191,8 @@ class Call(CallBase, table=True):
     status: CallStatus = Field(sa_type=sa.String(12))
     # A callback (outbound) waits for this moment; null for calls that wait from received_at.
     callback_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When a transferred call joined its new line's queue; its overflow clock starts there.
+    requeued_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The call whose caller asked for this callback.
     origin_call_id: uuid.UUID | None = Field(default=None, foreign_key="call.id", index=True)
     # A transfer to a named adviser: only they are offered the call.

@@ -18,6 +18,7 @@ from service.config import Settings
 from service.db import seconds_between
 from service.routing import journal, policy
 from service.routing.models import (
+    CallEvent,
     CallOffer,
     EventType,
     OfferState,
@@ -30,6 +31,11 @@ from service.routing.presence import effective_presence
 # Calls that occupy an adviser's capacity.
 IN_HAND = (CallStatus.assigned, CallStatus.in_progress, CallStatus.wrap_up)
 MISSED_OFFERS_REASON = "missed_offers"
+
+
+def waiting_since(call: Call) -> datetime:
+    """Since when a call has waited in its line's queue."""
+    return call.callback_due_at or call.requeued_at or call.received_at
 
 
 def run(session: Session, *, now: datetime, settings: Settings) -> None:
@@ -162,21 +168,28 @@ def show_presence(session: Session, *, now: datetime) -> None:
 
 
 def _waiting(session: Session, calls: list[Call]) -> list[policy.WaitingCall]:
+    ids = [call.id for call in calls]
+    # Who declined or missed a call, or passed it on, is not offered it again.
     declined = session.exec(
         select(CallOffer.call_id, CallOffer.adviser_id).where(
-            CallOffer.call_id.in_([call.id for call in calls]),
+            CallOffer.call_id.in_(ids),
             CallOffer.state.in_([OfferState.rejected, OfferState.timed_out]),
         )
     ).all()
+    passed_on = session.exec(
+        select(CallEvent.call_id, CallEvent.adviser_id).where(
+            CallEvent.call_id.in_(ids), CallEvent.type == EventType.transferred
+        )
+    ).all()
     excluded: dict[uuid.UUID, set[uuid.UUID]] = {}
-    for call_id, adviser_id in declined:
+    for call_id, adviser_id in [*declined, *passed_on]:
         excluded.setdefault(call_id, set()).add(adviser_id)
     return [
         policy.WaitingCall(
             id=call.id,
             line=call.line,
             language=call.language,
-            waiting_since=call.callback_due_at or call.received_at,
+            waiting_since=waiting_since(call),
             priority=call.priority,
             primary_category=call.issue_categories[0] if call.issue_categories else None,
             target_adviser_id=call.target_adviser_id,

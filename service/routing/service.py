@@ -169,6 +169,7 @@ def transfer(*, session: Session, call: Call, transfer_in: CallTransfer, now: da
     if transfer_in.to_line is not None:
         call.line = transfer_in.to_line
     call.target_adviser_id = transfer_in.to_adviser_id
+    call.requeued_at = now
     call.status = CallStatus.queued
     call.adviser_id = None
     adviser.last_call_ended_at = now

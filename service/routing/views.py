@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from service.advisers.models import Adviser, PresenceEvent, PresenceEventPublic
 from service.calls.models import Call, CallPublic, CallStatus
-from service.routing.dispatch import IN_HAND
+from service.routing.dispatch import IN_HAND, waiting_since
 from service.routing.models import (
     AdviserCalls,
     CallEvent,
@@ -24,17 +24,17 @@ PRESENCE_HISTORY = 500
 
 def queue(*, session: Session, now: datetime) -> QueueSnapshot:
     """Return the calls waiting on each line, in the order they will be offered."""
-    waiting_since = sa.func.coalesce(Call.callback_due_at, Call.received_at)
+    since = sa.func.coalesce(Call.callback_due_at, Call.requeued_at, Call.received_at)
     calls = session.exec(
         select(Call)
         .where(Call.status.in_([CallStatus.queued, CallStatus.assigned]))
-        .order_by(Call.priority.desc(), waiting_since, Call.id)
+        .order_by(Call.priority.desc(), since, Call.id)
     ).all()
     lines = session.exec(select(Line.code).order_by(Line.sort_order, Line.code)).all()
     waiting: dict[str, list[QueuedCall]] = {line: [] for line in lines}
     scheduled: dict[str, int] = dict.fromkeys(lines, 0)
     for call in calls:
-        since = call.callback_due_at or call.received_at
+        since = waiting_since(call)
         if since > now:
             scheduled[call.line] += 1
             continue
