@@ -459,3 +459,9 @@ def test_a_retired_code_is_refused_where_it_would_be_new(client, session):
     body = assert_problem(patch(client, adviser, changes), 422, "lines.1", "expertise.1")
     assert all("no longer in use" in error["reason"] for error in body["errors"])
     assert stored(client, adviser) == adviser
+
+
+def test_unknown_list_parameters_are_refused(client):
+    response = client.get("/advisers", params={"colour": "red"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "colour"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool, StringConstraints
 from sqlmodel import Field, Relationship, SQLModel
 
-from service.calls.models import CodeList, Language
+from service.calls.models import Code, CodeList, Language
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
 
@@ -221,3 +221,13 @@ class PresenceEventPublic(SQLModel):
     presence: Presence
     reason: str | None
     at: datetime
+
+
+class AdviserQuery(SQLModel):
+    """Filters of the adviser listing; unknown parameters are refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool | None = None
+    line: Code | None = Field(default=None, description="A code of the `line` list.")
+    presence: Presence | None = None

@@ -4,8 +4,7 @@ from fastapi import APIRouter, Query, Response
 
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
-from service.advisers.models import AdviserCreate, AdviserPublic, AdviserUpdate, Presence
-from service.calls.models import Code
+from service.advisers.models import AdviserCreate, AdviserPublic, AdviserQuery, AdviserUpdate
 from service.db import SessionDep
 from service.errors import problem_responses
 
@@ -38,13 +37,10 @@ def create_adviser(
     responses=problem_responses(422),
 )
 def list_advisers(
-    session: SessionDep,
-    active: Annotated[bool | None, Query()] = None,
-    line: Annotated[Code | None, Query(description="A code of the `line` list.")] = None,
-    presence: Annotated[Presence | None, Query()] = None,
+    session: SessionDep, query: Annotated[AdviserQuery, Query()]
 ) -> list[AdviserPublic]:
     advisers = advisers_service.list_advisers(
-        session=session, active=active, line=line, presence=presence
+        session=session, active=query.active, line=query.line, presence=query.presence
     )
     return [advisers_service.to_public(adviser) for adviser in advisers]
 
