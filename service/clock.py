@@ -11,10 +11,15 @@ from service.db import utcnow
 Clock = Callable[[], datetime]
 
 
-def get_now(request: Request) -> datetime:
-    """Return the current time of the app's clock (``app.state.clock``)."""
-    clock: Clock = getattr(request.app.state, "clock", utcnow)
+def get_clock(request: Request) -> Clock:
+    """Return the app's clock (``app.state.clock``)."""
+    return getattr(request.app.state, "clock", utcnow)
+
+
+def get_now(clock: Annotated[Clock, Depends(get_clock)]) -> datetime:
+    """Return the current time of the app's clock."""
     return clock()
 
 
+ClockDep = Annotated[Clock, Depends(get_clock)]
 NowDep = Annotated[datetime, Depends(get_now)]

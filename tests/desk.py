@@ -63,7 +63,7 @@ class Desk:
     def wait(self, seconds: float) -> None:
         """Let time pass, and let the routing timer do what it would have done."""
         self.clock.advance(seconds)
-        routing_service.tick(session=self.session, now=self.now)
+        routing_service.tick(session=self.session, clock=self.clock)
 
 
 CLASSIFICATION = {

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from service.routing import lock
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import random_id
 
@@ -440,3 +441,12 @@ def test_an_advisers_current_and_recent_calls(desk):
     body = desk.client.get(f"/advisers/{adviser}/calls").json()
     assert [call["id"] for call in body["current"]] == [current["id"]]
     assert [call["id"] for call in body["recent"]] == [done["id"]]
+
+
+def test_decision_times_never_run_behind_an_earlier_decision(session):
+    later = TUESDAY_MORNING.replace(minute=5)
+    assert lock.take(session, lambda: later) == later
+    # A server whose clock lags (or a request that read the time before waiting for the
+    # lock) still records its decision after the one made before it.
+    assert lock.take(session, lambda: TUESDAY_MORNING) == later
+    assert lock.take(session, lambda: later.replace(minute=6)) == later.replace(minute=6)

@@ -51,6 +51,7 @@ def upgrade() -> None:
         "routing_lock",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("taken", sa.Integer(), nullable=False),
+        sa.Column("last_decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_routing_lock")),
     )
     op.create_table(

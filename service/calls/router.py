@@ -6,7 +6,7 @@ from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
-from service.clock import NowDep
+from service.clock import ClockDep, NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.pagination import Page
@@ -28,9 +28,9 @@ def create_call(
     session: SessionDep,
     call_in: Annotated[CallCreate, Body(openapi_examples=CALL_CREATE_EXAMPLES)],
     response: Response,
-    now: NowDep,
+    clock: ClockDep,
 ) -> CallPublic:
-    call = routing_service.intake(session=session, call_in=call_in, now=now)
+    call = routing_service.intake(session=session, call_in=call_in, clock=clock)
     response.headers["Location"] = f"/calls/{call.id}"
     return CallPublic.from_call(call)
 

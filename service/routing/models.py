@@ -132,6 +132,7 @@ class RoutingLock(SQLModel, table=True):
 
     id: int = Field(primary_key=True)
     taken: int = 0
+    last_decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class CallEventPublic(SQLModel):

@@ -5,7 +5,7 @@ from service.advisers.dependencies import AdviserDep
 from service.advisers.models import AdviserPublic, PresenceChange, PresenceEventPublic
 from service.calls.dependencies import CallDep
 from service.calls.models import CallClose, CallPublic
-from service.clock import NowDep
+from service.clock import ClockDep, NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.routing import journal, rules, views
@@ -33,8 +33,12 @@ ACTION_ERRORS = problem_responses(404, 409, 422)
     summary="Accept a call offered to you",
     responses=ACTION_ERRORS,
 )
-def accept_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
-    call = routing_service.accept(session=session, call=call, adviser_id=action.adviser_id, now=now)
+def accept_call(
+    session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep
+) -> CallPublic:
+    call = routing_service.accept(
+        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+    )
     return CallPublic.from_call(call)
 
 
@@ -48,14 +52,14 @@ def accept_call(session: SessionDep, call: CallDep, action: CallAction, now: Now
     responses=ACTION_ERRORS,
 )
 def reject_call(
-    session: SessionDep, call: CallDep, rejection: CallRejection, now: NowDep
+    session: SessionDep, call: CallDep, rejection: CallRejection, clock: ClockDep
 ) -> CallPublic:
     call = routing_service.reject(
         session=session,
         call=call,
         adviser_id=rejection.adviser_id,
         reason=rejection.reason,
-        now=now,
+        clock=clock,
     )
     return CallPublic.from_call(call)
 
@@ -67,8 +71,12 @@ def reject_call(
     summary="Put the caller on hold",
     responses=ACTION_ERRORS,
 )
-def hold_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
-    call = routing_service.hold(session=session, call=call, adviser_id=action.adviser_id, now=now)
+def hold_call(
+    session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep
+) -> CallPublic:
+    call = routing_service.hold(
+        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+    )
     return CallPublic.from_call(call)
 
 
@@ -79,8 +87,12 @@ def hold_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDe
     summary="Take the caller off hold",
     responses=ACTION_ERRORS,
 )
-def resume_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
-    call = routing_service.resume(session=session, call=call, adviser_id=action.adviser_id, now=now)
+def resume_call(
+    session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep
+) -> CallPublic:
+    call = routing_service.resume(
+        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+    )
     return CallPublic.from_call(call)
 
 
@@ -91,8 +103,10 @@ def resume_call(session: SessionDep, call: CallDep, action: CallAction, now: Now
     summary="End the conversation and start wrap-up",
     responses=ACTION_ERRORS,
 )
-def end_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep) -> CallPublic:
-    call = routing_service.end(session=session, call=call, adviser_id=action.adviser_id, now=now)
+def end_call(session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep) -> CallPublic:
+    call = routing_service.end(
+        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+    )
     return CallPublic.from_call(call)
 
 
@@ -106,8 +120,10 @@ def end_call(session: SessionDep, call: CallDep, action: CallAction, now: NowDep
     "hour as an outbound call.",
     responses=ACTION_ERRORS,
 )
-def close_call(session: SessionDep, call: CallDep, close_in: CallClose, now: NowDep) -> CallPublic:
-    call = routing_service.close(session=session, call=call, close_in=close_in, now=now)
+def close_call(
+    session: SessionDep, call: CallDep, close_in: CallClose, clock: ClockDep
+) -> CallPublic:
+    call = routing_service.close(session=session, call=call, close_in=close_in, clock=clock)
     return CallPublic.from_call(call)
 
 
@@ -118,8 +134,8 @@ def close_call(session: SessionDep, call: CallDep, close_in: CallClose, now: Now
     summary="The caller hung up while waiting",
     responses=problem_responses(404, 409, 422),
 )
-def abandon_call(session: SessionDep, call: CallDep, now: NowDep) -> CallPublic:
-    call = routing_service.abandon(session=session, call=call, now=now)
+def abandon_call(session: SessionDep, call: CallDep, clock: ClockDep) -> CallPublic:
+    call = routing_service.abandon(session=session, call=call, clock=clock)
     return CallPublic.from_call(call)
 
 
@@ -131,9 +147,11 @@ def abandon_call(session: SessionDep, call: CallDep, now: NowDep) -> CallPublic:
     responses=ACTION_ERRORS,
 )
 def transfer_call(
-    session: SessionDep, call: CallDep, transfer_in: CallTransfer, now: NowDep
+    session: SessionDep, call: CallDep, transfer_in: CallTransfer, clock: ClockDep
 ) -> CallPublic:
-    call = routing_service.transfer(session=session, call=call, transfer_in=transfer_in, now=now)
+    call = routing_service.transfer(
+        session=session, call=call, transfer_in=transfer_in, clock=clock
+    )
     return CallPublic.from_call(call)
 
 
@@ -171,9 +189,11 @@ def read_queue(session: SessionDep, now: NowDep) -> QueueSnapshot:
     responses=problem_responses(404, 422),
 )
 def set_presence(
-    session: SessionDep, adviser: AdviserDep, change: PresenceChange, now: NowDep
+    session: SessionDep, adviser: AdviserDep, change: PresenceChange, clock: ClockDep
 ) -> AdviserPublic:
-    adviser = routing_service.set_presence(session=session, adviser=adviser, change=change, now=now)
+    adviser = routing_service.set_presence(
+        session=session, adviser=adviser, change=change, clock=clock
+    )
     return advisers_service.to_public(adviser)
 
 

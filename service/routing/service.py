@@ -20,6 +20,7 @@ from service.calls.models import (
     CallUpdate,
     Direction,
 )
+from service.clock import Clock
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
@@ -31,26 +32,26 @@ from service.taxonomy import service as taxonomy_service
 CANCELLED_BY_PRESENCE = "adviser became {presence}"
 
 
-def intake(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
+def intake(*, session: Session, call_in: CallCreate, clock: Clock) -> Call:
     """Record a call: a live one joins its line's queue and is routed at once."""
     if call_in.answered_at is not None or call_in.ended_at is not None or call_in.status:
-        return calls_service.create(session=session, call_in=call_in, now=now)
-    lock.take(session)
+        return calls_service.create(session=session, call_in=call_in, now=clock())
+    now = lock.take(session, clock)
     call = calls_service.build(session=session, call_in=call_in, now=now)
     journal.record(session, call, EventType.queued, at=now)
     return _settle(session, call, now=now, changed=False)
 
 
-def tick(*, session: Session, now: datetime) -> None:
+def tick(*, session: Session, clock: Clock) -> None:
     """Let time pass on the desk: expire offers, route due callbacks and overflow."""
-    lock.take(session)
+    now = lock.take(session, clock)
     dispatch.run(session, now=now, settings=get_settings())
     session.commit()
 
 
-def accept(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+def accept(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
     """The offered adviser takes the call."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser = _acting_adviser(session, adviser_id)
     offer = _offer_to(session, call, adviser, action="accepted")
     offer.state = OfferState.accepted
@@ -65,10 +66,10 @@ def accept(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime
 
 
 def reject(
-    *, session: Session, call: Call, adviser_id: uuid.UUID, reason: str | None, now: datetime
+    *, session: Session, call: Call, adviser_id: uuid.UUID, reason: str | None, clock: Clock
 ) -> Call:
     """The offered adviser declines; the call goes to the next adviser who can take it."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser = _acting_adviser(session, adviser_id)
     offer = _offer_to(session, call, adviser, action="rejected")
     dispatch.withdraw_offer(
@@ -83,9 +84,9 @@ def reject(
     return _settle(session, call, now=now)
 
 
-def hold(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+def hold(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
     """Put the caller on hold."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser = _handling_adviser(session, call, adviser_id, action="put on hold")
     if call.hold_started_at is not None:
         raise IllegalTransition(call, "The call is already on hold.")
@@ -94,9 +95,9 @@ def hold(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) 
     return _settle(session, call, now=now)
 
 
-def resume(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+def resume(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
     """Take the caller off hold."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser = _handling_adviser(session, call, adviser_id, action="resumed")
     if call.hold_started_at is None:
         raise IllegalTransition(call, "The call is not on hold.")
@@ -104,9 +105,9 @@ def resume(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime
     return _settle(session, call, now=now)
 
 
-def end(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -> Call:
+def end(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
     """The conversation is over; the adviser wraps up."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser = _handling_adviser(session, call, adviser_id, action="ended")
     _resume(session, call, adviser, now=now)
     call.ended_at = now
@@ -116,9 +117,9 @@ def end(*, session: Session, call: Call, adviser_id: uuid.UUID, now: datetime) -
     return _settle(session, call, now=now)
 
 
-def close(*, session: Session, call: Call, close_in: CallClose, now: datetime) -> Call:
+def close(*, session: Session, call: Call, close_in: CallClose, clock: Clock) -> Call:
     """Record the classification and close the call; a requested callback is scheduled."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser = _acting_adviser(session, close_in.adviser_id)
     if call.status != CallStatus.wrap_up or call.adviser_id != adviser.id:
         raise IllegalTransition(call, "Only the adviser wrapping up a call can close it.")
@@ -134,9 +135,9 @@ def close(*, session: Session, call: Call, close_in: CallClose, now: datetime) -
     return _settle(session, call, now=now)
 
 
-def abandon(*, session: Session, call: Call, now: datetime) -> Call:
+def abandon(*, session: Session, call: Call, clock: Clock) -> Call:
     """The caller hung up while waiting."""
-    lock.take(session)
+    now = lock.take(session, clock)
     if call.status not in {CallStatus.queued, CallStatus.assigned}:
         raise IllegalTransition(call, "Only a waiting call can be abandoned.")
     offer = dispatch.pending_offer(session, call.id)
@@ -150,9 +151,9 @@ def abandon(*, session: Session, call: Call, now: datetime) -> Call:
     return _settle(session, call, now=now)
 
 
-def transfer(*, session: Session, call: Call, transfer_in: CallTransfer, now: datetime) -> Call:
+def transfer(*, session: Session, call: Call, transfer_in: CallTransfer, clock: Clock) -> Call:
     """Send a call in progress to another line's queue or to a named adviser."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser = _handling_adviser(session, call, transfer_in.adviser_id, action="transferred")
     _check_transfer_target(session, transfer_in)
     _resume(session, call, adviser, now=now)
@@ -178,10 +179,10 @@ def transfer(*, session: Session, call: Call, transfer_in: CallTransfer, now: da
 
 
 def set_presence(
-    *, session: Session, adviser: Adviser, change: PresenceChange, now: datetime
+    *, session: Session, adviser: Adviser, change: PresenceChange, clock: Clock
 ) -> Adviser:
     """An adviser makes themselves available, takes a break or logs off."""
-    lock.take(session)
+    now = lock.take(session, clock)
     adviser.availability = change.presence
     adviser.presence_reason = change.reason
     if change.presence is Availability.available:
