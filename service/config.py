@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     opening_from: time = time(8, 0)
     opening_to: time = time(15, 0)
 
+    # Reports: one definition of each figure, stated in every report.
+    short_abandon_s: float = 5.0
+    service_level_threshold_s: float = 20.0
+    service_level_target: float = 0.8
+    # Publishable reports withhold every count below this, so no small group is identifiable.
+    suppress_below: int = 5
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

@@ -74,13 +74,68 @@ class seconds_between(sa.sql.functions.FunctionElement[float]):
 @compiles(seconds_between, "sqlite")
 def _seconds_between_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"((julianday({end}) - julianday({start})) * 86400.0)"
+    # julianday() is a double: round to the millisecond so that 20 s stays exactly 20 s.
+    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
 
 
 @compiles(seconds_between, "postgresql")
 def _seconds_between_postgresql(element: seconds_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
     return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+class whole_hours_between(sa.sql.functions.FunctionElement[int]):
+    """`whole_hours_between(start, end)`: full hours from start to a later end (an integer)."""
+
+    type = sa.Integer()
+    inherit_cache = True
+
+
+@compiles(whole_hours_between, "sqlite")
+def _whole_hours_sqlite(element: whole_hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    # Whole Unix seconds, then integer division: exact, where julianday() would round.
+    seconds = "CAST(strftime('%s', {}) AS INTEGER)"
+    return f"(({seconds.format(end)} - {seconds.format(start)}) / 3600)"
+
+
+@compiles(whole_hours_between, "postgresql")
+def _whole_hours_postgresql(element: whole_hours_between, compiler: Any, **kw: Any) -> str:
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM ({end} - {start})) / 3600) AS INTEGER)"
+
+
+class later_of(sa.sql.functions.FunctionElement[Any]):
+    """The later of two timestamps (GREATEST; SQLite's two-argument max)."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+
+
+class earlier_of(later_of):
+    """The earlier of two timestamps (LEAST; SQLite's two-argument min)."""
+
+    inherit_cache = True
+
+
+@compiles(later_of, "sqlite")
+def _later_of_sqlite(element: later_of, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(earlier_of, "sqlite")
+def _earlier_of_sqlite(element: earlier_of, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(later_of, "postgresql")
+def _later_of_postgresql(element: later_of, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(earlier_of, "postgresql")
+def _earlier_of_postgresql(element: earlier_of, compiler: Any, **kw: Any) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
 
 
 def utcnow() -> datetime:

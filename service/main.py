@@ -11,6 +11,7 @@ from service.advisers.router import router as advisers_router
 from service.calls.router import router as calls_router
 from service.db import utcnow
 from service.errors import Problem, register_exception_handlers
+from service.reports.router import router as reports_router
 from service.routing import timer
 from service.routing.router import router as routing_router
 from service.taxonomy.router import router as taxonomy_router
@@ -38,6 +39,7 @@ def create_app() -> FastAPI:
     app.include_router(calls_router)
     app.include_router(advisers_router)
     app.include_router(routing_router)
+    app.include_router(reports_router)
     _declare_problem_schema(app)
     return app
 

@@ -1,0 +1,94 @@
+"""The weekly report as one tidy CSV table that opens cleanly in a spreadsheet."""
+
+import csv
+import io
+
+from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS, Totals, WeeklyReport
+
+COLUMNS = ["week", "line", "dimension", "code", "label", "count", "share", "value"]
+BREAKDOWNS = (
+    "by_caller_type",
+    "by_sector",
+    "by_issue_category",
+    "primary_issue_category",
+    "by_advice_type",
+    "by_workplace_size",
+)
+# A spreadsheet runs a cell that starts like a formula; names and labels must stay text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
+    """Render the report: totals, breakdowns, hours and staffing as rows of one table."""
+    out = io.StringIO()
+    # The byte-order mark tells spreadsheet programs that the file is UTF-8 (æ, ø, å).
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    week, line = report.week, report.line or "all"
+
+    def row(
+        line_: str, dimension: str, code: object, label: str, count=None, share=None, value=None
+    ):
+        writer.writerow(
+            [
+                week,
+                line_,
+                dimension,
+                _cell(code),
+                _cell(label),
+                _cell(count),
+                _cell(share),
+                _cell(value),
+            ]
+        )
+
+    _totals(row, line, report.totals)
+    for code, totals in report.by_line.items():
+        _totals(row, code, totals, dimension="by_line")
+    for dimension in BREAKDOWNS:
+        for entry in getattr(report, dimension):
+            label = entry.label_da if language == "da" else entry.label_en
+            row(line, dimension, entry.code, label, entry.count, entry.share)
+    row(
+        line,
+        "stress_reported",
+        "share",
+        "stress_reported_share",
+        share=report.stress_reported_share,
+    )
+    for weekday, hours in enumerate(report.arrivals_by_hour, start=1):
+        for hour, count in enumerate(hours):
+            row(line, "arrivals_by_hour", f"{weekday}-{hour:02d}", "", count)
+    for slot in report.staffing:
+        code = f"{slot.weekday}-{slot.hour:02d}"
+        row(line, "staffing", code, "advisers needed", slot.arrivals, slot.occupancy, slot.advisers)
+    for adviser in report.by_adviser:
+        row(
+            line,
+            "by_adviser",
+            adviser.adviser_id,
+            adviser.name,
+            adviser.answered,
+            adviser.occupancy,
+            adviser.mean_handle_s,
+        )
+    _totals(row, line, report.previous_week.totals, dimension="previous_week")
+    return out.getvalue()
+
+
+def _totals(row, line: str, totals: Totals, dimension: str = "totals") -> None:
+    for name in TOTAL_COUNTS:
+        row(line, dimension, name, name, count=getattr(totals, name))
+    for name in TOTAL_RATES:
+        row(line, dimension, name, name, share=getattr(totals, name))
+    for name in TOTAL_SECONDS:
+        row(line, dimension, name, name, value=getattr(totals, name))
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return str(value)

@@ -1,0 +1,54 @@
+"""The formulas of the report, as pure functions of the counts the database returns."""
+
+from collections.abc import Mapping
+
+from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS, Change, Totals
+
+
+def rate(numerator: float, denominator: float) -> float | None:
+    """numerator ÷ denominator, or None when there is nothing to divide by (never 0)."""
+    return None if not denominator else numerator / denominator
+
+
+def totals(figures: Mapping[str, float | int | None]) -> Totals:
+    """Totals from the week's raw figures (see `queries.totals`)."""
+    answered, abandoned = figures["answered"], figures["abandoned"]
+    return Totals(
+        received=figures["received"],
+        answered=answered,
+        abandoned=abandoned,
+        short_abandoned=figures["short_abandoned"],
+        abandonment_rate=rate(abandoned, answered + abandoned),
+        service_level=rate(figures["within"], answered + figures["abandoned_late"]),
+        asa_s=_seconds(figures["asa_s"]),
+        wait_p90_s=_seconds(figures["wait_p90_s"]),
+        aht_s=_seconds(figures["aht_s"]),
+        callbacks_requested=figures["callbacks_requested"],
+        callbacks_completed=figures["callbacks_completed"],
+        transfers=figures["transfers"],
+    )
+
+
+def change(current: Totals, previous: Totals) -> Change:
+    """Each figure's change from last week; None where either week has none."""
+    values = {}
+    for name in (*TOTAL_COUNTS, *TOTAL_RATES, *TOTAL_SECONDS):
+        now, before = getattr(current, name), getattr(previous, name)
+        values[name] = None if now is None or before is None else now - before
+    return Change(**values)
+
+
+def suppress_totals(totals_: Totals, below: int) -> Totals:
+    """Withhold every count below `below`, and each rate computed from a withheld count."""
+    withheld = {name for name in TOTAL_COUNTS if (getattr(totals_, name) or 0) < below}
+    if withheld & {"answered", "abandoned"}:
+        withheld |= {"abandonment_rate", "service_level"}
+    # Times averaged over fewer than `below` answered calls describe individual callers.
+    if "answered" in withheld:
+        withheld |= set(TOTAL_SECONDS)
+    ordered = [n for n in (*TOTAL_COUNTS, *TOTAL_RATES, *TOTAL_SECONDS) if n in withheld]
+    return totals_.model_copy(update=dict.fromkeys(withheld) | {"suppressed": ordered})
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 3)

@@ -1,0 +1,149 @@
+"""The shape of the supervisors' reports."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+TOTAL_COUNTS = (
+    "received",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "callbacks_requested",
+    "callbacks_completed",
+    "transfers",
+)
+TOTAL_RATES = ("abandonment_rate", "service_level")
+TOTAL_SECONDS = ("asa_s", "wait_p90_s", "aht_s")
+
+
+class Totals(BaseModel):
+    received: int | None
+    answered: int | None
+    abandoned: int | None
+    short_abandoned: int | None
+    abandonment_rate: float | None
+    service_level: float | None
+    asa_s: float | None
+    wait_p90_s: float | None
+    aht_s: float | None
+    callbacks_requested: int | None
+    callbacks_completed: int | None
+    transfers: int | None
+    suppressed: list[str] = Field(
+        default_factory=list, description="Figures withheld in a publishable report."
+    )
+
+
+class Change(BaseModel):
+    """This week's figure minus last week's (rates in fractions, times in seconds)."""
+
+    received: float | None
+    answered: float | None
+    abandoned: float | None
+    short_abandoned: float | None
+    abandonment_rate: float | None
+    service_level: float | None
+    asa_s: float | None
+    wait_p90_s: float | None
+    aht_s: float | None
+    callbacks_requested: float | None
+    callbacks_completed: float | None
+    transfers: float | None
+
+
+class PreviousWeek(BaseModel):
+    week: str
+    totals: Totals
+    change: Change
+
+
+class BreakdownRow(BaseModel):
+    """One code's count and share of the classified calls; `code` null = unclassified."""
+
+    code: str | None
+    label_da: str
+    label_en: str
+    count: int | None
+    share: float | None
+    suppressed: bool = False
+
+
+class AdviserFigures(BaseModel):
+    adviser_id: uuid.UUID
+    name: str
+    answered: int
+    mean_handle_s: float | None
+    offers_missed: int
+    on_call_s: float
+    wrap_up_s: float
+    logged_in_s: float
+    occupancy: float | None
+
+
+class StaffingSlot(BaseModel):
+    weekday: int
+    hour: int
+    arrivals: int | None
+    advisers: int | None
+    occupancy: float | None
+    service_level: float | None
+    suppressed: bool = False
+
+
+class WeeklyReport(BaseModel):
+    week: str
+    timezone: str
+    start: datetime
+    end: datetime
+    line: str | None
+    publishable: bool
+    definitions: dict[str, str]
+    totals: Totals
+    by_line: dict[str, Totals]
+    by_caller_type: list[BreakdownRow]
+    by_sector: list[BreakdownRow]
+    by_issue_category: list[BreakdownRow]
+    primary_issue_category: list[BreakdownRow]
+    by_advice_type: list[BreakdownRow]
+    by_workplace_size: list[BreakdownRow]
+    stress_reported_share: float | None
+    by_adviser: list[AdviserFigures]
+    arrivals_by_hour: list[list[int | None]]
+    previous_week: PreviousWeek
+    staffing: list[StaffingSlot]
+
+
+class TrendWeek(BaseModel):
+    week: str
+    start: datetime
+    end: datetime
+    totals: Totals
+
+
+class Trend(BaseModel):
+    line: str | None
+    publishable: bool
+    weeks: list[TrendWeek]
+
+
+class AbandonedCall(BaseModel):
+    call_id: uuid.UUID
+    received_at: datetime
+    ended_at: datetime
+    line: str
+    wait_s: float
+    short: bool
+    callback: str = Field(description="`none`, `pending` or `completed`.")
+
+
+class AbandonedReport(BaseModel):
+    week: str
+    line: str | None
+    publishable: bool
+    abandoned: int | None
+    short_abandoned: int | None
+    called_back: int | None
+    suppressed: list[str] = Field(default_factory=list)
+    calls: list[AbandonedCall]

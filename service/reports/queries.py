@@ -1,0 +1,300 @@
+"""The reports' SQL: every figure is aggregated in the database, over one week's rows.
+
+Each query is bounded by the week's UTC start and end on an indexed timestamp, so a report
+reads the week, not the table, however many older weeks pile up.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from service.advisers.models import Adviser, PresenceEvent
+from service.calls.models import Call, CallAdvice, CallIssueCategory, CallStatus, Direction
+from service.config import Settings
+from service.db import UTCDateTime, earlier_of, later_of, seconds_between, whole_hours_between
+from service.routing.models import CallEvent, EventType
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which calls a report is about: inbound calls received in [start, end), on `line`."""
+
+    start: datetime
+    end: datetime
+    line: str | None
+
+    def conditions(self, call: type[Call] = Call) -> list[sa.ColumnElement[bool]]:
+        conditions = [
+            call.direction == Direction.inbound,
+            call.received_at >= self.start,
+            call.received_at < self.end,
+        ]
+        if self.line is not None:
+            conditions.append(call.line == self.line)
+        return conditions
+
+
+def _flag(condition: sa.ColumnElement[bool]) -> sa.Case:
+    return sa.case((condition, 1), else_=0)
+
+
+def _week_calls(scope: Scope) -> sa.Subquery:
+    """One row per call of the week, with its wait and handle time in seconds."""
+    wait = seconds_between(Call.received_at, sa.func.coalesce(Call.answered_at, Call.ended_at))
+    closed_live = sa.exists().where(
+        CallEvent.call_id == Call.id, CallEvent.type == EventType.closed
+    )
+    # Wrap-up counts only where the desk measured it: closed through POST /close.
+    wrap_up = sa.case((closed_live, seconds_between(Call.ended_at, Call.closed_at)), else_=0.0)
+    handle = seconds_between(Call.answered_at, Call.ended_at) + sa.func.coalesce(wrap_up, 0.0)
+    callback = aliased(Call)
+    completed = sa.exists().where(
+        callback.origin_call_id == Call.id, callback.status == CallStatus.closed
+    )
+    return (
+        sa.select(
+            Call.id.label("id"),
+            Call.line.label("line"),
+            Call.adviser_id.label("adviser_id"),
+            _flag(Call.answered_at.is_not(None)).label("answered"),
+            _flag(sa.and_(Call.answered_at.is_(None), Call.ended_at.is_not(None))).label("hung_up"),
+            wait.label("wait"),
+            handle.label("handle"),
+            _flag(Call.callback_requested.is_(True)).label("callback_requested"),
+            _flag(sa.and_(Call.callback_requested.is_(True), completed)).label(
+                "callback_completed"
+            ),
+        )
+        .where(*scope.conditions())
+        .subquery("week_calls")
+    )
+
+
+def totals(session: Session, scope: Scope, settings: Settings) -> dict[str, float | int | None]:
+    """The counts and means that the totals are made of."""
+    w = _week_calls(scope)
+    answered = w.c.answered == 1
+    hung_up = w.c.hung_up == 1
+    short, threshold = settings.short_abandon_s, settings.service_level_threshold_s
+    row = session.execute(
+        sa.select(
+            sa.func.count().label("received"),
+            sa.func.coalesce(sa.func.sum(w.c.answered), 0).label("answered"),
+            sa.func.sum(_flag(sa.and_(hung_up, w.c.wait > short))).label("abandoned"),
+            sa.func.sum(_flag(sa.and_(hung_up, w.c.wait <= short))).label("short_abandoned"),
+            sa.func.sum(_flag(sa.and_(answered, w.c.wait <= threshold))).label("within"),
+            sa.func.sum(_flag(sa.and_(hung_up, w.c.wait > threshold))).label("abandoned_late"),
+            sa.func.avg(sa.case((answered, w.c.wait))).label("asa_s"),
+            sa.func.avg(sa.case((answered, w.c.handle))).label("aht_s"),
+            sa.func.sum(w.c.callback_requested).label("callbacks_requested"),
+            sa.func.sum(w.c.callback_completed).label("callbacks_completed"),
+        )
+    ).one()
+    figures = dict(row._mapping)
+    for name in figures:
+        if figures[name] is None and name not in {"asa_s", "aht_s"}:
+            figures[name] = 0
+    figures["transfers"] = session.execute(
+        sa.select(sa.func.count())
+        .select_from(CallEvent)
+        .join(w, w.c.id == CallEvent.call_id)
+        .where(CallEvent.type == EventType.transferred)
+    ).scalar_one()
+    figures["wait_p90_s"] = _p90_wait(session, w)
+    return figures
+
+
+def _p90_wait(session: Session, w: sa.Subquery) -> float | None:
+    """The 90th percentile (nearest rank) of answered calls' waits."""
+    ranked = (
+        sa.select(
+            w.c.wait,
+            sa.func.row_number().over(order_by=w.c.wait).label("rank"),
+            sa.func.count().over().label("n"),
+        )
+        .where(w.c.answered == 1)
+        .subquery()
+    )
+    return session.execute(
+        sa.select(ranked.c.wait)
+        .where(ranked.c.rank * 10 >= ranked.c.n * 9)
+        .order_by(ranked.c.rank)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def answered_counts_by(session: Session, scope: Scope, column: sa.Column) -> dict[str | None, int]:
+    """Answered calls of the week per value of one of the call's own columns."""
+    rows = session.execute(
+        sa.select(column, sa.func.count())
+        .where(*scope.conditions(), Call.answered_at.is_not(None))
+        .group_by(column)
+    ).all()
+    return {code: n for code, n in rows}
+
+
+def answered_counts_by_link(
+    session: Session, scope: Scope, link: type[CallIssueCategory | CallAdvice], *, primary: bool
+) -> tuple[dict[str, int], int, int]:
+    """Per code, answered calls that carry it; with the classified and unclassified totals."""
+    answered = sa.select(Call.id).where(*scope.conditions(), Call.answered_at.is_not(None))
+    link_filter = [link.call_id.in_(answered)]
+    if primary:
+        link_filter.append(link.position == 0)
+    rows = session.execute(
+        sa.select(link.code, sa.func.count(sa.distinct(link.call_id)))
+        .where(*link_filter)
+        .group_by(link.code)
+    ).all()
+    carries = sa.exists().where(link.call_id == Call.id)
+    classified, unclassified = session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(_flag(carries)), 0),
+            sa.func.coalesce(sa.func.sum(_flag(~carries)), 0),
+        ).where(*scope.conditions(), Call.answered_at.is_not(None))
+    ).one()
+    return {code: n for code, n in rows}, classified, unclassified
+
+
+def stress_reported(session: Session, scope: Scope) -> tuple[int, int]:
+    """Closed calls of the week where the caller reported stress symptoms, and all closed."""
+    reported, closed = session.execute(
+        sa.select(
+            sa.func.coalesce(sa.func.sum(_flag(Call.stress_reported.is_(True))), 0),
+            sa.func.count(),
+        ).where(*scope.conditions(), Call.status == CallStatus.closed)
+    ).one()
+    return reported, closed
+
+
+def arrivals_by_hour(session: Session, scope: Scope) -> dict[int, int]:
+    """Calls received per whole hour since the week's start (0 to 168)."""
+    hour = whole_hours_between(sa.literal(scope.start, UTCDateTime()), Call.received_at)
+    rows = session.execute(
+        sa.select(hour, sa.func.count()).where(*scope.conditions()).group_by(hour)
+    ).all()
+    return {int(h): n for h, n in rows}
+
+
+@dataclass
+class AdviserWeek:
+    adviser_id: uuid.UUID
+    name: str
+    answered: int = 0
+    mean_handle_s: float | None = None
+    offers_missed: int = 0
+    seconds_in: dict[str, float] | None = None
+
+
+def adviser_weeks(
+    session: Session, scope: Scope, *, until: datetime
+) -> dict[uuid.UUID, AdviserWeek]:
+    """Each adviser's answered calls, handle time, missed offers and time per presence."""
+    events_in_week = [CallEvent.at >= scope.start, CallEvent.at < scope.end]
+    if scope.line is not None:
+        events_in_week.append(CallEvent.line == scope.line)
+    per_type = session.execute(
+        sa.select(CallEvent.adviser_id, CallEvent.type, sa.func.count())
+        .where(
+            *events_in_week,
+            CallEvent.adviser_id.is_not(None),
+            CallEvent.type.in_([EventType.accepted, EventType.timed_out]),
+        )
+        .group_by(CallEvent.adviser_id, CallEvent.type)
+    ).all()
+    w = _week_calls(scope)
+    handles = session.execute(
+        sa.select(w.c.adviser_id, sa.func.avg(w.c.handle))
+        .where(w.c.answered == 1, w.c.adviser_id.is_not(None), w.c.handle.is_not(None))
+        .group_by(w.c.adviser_id)
+    ).all()
+    presence = _presence_seconds(session, scope, until=until)
+
+    ids = {a for a, _, _ in per_type} | {a for a, _ in handles} | set(presence)
+    rows = session.execute(sa.select(Adviser.id, Adviser.name).where(Adviser.id.in_(ids)))
+    names = {adviser_id: name for adviser_id, name in rows}
+    weeks = {a: AdviserWeek(adviser_id=a, name=names[a], seconds_in={}) for a in ids}
+    for adviser_id, kind, n in per_type:
+        if kind == EventType.accepted:
+            weeks[adviser_id].answered = n
+        else:
+            weeks[adviser_id].offers_missed = n
+    for adviser_id, mean in handles:
+        weeks[adviser_id].mean_handle_s = float(mean)
+    for adviser_id, seconds in presence.items():
+        weeks[adviser_id].seconds_in = seconds
+    return weeks
+
+
+def _presence_seconds(
+    session: Session, scope: Scope, *, until: datetime
+) -> dict[uuid.UUID, dict[str, float]]:
+    """Seconds each adviser spent in each presence within the week (up to `until`)."""
+    start = sa.literal(scope.start, UTCDateTime())
+    end = sa.literal(min(scope.end, max(until, scope.start)), UTCDateTime())
+    # The state each adviser was in when the week began, and every change during it.
+    before = (
+        sa.select(PresenceEvent.adviser_id, sa.func.max(PresenceEvent.at).label("at"))
+        .where(PresenceEvent.at < scope.start)
+        .group_by(PresenceEvent.adviser_id)
+        .subquery()
+    )
+    carried_in = sa.select(
+        PresenceEvent.id, PresenceEvent.adviser_id, PresenceEvent.presence, PresenceEvent.at
+    ).join(
+        before,
+        sa.and_(before.c.adviser_id == PresenceEvent.adviser_id, before.c.at == PresenceEvent.at),
+    )
+    during = sa.select(
+        PresenceEvent.id, PresenceEvent.adviser_id, PresenceEvent.presence, PresenceEvent.at
+    ).where(PresenceEvent.at >= scope.start, PresenceEvent.at < scope.end)
+    changes = sa.union_all(carried_in, during).subquery()
+    segments = sa.select(
+        changes.c.adviser_id,
+        changes.c.presence,
+        changes.c.at,
+        sa.func.lead(changes.c.at)
+        .over(partition_by=changes.c.adviser_id, order_by=(changes.c.at, changes.c.id))
+        .label("next_at"),
+    ).subquery()
+    seconds = seconds_between(
+        later_of(segments.c.at, start),
+        earlier_of(sa.func.coalesce(segments.c.next_at, end), end),
+    )
+    rows = session.execute(
+        sa.select(segments.c.adviser_id, segments.c.presence, sa.func.sum(seconds))
+        .where(sa.func.coalesce(segments.c.next_at, end) > start, segments.c.at < end)
+        .group_by(segments.c.adviser_id, segments.c.presence)
+    ).all()
+    result: dict[uuid.UUID, dict[str, float]] = {}
+    for adviser_id, state, total in rows:
+        result.setdefault(adviser_id, {})[state] = max(float(total or 0.0), 0.0)
+    return result
+
+
+def abandoned_calls(session: Session, scope: Scope) -> list[sa.Row]:
+    """The week's calls whose caller hung up while waiting, oldest first."""
+    callback = aliased(Call)
+    callback_status = (
+        sa.select(sa.func.max(_flag(callback.status == CallStatus.closed)))
+        .where(callback.origin_call_id == Call.id)
+        .scalar_subquery()
+    )
+    return list(
+        session.execute(
+            sa.select(
+                Call.id,
+                Call.received_at,
+                Call.ended_at,
+                Call.line,
+                seconds_between(Call.received_at, Call.ended_at).label("wait"),
+                callback_status.label("callback"),
+            )
+            .where(*scope.conditions(), Call.answered_at.is_(None), Call.ended_at.is_not(None))
+            .order_by(Call.received_at, Call.id)
+        ).all()
+    )

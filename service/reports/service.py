@@ -1,0 +1,400 @@
+"""Use cases of the reports: the weekly report, the trend and the abandoned calls."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from service.calls.models import Call, CallAdvice, CallIssueCategory, WorkplaceSize
+from service.config import Settings, get_settings
+from service.errors import ValidationFailed
+from service.reports import kpi, queries
+from service.reports.erlang import advisers_needed
+from service.reports.models import (
+    AbandonedCall,
+    AbandonedReport,
+    AdviserFigures,
+    BreakdownRow,
+    PreviousWeek,
+    StaffingSlot,
+    Totals,
+    Trend,
+    TrendWeek,
+    WeeklyReport,
+)
+from service.reports.weeks import IsoWeek, local_hour_slots, weeks_between
+from service.taxonomy import service as taxonomy_service
+from service.taxonomy.models import CODE_LISTS, CodeBase, Line
+
+UNCLASSIFIED = ("Uoplyst", "Not recorded")
+WORKPLACE_SIZE_LABELS = {
+    WorkplaceSize.micro: ("1-9 ansatte", "1-9 employees"),
+    WorkplaceSize.small: ("10-49 ansatte", "10-49 employees"),
+    WorkplaceSize.medium: ("50-249 ansatte", "50-249 employees"),
+    WorkplaceSize.large: ("250+ ansatte", "250+ employees"),
+}
+MAX_TREND_WEEKS = 160
+
+
+def weekly(
+    *, session: Session, week: IsoWeek, line: str | None, publishable: bool, now: datetime
+) -> WeeklyReport:
+    """Build the weekly report of one ISO week (Copenhagen time) and one or all lines."""
+    _check_line(session, line)
+    settings = get_settings()
+    start, end = week.bounds(settings.timezone)
+    scope = queries.Scope(start=start, end=end, line=line)
+    totals = _totals(session, scope, settings)
+    previous = week.shifted(-1)
+    previous_start, previous_end = previous.bounds(settings.timezone)
+    previous_totals = _totals(
+        session, queries.Scope(start=previous_start, end=previous_end, line=line), settings
+    )
+    lines = [line] if line else session.exec(select(Line.code).order_by(Line.sort_order)).all()
+    by_line = {
+        code: _totals(session, queries.Scope(start=start, end=end, line=code), settings)
+        for code in lines
+    }
+    reported, closed = queries.stress_reported(session, scope)
+    arrivals = _arrivals_grid(session, scope, settings)
+    report = WeeklyReport(
+        week=str(week),
+        timezone=settings.timezone,
+        start=start.astimezone(_zone(settings)),
+        end=end.astimezone(_zone(settings)),
+        line=line,
+        publishable=publishable,
+        definitions=definitions(settings),
+        totals=totals,
+        by_line=by_line,
+        by_caller_type=_by_column(session, scope, "caller_type"),
+        by_sector=_by_column(session, scope, "sector"),
+        by_issue_category=_by_link(session, scope, CallIssueCategory, primary=False),
+        primary_issue_category=_by_link(session, scope, CallIssueCategory, primary=True),
+        by_advice_type=_by_link(session, scope, CallAdvice, primary=False),
+        by_workplace_size=_by_workplace_size(session, scope),
+        stress_reported_share=(
+            None
+            if publishable and min(reported, closed) < settings.suppress_below
+            else kpi.rate(reported, closed)
+        ),
+        by_adviser=[] if publishable else _by_adviser(session, scope, now=now),
+        arrivals_by_hour=arrivals,
+        previous_week=PreviousWeek(
+            week=str(previous), totals=previous_totals, change=kpi.change(totals, previous_totals)
+        ),
+        staffing=_staffing(arrivals, totals.aht_s, settings),
+    )
+    return _suppressed(report, settings.suppress_below) if publishable else report
+
+
+def trend(
+    *,
+    session: Session,
+    first: IsoWeek,
+    last: IsoWeek,
+    line: str | None,
+    publishable: bool,
+) -> Trend:
+    """The totals of every week in a range, oldest first."""
+    _check_line(session, line)
+    settings = get_settings()
+    weeks = []
+    for week in weeks_between(first, last):
+        start, end = week.bounds(settings.timezone)
+        totals = _totals(session, queries.Scope(start=start, end=end, line=line), settings)
+        if publishable:
+            totals = kpi.suppress_totals(totals, settings.suppress_below)
+        zone = _zone(settings)
+        weeks.append(
+            TrendWeek(
+                week=str(week),
+                start=start.astimezone(zone),
+                end=end.astimezone(zone),
+                totals=totals,
+            )
+        )
+    return Trend(line=line, publishable=publishable, weeks=weeks)
+
+
+def abandoned(
+    *, session: Session, week: IsoWeek, line: str | None, publishable: bool
+) -> AbandonedReport:
+    """The week's abandoned calls one by one, and whether each was called back."""
+    _check_line(session, line)
+    settings = get_settings()
+    start, end = week.bounds(settings.timezone)
+    rows = queries.abandoned_calls(session, queries.Scope(start=start, end=end, line=line))
+    calls = [
+        AbandonedCall(
+            call_id=row.id,
+            received_at=row.received_at,
+            ended_at=row.ended_at,
+            line=row.line,
+            wait_s=round(float(row.wait), 3),
+            short=row.wait <= settings.short_abandon_s,
+            callback={None: "none", 0: "pending", 1: "completed"}[row.callback],
+        )
+        for row in rows
+    ]
+    counts = {
+        "abandoned": sum(not call.short for call in calls),
+        "short_abandoned": sum(call.short for call in calls),
+        "called_back": sum(call.callback == "completed" for call in calls),
+    }
+    suppressed = []
+    if publishable:
+        # Single calls identify callers: a publishable version has the counts only.
+        suppressed = [name for name, n in counts.items() if n < settings.suppress_below]
+        counts |= dict.fromkeys(suppressed)
+        calls = []
+    return AbandonedReport(
+        week=str(week),
+        line=line,
+        publishable=publishable,
+        suppressed=suppressed,
+        calls=calls,
+        **counts,
+    )
+
+
+def definitions(settings: Settings) -> dict[str, str]:
+    """What every figure means, with the thresholds in force."""
+    short, threshold = settings.short_abandon_s, settings.service_level_threshold_s
+    return {
+        "week": f"ISO week, Monday 00:00 to Monday 00:00 in {settings.timezone}.",
+        "received": "Inbound calls whose received_at falls in the week, whatever the outcome. "
+        "A transferred call counts on the line it ended on.",
+        "wait": "From received_at to answered_at; for a call never answered, to ended_at.",
+        "answered": "Received calls with an answered_at.",
+        "abandoned": f"Received calls never answered whose caller hung up after more than "
+        f"{short:g} s.",
+        "short_abandoned": f"Hung up within {short:g} s; counted in no rate.",
+        "abandonment_rate": "abandoned ÷ (answered + abandoned).",
+        "service_level": f"answered within {threshold:g} s ÷ (answered + abandoned after "
+        f"{threshold:g} s).",
+        "asa_s": "Mean wait of answered calls, seconds.",
+        "wait_p90_s": "90th percentile (nearest rank) of answered calls' waits, seconds.",
+        "aht_s": "Mean of talk + hold (answered_at to ended_at) + wrap-up (ended_at to "
+        "closed_at, only where the desk measured it live) over answered and ended calls.",
+        "callbacks_requested": "Received calls closed with a callback requested.",
+        "callbacks_completed": "Of those, the ones whose callback call has been closed.",
+        "transfers": "Transfers of the week's received calls.",
+        "breakdowns": "Over answered calls. share = count ÷ calls with that field recorded; "
+        "the row with code null counts answered calls without it (share null). A call counts "
+        "once for each of its issue categories and advice types, so those shares can add up "
+        "to more than 1; primary_issue_category counts the first category only.",
+        "stress_reported_share": "Closed calls where the caller reported stress symptoms ÷ "
+        "closed calls.",
+        "by_adviser": "answered = calls accepted in the week; offers_missed = offers timed "
+        "out; mean_handle_s as aht_s over the week's calls the adviser ended up handling; "
+        "occupancy = (on call + wrap-up) ÷ time logged in and not on break.",
+        "arrivals_by_hour": "Received calls per local weekday (Monday first) and hour 0-23.",
+        "staffing": f"Advisers needed per local weekday and hour to answer "
+        f"{settings.service_level_target:.0%} within {threshold:g} s by Erlang C, from that "
+        "hour's arrivals and the week's aht_s; occupancy = traffic ÷ advisers.",
+        "previous_week": "The same totals for the week before; change = this week - that week.",
+        "publishable": f"Counts below {settings.suppress_below} are withheld (null) with "
+        "every rate and share computed from them, and by_adviser is left out.",
+    }
+
+
+def _check_line(session: Session, line: str | None) -> None:
+    if line is None:
+        return
+    # Reporting on a retired line is fine: its old calls are still there.
+    problems = taxonomy_service.code_problems(
+        session=session,
+        list_name="line",
+        field="line",
+        codes=[line],
+        already_used=[line],
+        location="query",
+    )
+    if problems:
+        raise ValidationFailed(problems)
+
+
+def _zone(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.timezone)
+
+
+def _totals(session: Session, scope: queries.Scope, settings: Settings) -> Totals:
+    return kpi.totals(queries.totals(session, scope, settings))
+
+
+def _rows(
+    codes: list[CodeBase] | list[tuple[str, str, str]],
+    counts: dict[str | None, int],
+    classified: int,
+    unclassified: int,
+) -> list[BreakdownRow]:
+    rows = []
+    for entry in codes:
+        code, label_da, label_en = (
+            entry if isinstance(entry, tuple) else (entry.code, entry.label_da, entry.label_en)
+        )
+        count = counts.get(code, 0)
+        rows.append(
+            BreakdownRow(
+                code=code,
+                label_da=label_da,
+                label_en=label_en,
+                count=count,
+                share=kpi.rate(count, classified),
+            )
+        )
+    da, en = UNCLASSIFIED
+    rows.append(BreakdownRow(code=None, label_da=da, label_en=en, count=unclassified, share=None))
+    return rows
+
+
+def _listed_codes(session: Session, list_name: str, counted: set[str]) -> list[CodeBase]:
+    """Every active code, and retired ones that still have calls this week."""
+    model = CODE_LISTS[list_name]
+    codes = session.exec(select(model).order_by(model.sort_order, model.code)).all()
+    return [code for code in codes if code.active or code.code in counted]
+
+
+def _by_column(session: Session, scope: queries.Scope, name: str) -> list[BreakdownRow]:
+    counts = queries.answered_counts_by(session, scope, getattr(Call, name))
+    unclassified = counts.pop(None, 0)
+    codes = _listed_codes(session, name, set(counts))
+    return _rows(codes, counts, sum(counts.values()), unclassified)
+
+
+def _by_link(
+    session: Session,
+    scope: queries.Scope,
+    link: type[CallIssueCategory | CallAdvice],
+    *,
+    primary: bool,
+) -> list[BreakdownRow]:
+    counts, classified, unclassified = queries.answered_counts_by_link(
+        session, scope, link, primary=primary
+    )
+    list_name = "issue_category" if link is CallIssueCategory else "advice_type"
+    codes = _listed_codes(session, list_name, set(counts))
+    return _rows(codes, counts, classified, unclassified)
+
+
+def _by_workplace_size(session: Session, scope: queries.Scope) -> list[BreakdownRow]:
+    counts = queries.answered_counts_by(session, scope, Call.workplace_size)
+    unclassified = counts.pop(None, 0)
+    sizes = [(size.value, *WORKPLACE_SIZE_LABELS[size]) for size in WorkplaceSize]
+    return _rows(sizes, counts, sum(counts.values()), unclassified)
+
+
+def _by_adviser(session: Session, scope: queries.Scope, *, now: datetime) -> list[AdviserFigures]:
+    figures = []
+    for week in queries.adviser_weeks(session, scope, until=now).values():
+        seconds = week.seconds_in or {}
+        on_call, wrap_up = seconds.get("on_call", 0.0), seconds.get("wrap_up", 0.0)
+        logged_in = on_call + wrap_up + seconds.get("available", 0.0) + seconds.get("offered", 0.0)
+        figures.append(
+            AdviserFigures(
+                adviser_id=week.adviser_id,
+                name=week.name,
+                answered=week.answered,
+                mean_handle_s=None if week.mean_handle_s is None else round(week.mean_handle_s, 3),
+                offers_missed=week.offers_missed,
+                on_call_s=round(on_call, 3),
+                wrap_up_s=round(wrap_up, 3),
+                logged_in_s=round(logged_in, 3),
+                occupancy=kpi.rate(on_call + wrap_up, logged_in),
+            )
+        )
+    return sorted(figures, key=lambda f: (f.name, str(f.adviser_id)))
+
+
+def _arrivals_grid(
+    session: Session, scope: queries.Scope, settings: Settings
+) -> list[list[int | None]]:
+    slots = local_hour_slots(scope.start, scope.end, settings.timezone)
+    grid: list[list[int | None]] = [[0] * 24 for _ in range(7)]
+    for hour, count in queries.arrivals_by_hour(session, scope).items():
+        weekday, local_hour = slots[hour]
+        grid[weekday - 1][local_hour] += count
+    return grid
+
+
+def _staffing(
+    arrivals: list[list[int | None]], aht_s: float | None, settings: Settings
+) -> list[StaffingSlot]:
+    slots = []
+    for weekday, hours in enumerate(arrivals, start=1):
+        for hour, count in enumerate(hours):
+            if not count:
+                continue
+            if aht_s is None or aht_s <= 0:
+                slots.append(
+                    StaffingSlot(
+                        weekday=weekday,
+                        hour=hour,
+                        arrivals=count,
+                        advisers=None,
+                        occupancy=None,
+                        service_level=None,
+                    )
+                )
+                continue
+            need = advisers_needed(
+                arrivals=count,
+                interval_s=3600,
+                aht_s=aht_s,
+                target=settings.service_level_target,
+                threshold_s=settings.service_level_threshold_s,
+            )
+            slots.append(
+                StaffingSlot(
+                    weekday=weekday,
+                    hour=hour,
+                    arrivals=count,
+                    advisers=need.agents,
+                    occupancy=round(need.occupancy, 4),
+                    service_level=round(need.service_level, 4),
+                )
+            )
+    return slots
+
+
+def _suppressed(report: WeeklyReport, below: int) -> WeeklyReport:
+    def rows(breakdown: list[BreakdownRow]) -> list[BreakdownRow]:
+        return [
+            row.model_copy(update={"count": None, "share": None, "suppressed": True})
+            if row.count is not None and row.count < below
+            else row
+            for row in breakdown
+        ]
+
+    def cell(count: int | None) -> int | None:
+        return None if count is not None and count < below else count
+
+    previous = report.previous_week
+    return report.model_copy(
+        update={
+            "totals": kpi.suppress_totals(report.totals, below),
+            "by_line": {k: kpi.suppress_totals(v, below) for k, v in report.by_line.items()},
+            "by_caller_type": rows(report.by_caller_type),
+            "by_sector": rows(report.by_sector),
+            "by_issue_category": rows(report.by_issue_category),
+            "primary_issue_category": rows(report.primary_issue_category),
+            "by_advice_type": rows(report.by_advice_type),
+            "by_workplace_size": rows(report.by_workplace_size),
+            "arrivals_by_hour": [[cell(c) for c in day] for day in report.arrivals_by_hour],
+            "staffing": [
+                slot.model_copy(update={"arrivals": None, "suppressed": True})
+                if slot.arrivals is not None and slot.arrivals < below
+                else slot
+                for slot in report.staffing
+            ],
+            "previous_week": _suppressed_previous(report.totals, previous, below),
+        }
+    )
+
+
+def _suppressed_previous(current: Totals, previous: PreviousWeek, below: int) -> PreviousWeek:
+    totals = kpi.suppress_totals(previous.totals, below)
+    withheld = set(totals.suppressed) | set(kpi.suppress_totals(current, below).suppressed)
+    change = previous.change.model_copy(update=dict.fromkeys(withheld))
+    return previous.model_copy(update={"totals": totals, "change": change})
