@@ -450,3 +450,18 @@ def test_decision_times_never_run_behind_an_earlier_decision(session):
     # lock) still records its decision after the one made before it.
     assert lock.take(session, lambda: TUESDAY_MORNING) == later
     assert lock.take(session, lambda: later.replace(minute=6)) == later.replace(minute=6)
+
+
+def test_an_abandoned_caller_can_be_called_back_through_the_queue(desk):
+    call = desk.incoming()
+    desk.ok(call["id"], "abandon")
+    adviser = desk.adviser()
+    callback = desk.incoming(direction="outbound", origin_call_id=call["id"])
+    assert (callback["origin_call_id"], callback["adviser_id"]) == (call["id"], adviser)
+    refused = desk.client.post(
+        "/calls",
+        json={"line": "stress", "received_at": desk.now.isoformat(), "origin_call_id": call["id"]},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "origin_call_id"
+    assert desk.act(call["id"], "abandon").status_code == 409  # it is abandoned already

@@ -126,8 +126,9 @@ def figures(**overrides):
         "short_abandoned": 2,
         "within": 4,
         "abandoned_late": 1,
-        "asa_s": 12.3456,
-        "aht_s": 600.0,
+        "wait_sum": 6 * 12.3456,
+        "handled": 6,
+        "handle_sum": 6 * 600.0,
         "wait_p90_s": 30.0,
         "callbacks_requested": 1,
         "callbacks_completed": 0,
@@ -141,11 +142,14 @@ def test_totals_apply_the_stated_formulas():
     assert totals.abandonment_rate == 2 / 8
     assert totals.service_level == 4 / 7
     assert totals.asa_s == 12.346
+    assert totals.aht_s == 600.0
 
 
 def test_change_is_this_week_minus_last_and_null_where_either_is():
     now = kpi.totals(figures())
-    before = kpi.totals(figures(answered=0, abandoned=0, within=0, abandoned_late=0, asa_s=None))
+    before = kpi.totals(
+        figures(answered=0, abandoned=0, within=0, abandoned_late=0, wait_sum=0, handled=0)
+    )
     change = kpi.change(now, before)
     assert change.received == 0
     assert change.answered == 6

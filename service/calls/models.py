@@ -258,6 +258,10 @@ class CallCreate(CallBase):
         description="Optional. Status follows from the timestamps; send `closed` to close "
         "the record (then `closed_at` defaults to `ended_at`).",
     )
+    origin_call_id: uuid.UUID | None = Field(
+        default=None,
+        description="For an outbound call: the call it calls back, e.g. an abandoned one.",
+    )
 
 
 # Fields a PATCH may set to null; the others can be changed but not cleared.

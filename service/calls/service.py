@@ -22,6 +22,7 @@ from service.calls.models import (
     CallPublic,
     CallStatus,
     CallUpdate,
+    Direction,
 )
 from service.config import get_settings
 from service.db import UTCDateTime, utcnow
@@ -68,6 +69,7 @@ def build(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
         reason = "a live call is given to an adviser by routing; leave adviser_id out"
         problems.append(FieldProblem(field="adviser_id", reason=reason))
     problems += _check(session=session, facts=facts, values=values, old={}, now=now)
+    problems += _origin_problems(session, values)
     if problems:
         raise ValidationFailed(problems)
 
@@ -227,6 +229,17 @@ def _check(
             indexed=True,
         )
     return problems
+
+
+def _origin_problems(session: Session, values: dict[str, Any]) -> list[FieldProblem]:
+    origin_id = values["origin_call_id"]
+    if origin_id is None:
+        return []
+    if values["direction"] != Direction.outbound:
+        return [FieldProblem(field="origin_call_id", reason="only an outbound call calls back")]
+    if session.get(Call, origin_id) is None:
+        return [FieldProblem(field="origin_call_id", reason="no call has this id")]
+    return []
 
 
 def _check_filter_codes(*, session: Session, query: CallQuery) -> None:

@@ -11,7 +11,7 @@ def rate(numerator: float, denominator: float) -> float | None:
 
 
 def totals(figures: Mapping[str, float | int | None]) -> Totals:
-    """Totals from the week's raw figures (see `queries.totals`)."""
+    """Totals from the raw figures of a scope (see `queries.figures_by_line`)."""
     answered, abandoned = figures["answered"], figures["abandoned"]
     return Totals(
         received=figures["received"],
@@ -20,9 +20,9 @@ def totals(figures: Mapping[str, float | int | None]) -> Totals:
         short_abandoned=figures["short_abandoned"],
         abandonment_rate=rate(abandoned, answered + abandoned),
         service_level=rate(figures["within"], answered + figures["abandoned_late"]),
-        asa_s=_seconds(figures["asa_s"]),
+        asa_s=_seconds(rate(figures["wait_sum"], answered)),
         wait_p90_s=_seconds(figures["wait_p90_s"]),
-        aht_s=_seconds(figures["aht_s"]),
+        aht_s=_seconds(rate(figures["handle_sum"], figures["handled"])),
         callbacks_requested=figures["callbacks_requested"],
         callbacks_completed=figures["callbacks_completed"],
         transfers=figures["transfers"],

@@ -52,6 +52,8 @@ def _week_calls(scope: Scope) -> sa.Subquery:
     wrap_up = sa.case((closed_live, seconds_between(Call.ended_at, Call.closed_at)), else_=0.0)
     handle = seconds_between(Call.answered_at, Call.ended_at) + sa.func.coalesce(wrap_up, 0.0)
     callback = aliased(Call)
+    # A callback is requested when the call is closed with the request (not while drafting).
+    requested = sa.and_(Call.callback_requested.is_(True), Call.status == CallStatus.closed)
     completed = sa.exists().where(
         callback.origin_call_id == Call.id, callback.status == CallStatus.closed
     )
@@ -64,67 +66,105 @@ def _week_calls(scope: Scope) -> sa.Subquery:
             _flag(sa.and_(Call.answered_at.is_(None), Call.ended_at.is_not(None))).label("hung_up"),
             wait.label("wait"),
             handle.label("handle"),
-            _flag(Call.callback_requested.is_(True)).label("callback_requested"),
-            _flag(sa.and_(Call.callback_requested.is_(True), completed)).label(
-                "callback_completed"
-            ),
+            _flag(requested).label("callback_requested"),
+            _flag(sa.and_(requested, completed)).label("callback_completed"),
         )
         .where(*scope.conditions())
         .subquery("week_calls")
     )
 
 
-def totals(session: Session, scope: Scope, settings: Settings) -> dict[str, float | int | None]:
-    """The counts and means that the totals are made of."""
+ADDITIVE = (
+    "received",
+    "answered",
+    "abandoned",
+    "short_abandoned",
+    "within",
+    "abandoned_late",
+    "wait_sum",
+    "handled",
+    "handle_sum",
+    "callbacks_requested",
+    "callbacks_completed",
+    "transfers",
+)
+
+
+def figures_by_line(
+    session: Session, scope: Scope, settings: Settings
+) -> tuple[dict[str, float | None], dict[str, dict[str, float | None]]]:
+    """The raw figures of the totals, for the whole scope and for each line, in 4 queries.
+
+    Counts and sums add up across lines; only the percentile needs its own query.
+    """
     w = _week_calls(scope)
     answered = w.c.answered == 1
     hung_up = w.c.hung_up == 1
     short, threshold = settings.short_abandon_s, settings.service_level_threshold_s
-    row = session.execute(
+    handled = sa.and_(answered, w.c.handle.is_not(None))
+    rows = session.execute(
         sa.select(
+            w.c.line,
             sa.func.count().label("received"),
-            sa.func.coalesce(sa.func.sum(w.c.answered), 0).label("answered"),
+            sa.func.sum(w.c.answered).label("answered"),
             sa.func.sum(_flag(sa.and_(hung_up, w.c.wait > short))).label("abandoned"),
             sa.func.sum(_flag(sa.and_(hung_up, w.c.wait <= short))).label("short_abandoned"),
             sa.func.sum(_flag(sa.and_(answered, w.c.wait <= threshold))).label("within"),
             sa.func.sum(_flag(sa.and_(hung_up, w.c.wait > threshold))).label("abandoned_late"),
-            sa.func.avg(sa.case((answered, w.c.wait))).label("asa_s"),
-            sa.func.avg(sa.case((answered, w.c.handle))).label("aht_s"),
+            sa.func.sum(sa.case((answered, w.c.wait), else_=0.0)).label("wait_sum"),
+            sa.func.sum(_flag(handled)).label("handled"),
+            sa.func.sum(sa.case((handled, w.c.handle), else_=0.0)).label("handle_sum"),
             sa.func.sum(w.c.callback_requested).label("callbacks_requested"),
             sa.func.sum(w.c.callback_completed).label("callbacks_completed"),
-        )
-    ).one()
-    figures = dict(row._mapping)
-    for name in figures:
-        if figures[name] is None and name not in {"asa_s", "aht_s"}:
-            figures[name] = 0
-    figures["transfers"] = session.execute(
-        sa.select(sa.func.count())
+        ).group_by(w.c.line)
+    ).all()
+    by_line = {row.line: {name: getattr(row, name) for name in ADDITIVE[:-1]} for row in rows}
+    transfers = session.execute(
+        sa.select(w.c.line, sa.func.count())
         .select_from(CallEvent)
         .join(w, w.c.id == CallEvent.call_id)
         .where(CallEvent.type == EventType.transferred)
-    ).scalar_one()
-    figures["wait_p90_s"] = _p90_wait(session, w)
-    return figures
+        .group_by(w.c.line)
+    ).all()
+    for figures in by_line.values():
+        figures["transfers"] = 0
+        figures["wait_p90_s"] = None  # a line whose callers all hung up has no percentile
+    for line, n in transfers:
+        by_line[line]["transfers"] = n
+    for line, p90 in _p90_waits(session, w, by_line=True).items():
+        by_line[line]["wait_p90_s"] = p90
+    overall: dict[str, float | None] = {
+        name: sum(figures[name] for figures in by_line.values()) for name in ADDITIVE
+    }
+    overall["wait_p90_s"] = _p90_waits(session, w, by_line=False).get(None)
+    return overall, by_line
 
 
-def _p90_wait(session: Session, w: sa.Subquery) -> float | None:
-    """The 90th percentile (nearest rank) of answered calls' waits."""
+def empty_figures() -> dict[str, float | None]:
+    """The raw figures of a scope without calls."""
+    return dict.fromkeys(ADDITIVE, 0) | {"wait_p90_s": None}
+
+
+def _p90_waits(session: Session, w: sa.Subquery, *, by_line: bool) -> dict[str | None, float]:
+    """The 90th percentile (nearest rank) of answered calls' waits, per line or overall."""
+    partition = w.c.line if by_line else sa.literal(None, sa.String())
     ranked = (
         sa.select(
+            partition.label("line"),
             w.c.wait,
-            sa.func.row_number().over(order_by=w.c.wait).label("rank"),
-            sa.func.count().over().label("n"),
+            sa.func.row_number().over(partition_by=partition, order_by=w.c.wait).label("rank"),
+            sa.func.count().over(partition_by=partition).label("n"),
         )
         .where(w.c.answered == 1)
         .subquery()
     )
-    return session.execute(
-        sa.select(ranked.c.wait)
+    # The smallest wait whose rank reaches 90 % of the calls: the first rank ≥ 0.9·n.
+    rows = session.execute(
+        sa.select(ranked.c.line, sa.func.min(ranked.c.wait))
         .where(ranked.c.rank * 10 >= ranked.c.n * 9)
-        .order_by(ranked.c.rank)
-        .limit(1)
-    ).scalar_one_or_none()
+        .group_by(ranked.c.line)
+    ).all()
+    return {line: wait for line, wait in rows}
 
 
 def answered_counts_by(session: Session, scope: Scope, column: sa.Column) -> dict[str | None, int]:

@@ -44,17 +44,15 @@ def weekly(
     settings = get_settings()
     start, end = week.bounds(settings.timezone)
     scope = queries.Scope(start=start, end=end, line=line)
-    totals = _totals(session, scope, settings)
+    overall, per_line = queries.figures_by_line(session, scope, settings)
+    totals = kpi.totals(overall)
     previous = week.shifted(-1)
     previous_start, previous_end = previous.bounds(settings.timezone)
     previous_totals = _totals(
         session, queries.Scope(start=previous_start, end=previous_end, line=line), settings
     )
     lines = [line] if line else session.exec(select(Line.code).order_by(Line.sort_order)).all()
-    by_line = {
-        code: _totals(session, queries.Scope(start=start, end=end, line=code), settings)
-        for code in lines
-    }
+    by_line = {code: kpi.totals(per_line.get(code) or queries.empty_figures()) for code in lines}
     reported, closed = queries.stress_reported(session, scope)
     arrivals = _arrivals_grid(session, scope, settings)
     report = WeeklyReport(
@@ -220,7 +218,7 @@ def _zone(settings: Settings) -> ZoneInfo:
 
 
 def _totals(session: Session, scope: queries.Scope, settings: Settings) -> Totals:
-    return kpi.totals(queries.totals(session, scope, settings))
+    return kpi.totals(queries.figures_by_line(session, scope, settings)[0])
 
 
 def _rows(
@@ -291,6 +289,8 @@ def _by_adviser(session: Session, scope: queries.Scope, *, now: datetime) -> lis
         seconds = week.seconds_in or {}
         on_call, wrap_up = seconds.get("on_call", 0.0), seconds.get("wrap_up", 0.0)
         logged_in = on_call + wrap_up + seconds.get("available", 0.0) + seconds.get("offered", 0.0)
+        if not (logged_in or week.answered or week.offers_missed or week.mean_handle_s):
+            continue  # logged off all week: nothing to report
         figures.append(
             AdviserFigures(
                 adviser_id=week.adviser_id,
@@ -382,8 +382,18 @@ def _suppressed(report: WeeklyReport, below: int) -> WeeklyReport:
             "by_advice_type": rows(report.by_advice_type),
             "by_workplace_size": rows(report.by_workplace_size),
             "arrivals_by_hour": [[cell(c) for c in day] for day in report.arrivals_by_hour],
+            # Advisers, occupancy and service level with the week's AHT would give the
+            # withheld arrivals back, so they go too.
             "staffing": [
-                slot.model_copy(update={"arrivals": None, "suppressed": True})
+                slot.model_copy(
+                    update={
+                        "arrivals": None,
+                        "advisers": None,
+                        "occupancy": None,
+                        "service_level": None,
+                        "suppressed": True,
+                    }
+                )
                 if slot.arrivals is not None and slot.arrivals < below
                 else slot
                 for slot in report.staffing

@@ -230,20 +230,19 @@ def _states(
             capacity=adviser.capacity,
             load=load[adviser.id],
             ready=True,
-            idle_since=max(
-                moment
-                for moment in (
-                    adviser.last_call_ended_at,
-                    adviser.available_since,
-                    adviser.created_at,
-                )
-                if moment is not None
-            ),
+            idle_since=_idle_since(adviser),
             calls_today=calls_today.get(adviser.id, 0),
             talk_time_today_s=talk_today.get(adviser.id, 0.0),
         )
         for adviser in advisers
     ]
+
+
+def _idle_since(adviser: Adviser) -> datetime:
+    # The later of the end of the last call and becoming available; an adviser is always
+    # made available before routing considers them, so created_at is only a fallback.
+    moments = [m for m in (adviser.last_call_ended_at, adviser.available_since) if m is not None]
+    return max(moments) if moments else adviser.created_at
 
 
 def _today(
