@@ -131,12 +131,13 @@ def figures_by_line(
         figures["wait_p90_s"] = None  # a line whose callers all hung up has no percentile
     for line, n in transfers:
         by_line[line]["transfers"] = n
-    for line, p90 in _p90_waits(session, w, by_line=True).items():
+    per_line_p90, overall_p90 = _p90_waits(session, w)
+    for line, p90 in per_line_p90.items():
         by_line[line]["wait_p90_s"] = p90
     overall: dict[str, float | None] = {
         name: sum(figures[name] for figures in by_line.values()) for name in ADDITIVE
     }
-    overall["wait_p90_s"] = _p90_waits(session, w, by_line=False).get(None)
+    overall["wait_p90_s"] = overall_p90
     return overall, by_line
 
 
@@ -145,26 +146,33 @@ def empty_figures() -> dict[str, float | None]:
     return dict.fromkeys(ADDITIVE, 0) | {"wait_p90_s": None}
 
 
-def _p90_waits(session: Session, w: sa.Subquery, *, by_line: bool) -> dict[str | None, float]:
-    """The 90th percentile (nearest rank) of answered calls' waits, per line or overall."""
-    partition = w.c.line if by_line else sa.literal(None, sa.String())
+def _p90_waits(session: Session, w: sa.Subquery) -> tuple[dict[str, float], float | None]:
+    """The 90th percentile (nearest rank) of answered calls' waits, per line and overall.
+
+    One pass ranks each wait within its line and within all lines; the percentile is the
+    smallest wait whose rank reaches 90 % of its group: the first rank >= 0.9 n.
+    """
     ranked = (
         sa.select(
-            partition.label("line"),
+            w.c.line,
             w.c.wait,
-            sa.func.row_number().over(partition_by=partition, order_by=w.c.wait).label("rank"),
-            sa.func.count().over(partition_by=partition).label("n"),
+            sa.func.row_number().over(partition_by=w.c.line, order_by=w.c.wait).label("rank"),
+            sa.func.count().over(partition_by=w.c.line).label("n"),
+            sa.func.row_number().over(order_by=w.c.wait).label("rank_all"),
+            sa.func.count().over().label("n_all"),
         )
         .where(w.c.answered == 1)
         .subquery()
     )
-    # The smallest wait whose rank reaches 90 % of the calls: the first rank ≥ 0.9·n.
     rows = session.execute(
-        sa.select(ranked.c.line, sa.func.min(ranked.c.wait))
-        .where(ranked.c.rank * 10 >= ranked.c.n * 9)
-        .group_by(ranked.c.line)
+        sa.select(
+            ranked.c.line,
+            sa.func.min(sa.case((ranked.c.rank * 10 >= ranked.c.n * 9, ranked.c.wait))),
+            sa.func.min(sa.case((ranked.c.rank_all * 10 >= ranked.c.n_all * 9, ranked.c.wait))),
+        ).group_by(ranked.c.line)
     ).all()
-    return {line: wait for line, wait in rows}
+    overall = [p90 for _, _, p90 in rows if p90 is not None]
+    return {line: p90 for line, p90, _ in rows}, min(overall, default=None)
 
 
 def answered_counts_by(session: Session, scope: Scope, column: sa.Column) -> dict[str | None, int]:
@@ -178,26 +186,22 @@ def answered_counts_by(session: Session, scope: Scope, column: sa.Column) -> dic
 
 
 def answered_counts_by_link(
-    session: Session, scope: Scope, link: type[CallIssueCategory | CallAdvice], *, primary: bool
-) -> tuple[dict[str, int], int, int]:
-    """Per code, answered calls that carry it; with the classified and unclassified totals."""
-    answered = sa.select(Call.id).where(*scope.conditions(), Call.answered_at.is_not(None))
-    link_filter = [link.call_id.in_(answered)]
-    if primary:
-        link_filter.append(link.position == 0)
+    session: Session, scope: Scope, link: type[CallIssueCategory | CallAdvice]
+) -> tuple[dict[str, int], dict[str, int], int]:
+    """Per code, answered calls that carry it, and that carry it first; and how many carry any.
+
+    Positions run from 0 on every call, so the calls with any code are those with a code at
+    position 0: one grouped query gives both breakdowns and their denominator.
+    """
     rows = session.execute(
-        sa.select(link.code, sa.func.count(sa.distinct(link.call_id)))
-        .where(*link_filter)
+        sa.select(link.code, sa.func.count(), sa.func.sum(_flag(link.position == 0)))
+        .join(Call, Call.id == link.call_id)
+        .where(*scope.conditions(), Call.answered_at.is_not(None))
         .group_by(link.code)
     ).all()
-    carries = sa.exists().where(link.call_id == Call.id)
-    classified, unclassified = session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(_flag(carries)), 0),
-            sa.func.coalesce(sa.func.sum(_flag(~carries)), 0),
-        ).where(*scope.conditions(), Call.answered_at.is_not(None))
-    ).one()
-    return {code: n for code, n in rows}, classified, unclassified
+    carrying = {code: n for code, n, _ in rows}
+    first = {code: int(n_first or 0) for code, _, n_first in rows}
+    return carrying, first, sum(first.values())
 
 
 def stress_reported(session: Session, scope: Scope) -> tuple[int, int]:

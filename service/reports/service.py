@@ -54,6 +54,9 @@ def weekly(
     lines = [line] if line else session.exec(select(Line.code).order_by(Line.sort_order)).all()
     by_line = {code: kpi.totals(per_line.get(code) or queries.empty_figures()) for code in lines}
     reported, closed = queries.stress_reported(session, scope)
+    answered = totals.answered or 0
+    categories, primary_categories = _by_link(session, scope, CallIssueCategory, answered)
+    advice, _ = _by_link(session, scope, CallAdvice, answered)
     arrivals = _arrivals_grid(session, scope, settings)
     report = WeeklyReport(
         week=str(week),
@@ -67,9 +70,9 @@ def weekly(
         by_line=by_line,
         by_caller_type=_by_column(session, scope, "caller_type"),
         by_sector=_by_column(session, scope, "sector"),
-        by_issue_category=_by_link(session, scope, CallIssueCategory, primary=False),
-        primary_issue_category=_by_link(session, scope, CallIssueCategory, primary=True),
-        by_advice_type=_by_link(session, scope, CallAdvice, primary=False),
+        by_issue_category=categories,
+        primary_issue_category=primary_categories,
+        by_advice_type=advice,
         by_workplace_size=_by_workplace_size(session, scope),
         stress_reported_share=(
             None
@@ -265,15 +268,19 @@ def _by_link(
     session: Session,
     scope: queries.Scope,
     link: type[CallIssueCategory | CallAdvice],
-    *,
-    primary: bool,
-) -> list[BreakdownRow]:
-    counts, classified, unclassified = queries.answered_counts_by_link(
-        session, scope, link, primary=primary
-    )
+    answered: int,
+) -> tuple[list[BreakdownRow], list[BreakdownRow]]:
+    """Every code a call carries, and only its first one."""
+    carrying, first, classified = queries.answered_counts_by_link(session, scope, link)
     list_name = "issue_category" if link is CallIssueCategory else "advice_type"
-    codes = _listed_codes(session, list_name, set(counts))
-    return _rows(codes, counts, classified, unclassified)
+    unclassified = answered - classified
+    # A retired code is listed only where it still has calls.
+    listed = _listed_codes(session, list_name, set(carrying))
+    listed_first = [c for c in listed if c.active or first.get(c.code)]
+    return (
+        _rows(listed, carrying, classified, unclassified),
+        _rows(listed_first, first, classified, unclassified),
+    )
 
 
 def _by_workplace_size(session: Session, scope: queries.Scope) -> list[BreakdownRow]:
