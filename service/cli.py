@@ -42,6 +42,105 @@ def serve(
     uvicorn.run("service.main:app", host=host, port=port, workers=workers, proxy_headers=True)
 
 
+@app.command()
+def seed(
+    weeks: Annotated[
+        int | None, typer.Option(help="The N whole ISO weeks before the current one.")
+    ] = None,
+    first: Annotated[
+        str | None, typer.Option("--from", help="First ISO week, e.g. 2025-W01.")
+    ] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last ISO week, e.g. 2025-W26.")] = None,
+    calls_per_week: Annotated[int, typer.Option(help="Inbound calls per week.", min=0)] = 400,
+    total: Annotated[
+        int | None, typer.Option(help="Inbound calls in all, instead of --calls-per-week.", min=0)
+    ] = None,
+    seed_value: Annotated[
+        int, typer.Option("--seed", help="The same seed gives the same data.")
+    ] = 1,
+    database_url: Annotated[
+        str | None, typer.Option(help="Defaults to HOTLINE_DATABASE_URL.")
+    ] = None,
+    reset: Annotated[bool, typer.Option(help="Empty calls and advisers first.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before --reset.")] = False,
+    if_empty: Annotated[
+        bool, typer.Option(help="Do nothing if the database has calls or advisers.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option(help="No progress bar, only errors.")] = False,
+) -> None:
+    """Fill the database with realistic demo weeks: advisers, calls and their journal."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from service.db import create_db_engine
+    from service.demo import seed as demo
+    from service.demo.generate import split_total
+    from service.reports.weeks import IsoWeek, parse_week, weeks_between
+
+    settings = get_settings()
+    if (weeks is None) == (first is None and last is None) or (first is None) != (last is None):
+        raise typer.BadParameter("give either --weeks N or both --from and --to")
+    if weeks is not None:
+        if weeks < 1:
+            raise typer.BadParameter("must be at least 1", param_hint="--weeks")
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        current = IsoWeek.of(datetime.now(ZoneInfo(settings.timezone)).date())
+        span = weeks_between(current.shifted(-weeks), current.shifted(-1))
+    else:
+        try:
+            span = weeks_between(parse_week(first), parse_week(last))
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--from/--to") from None
+        if not span:
+            raise typer.BadParameter("--to is before --from")
+    counts = split_total(total, span) if total is not None else [calls_per_week] * len(span)
+
+    engine = create_db_engine(database_url or settings.database_url)
+    try:
+        try:
+            demo.check_migrated(engine)
+        except demo.SeedError as exc:
+            typer.echo(f"hotline seed: {exc}", err=True)
+            raise typer.Exit(2) from None
+        if demo.has_data(engine):
+            if if_empty:
+                if not quiet:
+                    typer.echo("the database already has data; not seeding", err=True)
+                return
+            if not reset:
+                typer.echo(
+                    "hotline seed: the database already has calls or advisers; "
+                    "use --reset to replace them",
+                    err=True,
+                )
+                raise typer.Exit(2)
+            if not yes and not typer.confirm("Delete every call and adviser first?"):
+                raise typer.Exit(1)
+            demo.reset(engine)
+        if quiet:
+            result = demo.run(engine, weeks=span, calls_per_week=counts, seed=seed_value)
+        else:
+            columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
+            with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:
+                task = bar.add_task(f"seeding {span[0]}..{span[-1]}", total=sum(counts))
+                result = demo.run(
+                    engine,
+                    weeks=span,
+                    calls_per_week=counts,
+                    seed=seed_value,
+                    progress=lambda calls: bar.advance(task, calls),
+                )
+    finally:
+        engine.dispose()
+    if not quiet:
+        typer.echo(
+            f"seeded {result.calls} calls and {result.advisers} advisers over {len(span)} weeks "
+            f"({span[0]} to {span[-1]}) in {result.seconds:.1f} s: "
+            f"{result.calls_per_second:,.0f} calls/s"
+        )
+
+
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
