@@ -1,7 +1,9 @@
 """Seeding demo data: checks, reset, and the bulk run with its rate."""
 
+import contextlib
+import multiprocessing
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -14,6 +16,7 @@ from service.calls.models import Call
 from service.config import get_settings
 from service.demo import writer
 from service.demo.generate import Generator
+from service.models import metadata
 from service.reports.weeks import IsoWeek
 from service.taxonomy.models import CODE_LISTS
 
@@ -30,6 +33,12 @@ RESET_ORDER = (
     "adviser_line",
     "adviser",
 )
+
+
+# From this many calls on, a load into an empty database drops and rebuilds the indexes.
+BULK_LOAD_CALLS = 50_000
+BULK_TABLES = ("call", "call_issue_category", "call_advice", "call_offer", "call_event",
+               "presence_event")  # fmt: skip
 
 
 class SeedError(Exception):
@@ -82,27 +91,94 @@ def run(
     seed: int,
     progress: Callable[[int], None] = lambda calls: None,
 ) -> SeedResult:
-    """Generate and write the weeks' data; `progress` hears of each day's calls."""
+    """Generate and write the weeks' data; `progress` hears of each day's calls.
+
+    A child process generates while this one writes, so the two cores share the work. The
+    generator is one seeded sequence either way, so the data does not depend on timing.
+    """
     with Session(engine) as session:
         codes = {
             name: set(session.exec(select(model.code).where(model.active.is_(True))).all())
             for name, model in CODE_LISTS.items()
         }
     started = time.perf_counter()
-    generator = Generator(
-        seed=seed,
-        codes=codes,
-        peak_calls_per_week=max(calls_per_week, default=0),
-        timezone=get_settings().timezone,
+    bulk = not has_data(engine) and sum(calls_per_week) >= BULK_LOAD_CALLS
+    context = multiprocessing.get_context("spawn")
+    batches = context.Queue(maxsize=3)
+    producer = context.Process(
+        target=_produce,
+        args=(batches, seed, codes, weeks, calls_per_week, get_settings().timezone),
+        daemon=True,
     )
-    writer.write(engine, generator.adviser_rows(weeks[0].monday).rows)
-    calls = 0
-    for number, (week, count) in enumerate(zip(weeks, calls_per_week, strict=True)):
-        for batch in generator.days(week, count, last=number == len(weeks) - 1):
-            writer.write(engine, batch.rows)
-            calls += batch.calls
-            progress(batch.calls)
-    writer.finish_advisers(engine, generator.adviser_final_rows())
-    return SeedResult(
-        advisers=len(generator.advisers), calls=calls, seconds=time.perf_counter() - started
-    )
+    producer.start()
+    calls = advisers = 0
+    try:
+        with _indexes_dropped(engine, enabled=bulk):
+            while (message := batches.get()) is not None:
+                kind, payload, count = message
+                if kind == "error":
+                    raise RuntimeError(f"demo data generation failed: {payload}")
+                if kind == "advisers":
+                    writer.finish_advisers(engine, payload)
+                    advisers = count
+                    continue
+                writer.write(engine, payload)
+                if kind == "day":
+                    calls += count
+                    progress(count)
+    finally:
+        producer.join(timeout=10)
+        if producer.is_alive():
+            producer.kill()
+    # Fresh statistics: with the empty tables' ones, PostgreSQL plans the reports badly.
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE")
+    return SeedResult(advisers=advisers, calls=calls, seconds=time.perf_counter() - started)
+
+
+def _produce(
+    batches: "multiprocessing.Queue",
+    seed: int,
+    codes: dict[str, set[str]],
+    weeks: list[IsoWeek],
+    calls_per_week: list[int],
+    timezone: str,
+) -> None:
+    """Run the generator and hand its batches over, in order (in the child process)."""
+    try:
+        generator = Generator(
+            seed=seed,
+            codes=codes,
+            peak_calls_per_week=max(calls_per_week, default=0),
+            timezone=timezone,
+        )
+        batches.put(("rows", generator.adviser_rows(weeks[0].monday).rows, 0))
+        for number, (week, count) in enumerate(zip(weeks, calls_per_week, strict=True)):
+            for batch in generator.days(week, count, last=number == len(weeks) - 1):
+                batches.put(("day", batch.rows, batch.calls))
+        batches.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
+    except Exception as exc:  # the parent reports it; a child's traceback would be lost
+        batches.put(("error", f"{type(exc).__name__}: {exc}", 0))
+    batches.put(None)
+
+
+@contextlib.contextmanager
+def _indexes_dropped(engine: Engine, *, enabled: bool) -> Iterator[None]:
+    """Without secondary indexes during a big first load; rebuilt from sorted data after.
+
+    Maintaining them row by row costs more than building them once. They are rebuilt even
+    if the load fails, so the schema always matches the migrations afterwards.
+    """
+    if not enabled:
+        yield
+        return
+    indexes = [index for table in BULK_TABLES for index in metadata.tables[table].indexes]
+    with engine.begin() as connection:
+        for index in indexes:
+            index.drop(connection)
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            for index in indexes:
+                index.create(connection)

@@ -34,8 +34,7 @@ def write(engine: Engine, rows: dict[str, list[tuple]]) -> None:
                 if rows.get(table):
                     columns = ", ".join(COLUMNS[table])
                     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for row in rows[table]:
-                            copy.write_row(row)
+                        copy.write("".join(map(_copy_line, rows[table])))
             return
         for table in ORDER:
             if rows.get(table):
@@ -44,6 +43,26 @@ def write(engine: Engine, rows: dict[str, list[tuple]]) -> None:
                 connection.exec_driver_sql(
                     f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows[table]
                 )
+
+
+# COPY text format: tab-separated, \N for null, backslash escapes in text.
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: object) -> str:
+    if value is None:
+        return "\\N"
+    if value is True:
+        return "t"
+    if value is False:
+        return "f"
+    if isinstance(value, str):
+        return value.translate(_ESCAPES)
+    return str(value)
+
+
+def _copy_line(row: tuple) -> str:
+    return "\t".join(map(_copy_value, row)) + "\n"
 
 
 def finish_advisers(engine: Engine, rows: list[tuple]) -> None:
