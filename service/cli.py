@@ -131,6 +131,9 @@ def seed(
                     seed=seed_value,
                     progress=lambda calls: bar.advance(task, calls),
                 )
+    except RuntimeError as exc:
+        typer.echo(f"hotline seed: {exc}", err=True)
+        raise typer.Exit(1) from None
     finally:
         engine.dispose()
     if not quiet:

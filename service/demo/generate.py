@@ -140,6 +140,7 @@ class Generator:
         timezone: str,
     ) -> None:
         self.rng = random.Random(seed)
+        self._last_ms, self._last_bits = -1, 0
         self.faker = Faker("da_DK")
         self.faker.seed_instance(seed)
         self.zone = ZoneInfo(timezone)
@@ -181,8 +182,15 @@ class Generator:
 
     def _id(self, at_us: int) -> str:
         """A UUIDv7 for a row made at `at_us`, drawn from the seeded generator."""
-        bits = self.rng.getrandbits(74)
-        value = ((at_us // 1000) << 80) | (0x7 << 76) | ((bits >> 62) << 64)
+        ms = at_us // 1000
+        if ms == self._last_ms:
+            # Rows of one instant (an offer made the moment a call is queued, a log-off the
+            # moment the last call closes) must sort in the order they happened.
+            self._last_bits += 1
+        else:
+            self._last_ms, self._last_bits = ms, self.rng.getrandbits(73)
+        bits = self._last_bits
+        value = (ms << 80) | (0x7 << 76) | ((bits >> 62) << 64)
         return f"{value | (0b10 << 62) | (bits & _LOW_62):032x}"
 
     def _advisers(self, peak_calls_per_week: int) -> list[Adviser]:

@@ -2,6 +2,7 @@
 
 import contextlib
 import multiprocessing
+import queue
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -114,7 +115,7 @@ def run(
     calls = advisers = 0
     try:
         with _indexes_dropped(engine, enabled=bulk):
-            while (message := batches.get()) is not None:
+            while (message := _next(batches, producer)) is not None:
                 kind, payload, count = message
                 if kind == "error":
                     raise RuntimeError(f"demo data generation failed: {payload}")
@@ -134,6 +135,18 @@ def run(
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE")
     return SeedResult(advisers=advisers, calls=calls, seconds=time.perf_counter() - started)
+
+
+def _next(batches: "multiprocessing.Queue", producer: "multiprocessing.Process") -> tuple | None:
+    """The next batch; an error if the generating process died without saying so."""
+    while True:
+        try:
+            return batches.get(timeout=1)
+        except queue.Empty:
+            if not producer.is_alive():
+                raise RuntimeError(
+                    f"demo data generation stopped (exit code {producer.exitcode})"
+                ) from None
 
 
 def _produce(
