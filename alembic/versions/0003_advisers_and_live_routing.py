@@ -188,6 +188,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_call_offer_state_expires_at", ["state", "expires_at"], unique=False
         )
+        batch_op.create_index("ix_call_offer_call_id", ["call_id"], unique=False)
         batch_op.create_index(
             "uq_call_offer_pending_call_id",
             ["call_id"],
@@ -263,6 +264,7 @@ def downgrade() -> None:
             sqlite_where=sa.text("state = 'pending'"),
             postgresql_where=sa.text("state = 'pending'"),
         )
+        batch_op.drop_index("ix_call_offer_call_id")
         batch_op.drop_index("ix_call_offer_state_expires_at")
         batch_op.drop_index("ix_call_offer_adviser_id_state")
 

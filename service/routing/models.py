@@ -60,6 +60,8 @@ class CallOffer(SQLModel, table=True):
             postgresql_where=sa.text("state = 'pending'"),
         ),
         sa.Index("ix_call_offer_state_expires_at", "state", "expires_at"),
+        # For the foreign key: deleting a call must not scan every offer.
+        sa.Index("ix_call_offer_call_id", "call_id"),
         sa.Index("ix_call_offer_adviser_id_state", "adviser_id", "state"),
     )
 
