@@ -70,27 +70,19 @@ def _totals_table(report: WeeklyReport) -> Table:
         report.previous_week.totals,
         report.previous_week.change,
     )
-    for name in TOTAL_COUNTS:
-        table.add_row(
-            name,
-            _number(getattr(current, name)),
-            _number(getattr(previous, name)),
-            _signed(getattr(change, name), "{:+.0f}"),
-        )
-    for name in TOTAL_RATES:
-        table.add_row(
-            name,
-            _percent(getattr(current, name)),
-            _percent(getattr(previous, name)),
-            _signed(getattr(change, name), "{:+.1%}"),
-        )
-    for name in TOTAL_SECONDS:
-        table.add_row(
-            name,
-            _seconds(getattr(current, name)),
-            _seconds(getattr(previous, name)),
-            _signed(getattr(change, name), "{:+.1f} s"),
-        )
+    kinds = (
+        (TOTAL_COUNTS, _number, "{:+.0f}"),
+        (TOTAL_RATES, _percent, "{:+.1%}"),
+        (TOTAL_SECONDS, _seconds, "{:+.1f} s"),
+    )
+    for names, shown, change_template in kinds:
+        for name in names:
+            table.add_row(
+                name,
+                shown(getattr(current, name)),
+                shown(getattr(previous, name)),
+                _signed(getattr(change, name), change_template),
+            )
     return table
 
 
