@@ -35,6 +35,7 @@ from service.db import create_db_engine, get_session
 from service.demo import seed as demo
 from service.demo.generate import Generator
 from service.main import create_app
+from service.models import metadata
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS
 from service.reports.weeks import IsoWeek
 from service.routing.models import CallEvent, CallOffer
@@ -471,6 +472,33 @@ def test_every_call_passes_the_apis_validation_and_lifecycle_rules(dataset):
     assert not failures, f"{len(failures)} calls refused, e.g. {failures[:3]}"
 
 
+def orphans(url: str) -> list[str]:
+    """Each foreign key with rows that find no row it refers to."""
+    engine = create_db_engine(url)
+    found = []
+    try:
+        with engine.connect() as connection:
+            for table in metadata.sorted_tables:
+                for key in table.foreign_key_constraints:
+                    parent = key.referred_table.alias("parent")
+                    pairs = [(e.parent, parent.c[e.column.name]) for e in key.elements]
+                    missing = connection.scalar(
+                        sa.select(sa.func.count())
+                        .select_from(table.outerjoin(parent, sa.and_(*(c == p for c, p in pairs))))
+                        .where(*(c.is_not(None) for c, _ in pairs), pairs[0][1].is_(None))
+                    )
+                    if missing:
+                        found.append(f"{key.name}: {missing}")
+    finally:
+        engine.dispose()
+    return found
+
+
+def test_every_foreign_key_finds_its_row(dataset):
+    """SQLite is loaded with its foreign key checks off, so the data must keep them itself."""
+    assert not orphans(dataset.url)
+
+
 def test_every_code_is_active_in_its_list(dataset):
     for call in dataset.calls:
         assert call["line"] in dataset.active["line"]
@@ -787,6 +815,7 @@ def test_a_bulk_first_load_rebuilds_every_index_and_writes_the_same_data(
             engine.dispose()
         assert indexes(url) == migrated
         assert migrated["call"] and migrated["call_event"]
+        assert not orphans(url)
         rows = table_rows(url)
     assert result.calls == len(rows["call"]) > 1600
     assert rows == table_rows(spring_url)  # the same as `hotline seed` with these arguments

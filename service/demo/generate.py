@@ -18,7 +18,6 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -57,14 +56,17 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 
 US = 1_000_000  # times are whole microseconds since the epoch
 OFFER_TIMEOUT_US = 20 * US
+CALLER_POOL = 4096
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 _DAYS: dict[int, str] = {}
+_CLOCK = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
 _LOW_62 = (1 << 62) - 1
+_UUID7 = (0x7 << 76) | (0b10 << 62)  # the version and variant bits
 
 
-@lru_cache(maxsize=1 << 16)
+# @lru_cache(maxsize=1 << 16)
 def utc_text(us: int) -> str:
     """A time as stored: UTC, `YYYY-MM-DD HH:MM:SS.ffffff` (strftime is too slow here).
 
@@ -75,9 +77,7 @@ def utc_text(us: int) -> str:
     prefix = _DAYS.get(day)
     if prefix is None:
         prefix = _DAYS[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d")
-    hour, second = divmod(second, 3600)
-    minute, second = divmod(second, 60)
-    return f"{prefix} {hour:02d}:{minute:02d}:{second:02d}.{micro:06d}"
+    return f"{prefix} {_CLOCK[second]}.{micro:06d}"
 
 
 def _us(moment: datetime) -> int:
@@ -147,6 +147,11 @@ class Generator:
         self.codes = codes
         self._picks(codes)
         self.advisers = self._advisers(peak_calls_per_week)
+        # Callers' classifications are drawn from a pool made once per line: cheap per call,
+        # and a few thousand draws already follow the weights closely.
+        self.callers = {
+            line: [self._classification(line) for _ in range(CALLER_POOL)] for line in A.LINE
+        }
         self.pending_callbacks: list[tuple[int, dict]] = []
 
     # -- setup --------------------------------------------------------------------------
@@ -186,12 +191,11 @@ class Generator:
         if ms == self._last_ms:
             # Rows of one instant (an offer made the moment a call is queued, a log-off the
             # moment the last call closes) must sort in the order they happened.
-            self._last_bits += 1
+            bits = self._last_bits = self._last_bits + 1
         else:
-            self._last_ms, self._last_bits = ms, self.rng.getrandbits(73)
-        bits = self._last_bits
-        value = (ms << 80) | (0x7 << 76) | ((bits >> 62) << 64)
-        return f"{value | (0b10 << 62) | (bits & _LOW_62):032x}"
+            self._last_ms = ms
+            bits = self._last_bits = self.rng.getrandbits(73)
+        return f"{(ms << 80) | _UUID7 | ((bits >> 62) << 64) | (bits & _LOW_62):032x}"
 
     def _advisers(self, peak_calls_per_week: int) -> list[Adviser]:
         weekday_share = max(self.weekday.values()) / sum(self.weekday.values())
@@ -282,14 +286,14 @@ class Generator:
         for _ in range(calls):
             hour = self.hour(self.rng)
             start = _us(datetime.combine(day, A.OPENS.replace(hour=hour), tzinfo=self.zone))
-            arrivals.append((start + self.rng.randrange(3600 * US), None))
+            arrivals.append((start + _below(self.rng, 3600 * US), None))
         arrivals.extend(self.pending_callbacks)
         self.pending_callbacks = []
         arrivals.sort(key=lambda arrival: arrival[0])
 
         queues: dict[str, list[tuple[int, int]]] = {"stress": [], "managers": []}
         for adviser in self.advisers:
-            adviser.free_at = opens - self.rng.randrange(300 * US)
+            adviser.free_at = opens - _below(self.rng, 300 * US)
             adviser.available_since = adviser.free_at
             adviser.presence.append((adviser.free_at, "available"))
             for line in adviser.lines:
@@ -333,60 +337,93 @@ class Generator:
         *,
         allow_callback: bool,
     ) -> None:
-        rng = self.rng
-        call_id = self._id(received)
+        # The hot path of seeding: each time is formatted once, rows are built inline.
+        rng, new_id, events = self.rng, self._id, rows["call_event"]
+        call_id = new_id(received)
+        received_t = utc_text(received)
         if callback:
             line, language = callback["line"], callback["language"]
         else:
             line = self.line(rng)
             language = "en" if rng.random() < A.ENGLISH else "da"
-        self._event(rows, call_id, "queued", received, line=line, reason=callback and "callback")
+        events.append(
+            (new_id(received), call_id, "queued", received_t, None, line, None, None,
+             callback and "callback")
+        )  # fmt: skip
 
         if callback is None and rng.random() < A.ABANDON:
-            wait = rng.randint(1, 5) if rng.random() < A.SHORT_ABANDON else rng.randint(6, 240)
+            wait = _between(rng, 1, 5) if rng.random() < A.SHORT_ABANDON else _between(rng, 6, 240)
             ended = received + wait * US
-            self._event(rows, call_id, "abandoned", ended, line=line)
+            ended_t = utc_text(ended)
+            events.append(
+                (new_id(ended), call_id, "abandoned", ended_t, None, line, None, None, None)
+            )
             rows["call"].append(
-                (call_id, line, "inbound", utc_text(received), None, utc_text(ended), None, None,
+                (call_id, line, "inbound", received_t, None, ended_t, None, None,
                  None, None, None, None, False, None, False, None, language, 0, "abandoned",
-                 None, None, None, None, None, 0, 1, utc_text(received), utc_text(ended))
+                 None, None, None, None, None, 0, 1, received_t, ended_t)
             )  # fmt: skip
             return
 
-        adviser, answered = self._answer(rows, queues, call_id, line, received, self._wait())
-        started, final_line, requeued = answered, line, None
+        adviser, answered, answered_t = self._answer(
+            rows, queues, call_id, line, received, self._wait()
+        )
+        started, final_line, requeued_t = answered, line, None
         if callback is None and line == "stress" and rng.random() < A.TRANSFER:
             moved = answered + int(self._talk() * 0.3)
-            self._event(
-                rows, call_id, "transferred", moved, line=line, adviser=adviser,
-                target_line="managers", reason="Kalderen er leder",
+            requeued_t = utc_text(moved)
+            events.append(
+                (new_id(moved), call_id, "transferred", requeued_t, adviser.id, line,
+                 "managers", None, "Kalderen er leder")
             )  # fmt: skip
-            self._event(rows, call_id, "queued", moved, line="managers", reason="transfer")
+            events.append(
+                (new_id(moved), call_id, "queued", requeued_t, None, "managers", None, None,
+                 "transfer")
+            )  # fmt: skip
             adviser.presence.append((moved, "available"))
             adviser.last_ended = moved
             self._busy_until(queues, adviser, moved)
-            final_line, requeued = "managers", moved
-            adviser, started = self._answer(rows, queues, call_id, final_line, moved, self._wait())
+            final_line = "managers"
+            adviser, started, _ = self._answer(
+                rows, queues, call_id, final_line, moved, self._wait()
+            )
+        adviser_id = adviser.id
         talk = self._talk()
         hold_s = 0
         if rng.random() < A.HOLD:
-            hold_s = rng.randint(*A.HOLD_S)
+            hold_s = _between(rng, *A.HOLD_S)
             held = started + talk // 3
-            self._event(rows, call_id, "held", held, line=final_line, adviser=adviser)
+            events.append(
+                (new_id(held), call_id, "held", utc_text(held), adviser_id, final_line, None,
+                 None, None)
+            )  # fmt: skip
             resumed = held + hold_s * US
-            self._event(rows, call_id, "resumed", resumed, line=final_line, adviser=adviser)
+            events.append(
+                (new_id(resumed), call_id, "resumed", utc_text(resumed), adviser_id,
+                 final_line, None, None, None)
+            )  # fmt: skip
             talk += hold_s * US
         ended = started + talk
-        closed = ended + rng.randint(*A.WRAP_UP_S) * US
-        self._event(rows, call_id, "ended", ended, line=final_line, adviser=adviser)
-        self._event(rows, call_id, "closed", closed, line=final_line, adviser=adviser)
+        closed = ended + _between(rng, *A.WRAP_UP_S) * US
+        ended_t, closed_t = utc_text(ended), utc_text(closed)
+        events.append(
+            (new_id(ended), call_id, "ended", ended_t, adviser_id, final_line, None, None, None)
+        )
+        events.append(
+            (new_id(closed), call_id, "closed", closed_t, adviser_id, final_line, None, None,
+             None)
+        )  # fmt: skip
         adviser.presence.append((ended, "wrap_up"))
         adviser.presence.append((closed, "available"))
         adviser.last_ended = ended
         self._busy_until(queues, adviser, closed)
 
         wants_callback = callback is None and allow_callback and rng.random() < A.CALLBACK
-        caller = callback["caller"] if callback else self._classification(final_line)
+        if callback:
+            caller = callback["caller"]
+        else:
+            callers = self.callers[final_line]
+            caller = callers[_below(rng, len(callers))]
         phone = _phone(rng) if wants_callback else None
         if wants_callback and self.callback_advice and "callback" not in caller["advice"]:
             caller = caller | {"advice": [*caller["advice"], "callback"]}
@@ -394,13 +431,13 @@ class Generator:
             details = {"origin": call_id, "line": final_line, "language": language}
             self.pending_callbacks.append((0, details | {"caller": caller}))
         rows["call"].append(
-            (call_id, final_line, "outbound" if callback else "inbound", utc_text(received),
-             utc_text(answered), utc_text(ended), utc_text(closed), adviser.id,
+            (call_id, final_line, "outbound" if callback else "inbound", received_t,
+             answered_t, ended_t, closed_t, adviser_id,
              caller["caller_type"], caller["sector"], None, caller["size"],
              caller["stress"], caller["notes"], wants_callback, phone, language, 0, "closed",
-             utc_text(received) if callback else None, _text(requeued),
+             received_t if callback else None, requeued_t,
              callback["origin"] if callback else None, None, None, hold_s, 1,
-             utc_text(received), utc_text(closed))
+             received_t, closed_t)
         )  # fmt: skip
         rows["call_issue_category"].extend(
             (call_id, n, code) for n, code in enumerate(caller["issues"])
@@ -409,37 +446,27 @@ class Generator:
 
     def _answer(
         self, rows: dict, queues: dict, call_id: str, line: str, queued: int, wait: int
-    ) -> tuple[Adviser, int]:
+    ) -> tuple[Adviser, int, str]:
         """Offer the call to the adviser free first; they accept after a few rings."""
         adviser = self._next_adviser(queues[line])
-        ring = self.rng.randint(*A.RING_S) * US
+        ring = _between(self.rng, *A.RING_S) * US
         offered = max(queued + wait - ring, adviser.free_at, queued)
         answered = offered + ring
+        offered_t, answered_t = utc_text(offered), utc_text(answered)
         rows["call_offer"].append(
-            (self._id(offered), call_id, adviser.id, utc_text(offered),
-             utc_text(offered + OFFER_TIMEOUT_US), "accepted", utc_text(answered))
+            (self._id(offered), call_id, adviser.id, offered_t,
+             utc_text(offered + OFFER_TIMEOUT_US), "accepted", answered_t)
         )  # fmt: skip
-        self._event(rows, call_id, "offered", offered, line=line, adviser=adviser)
-        self._event(rows, call_id, "accepted", answered, line=line, adviser=adviser)
-        adviser.presence.append((answered, "on_call"))
-        return adviser, answered
-
-    def _event(
-        self,
-        rows: dict[str, list[tuple]],
-        call_id: str,
-        type: str,
-        at: int,
-        *,
-        line: str,
-        adviser: Adviser | None = None,
-        target_line: str | None = None,
-        reason: str | None = None,
-    ) -> None:
-        adviser_id = adviser.id if adviser else None
-        rows["call_event"].append(
-            (self._id(at), call_id, type, utc_text(at), adviser_id, line, target_line, None, reason)
+        events = rows["call_event"]
+        events.append(
+            (self._id(offered), call_id, "offered", offered_t, adviser.id, line, None, None, None)
         )
+        events.append(
+            (self._id(answered), call_id, "accepted", answered_t, adviser.id, line, None, None,
+             None)
+        )  # fmt: skip
+        adviser.presence.append((answered, "on_call"))
+        return adviser, answered, answered_t
 
     def _talk(self) -> int:
         return int(A.TALK_MEDIAN_S * math.exp(self.rng.gauss(0, A.TALK_SIGMA)) * US)
@@ -465,8 +492,7 @@ class Generator:
         """Callbacks asked for on the last open day are made on this one, in its first hour."""
         opens = _us(datetime.combine(day, A.OPENS, tzinfo=self.zone))
         self.pending_callbacks = [
-            (opens + self.rng.randrange(3600 * US), details)
-            for _, details in self.pending_callbacks
+            (opens + _below(self.rng, 3600 * US), details) for _, details in self.pending_callbacks
         ]
 
 
@@ -479,6 +505,16 @@ def weeks_of(first: IsoWeek, last: IsoWeek) -> Iterator[IsoWeek]:
 
 def _text(us: int | None) -> str | None:
     return None if us is None else utc_text(us)
+
+
+def _below(rng: random.Random, n: int) -> int:
+    """A whole number from 0 to n - 1 (`randrange` costs several times more)."""
+    return int(rng.random() * n)
+
+
+def _between(rng: random.Random, low: int, high: int) -> int:
+    """A whole number from `low` to `high`, both included."""
+    return low + int(rng.random() * (high - low + 1))
 
 
 def _phone(rng: random.Random) -> str:

@@ -3,12 +3,14 @@
 import contextlib
 import multiprocessing
 import queue
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session, select
 
 from service import migrations
@@ -40,6 +42,9 @@ RESET_ORDER = (
 BULK_LOAD_CALLS = 50_000
 BULK_TABLES = ("call", "call_issue_category", "call_advice", "call_offer", "call_event",
                "presence_event")  # fmt: skip
+# In a bulk load into SQLite, the generating process writes these tables into a file of its
+# own, copied over whole at the end: SQLite has one writer, so this is how both cores write.
+PART_TABLES = ("call_offer",)
 
 
 class SeedError(Exception):
@@ -108,37 +113,59 @@ def run(
         }
     started = time.perf_counter()
     bulk = not has_data(engine) and sum(calls_per_week) >= BULK_LOAD_CALLS
-    context = multiprocessing.get_context("spawn")
-    batches = context.Queue(maxsize=3)
-    producer = context.Process(
-        target=_produce,
-        args=(batches, seed, codes, weeks, calls_per_week, get_settings().timezone),
-        daemon=True,
-    )
-    producer.start()
+    on_disk = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+    part_tables = PART_TABLES if bulk and on_disk else ()
     calls = advisers = 0
-    try:
-        with _indexes_dropped(engine, enabled=bulk):
-            while (message := _next(batches, producer)) is not None:
-                kind, payload, count = message
-                if kind == "error":
-                    raise RuntimeError(f"demo data generation failed: {payload}")
-                if kind == "advisers":
-                    writer.finish_advisers(engine, payload)
-                    advisers = count
-                    continue
-                writer.write(engine, payload)
+    with contextlib.ExitStack() as stack:
+        part = None
+        if part_tables:
+            # Beside the database: where there is room for the data, there is room for this.
+            directory = Path(engine.url.database).resolve().parent
+            part_dir = stack.enter_context(tempfile.TemporaryDirectory(dir=directory))
+            with engine.connect() as connection:
+                part = (
+                    str(Path(part_dir) / "part.db"),
+                    writer.part_schema(connection, part_tables),
+                )
+        context = multiprocessing.get_context("spawn")
+        batches = context.Queue(maxsize=3)
+        producer = context.Process(
+            target=_produce,
+            args=(batches, seed, codes, weeks, calls_per_week, get_settings().timezone, part),
+            daemon=True,
+        )
+        producer.start()
+        stack.callback(_stop, producer)
+        rebuild = stack.enter_context(_indexes_dropped(engine, enabled=bulk, keep=part_tables))
+        connection = stack.enter_context(writer.loading(engine))
+        while (message := _next(batches, producer)) is not None:
+            kind, payload, count = message
+            if kind == "error":
+                raise RuntimeError(f"demo data generation failed: {payload}")
+            if kind == "advisers":  # the last batch but the part file's
+                writer.finish_advisers(connection, payload)
+                advisers = count
+                rebuild(connection)  # while the generating process indexes its part file
+            elif kind == "part":
+                writer.copy_tables(connection, payload, part_tables)
+            else:
+                writer.write(connection, payload)
                 if kind == "day":
                     calls += count
                     progress(count)
-    finally:
-        producer.join(timeout=10)
-        if producer.is_alive():
-            producer.kill()
     # Fresh statistics: with the empty tables' ones, PostgreSQL plans the reports badly.
     with engine.begin() as connection:
+        if engine.dialect.name == "sqlite":
+            # Sampled, as SQLite advises for big tables: a full ANALYZE reads every index.
+            connection.exec_driver_sql("PRAGMA analysis_limit=1000")
         connection.exec_driver_sql("ANALYZE")
     return SeedResult(advisers=advisers, calls=calls, seconds=time.perf_counter() - started)
+
+
+def _stop(producer: "multiprocessing.Process") -> None:
+    producer.join(timeout=10)
+    if producer.is_alive():
+        producer.kill()
 
 
 def _next(batches: "multiprocessing.Queue", producer: "multiprocessing.Process") -> tuple | None:
@@ -160,9 +187,14 @@ def _produce(
     weeks: list[IsoWeek],
     calls_per_week: list[int],
     timezone: str,
+    part: tuple[str, list[tuple[str, str]]] | None,
 ) -> None:
-    """Run the generator and hand its batches over, in order (in the child process)."""
+    """Run the generator and hand its batches over, in order (in the child process).
+
+    With a `part`, the rows of its tables go into that file instead, announced at the end.
+    """
     try:
+        part_file = writer.PartFile(*part) if part else None
         generator = Generator(
             seed=seed,
             codes=codes,
@@ -172,30 +204,42 @@ def _produce(
         batches.put(("rows", generator.adviser_rows(weeks[0].monday).rows, 0))
         for number, (week, count) in enumerate(zip(weeks, calls_per_week, strict=True)):
             for batch in generator.days(week, count, last=number == len(weeks) - 1):
+                if part_file:
+                    part_file.take(batch.rows)
                 batches.put(("day", batch.rows, batch.calls))
         batches.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
+        if part_file:
+            part_file.finish()
+            batches.put(("part", part[0], 0))
     except Exception as exc:  # the parent reports it; a child's traceback would be lost
         batches.put(("error", f"{type(exc).__name__}: {exc}", 0))
     batches.put(None)
 
 
 @contextlib.contextmanager
-def _indexes_dropped(engine: Engine, *, enabled: bool) -> Iterator[None]:
+def _indexes_dropped(
+    engine: Engine, *, enabled: bool, keep: tuple[str, ...]
+) -> Iterator[Callable[[Connection], None]]:
     """Without secondary indexes during a big first load; rebuilt from sorted data after.
 
-    Maintaining them row by row costs more than building them once. They are rebuilt even
-    if the load fails, so the schema always matches the migrations afterwards.
+    Maintaining them row by row costs more than building them once. Yields the rebuild,
+    to be called on the loading connection as soon as the rows are in; it also runs on
+    leaving, even if the load failed, so the schema always matches the migrations after.
     """
-    if not enabled:
-        yield
-        return
-    indexes = [index for table in BULK_TABLES for index in metadata.tables[table].indexes]
+    tables = [table for table in BULK_TABLES if table not in keep] if enabled else []
+    indexes = [index for table in tables for index in metadata.tables[table].indexes]
     with engine.begin() as connection:
         for index in indexes:
             index.drop(connection)
+
+    def rebuild(connection: Connection) -> None:
+        with connection.begin():
+            while indexes:
+                indexes.pop().create(connection)
+
     try:
-        yield
+        yield rebuild
     finally:
-        with engine.begin() as connection:
-            for index in indexes:
-                index.create(connection)
+        if indexes:
+            with engine.connect() as connection:
+                rebuild(connection)

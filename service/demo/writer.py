@@ -4,7 +4,11 @@ SQLite gets the driver's executemany; PostgreSQL gets COPY, which is several tim
 than INSERT. Rows already hold the stored formats (UTC text times, hex ids).
 """
 
-from sqlalchemy import Engine
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+
+from sqlalchemy import Connection, Engine
 
 from service.demo.generate import COLUMNS
 
@@ -23,10 +27,36 @@ ORDER = (
 )
 
 
-def write(engine: Engine, rows: dict[str, list[tuple]]) -> None:
+@contextlib.contextmanager
+def loading(engine: Engine) -> Iterator[Connection]:
+    """One connection for the whole load, set up for bulk writing and restored after.
+
+    On SQLite the foreign keys are not checked row by row (the generator makes them hold
+    and the seeding tests check them with `PRAGMA foreign_key_check`), and commits do not
+    wait for the disk: a crash mid-seed loses only demo data, which can be seeded again.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name != "sqlite":
+            yield connection
+            return
+        # Outside any transaction: SQLite ignores `foreign_keys` inside one.
+        driver = connection.connection.driver_connection
+        synchronous = driver.execute("PRAGMA synchronous").fetchone()[0]
+        driver.execute("PRAGMA foreign_keys=OFF")
+        driver.execute("PRAGMA synchronous=OFF")
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction():
+                connection.rollback()
+            driver.execute(f"PRAGMA synchronous={int(synchronous)}")
+            driver.execute("PRAGMA foreign_keys=ON")
+
+
+def write(connection: Connection, rows: dict[str, list[tuple]]) -> None:
     """Insert every table's rows in one transaction."""
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+    with connection.begin():
+        if connection.dialect.name == "postgresql":
             cursor = connection.connection.driver_connection.cursor()
             # Stored times are UTC text without an offset; read them as UTC.
             cursor.execute("SET LOCAL TIME ZONE 'UTC'")
@@ -38,11 +68,29 @@ def write(engine: Engine, rows: dict[str, list[tuple]]) -> None:
             return
         for table in ORDER:
             if rows.get(table):
-                columns = COLUMNS[table]
-                marks = ", ".join("?" * len(columns))
-                connection.exec_driver_sql(
-                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows[table]
-                )
+                connection.exec_driver_sql(insert_statement(table), rows[table])
+
+
+def insert_statement(table: str) -> str:
+    """The SQLite INSERT of one generated row of `table`."""
+    columns = COLUMNS[table]
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def copy_tables(connection: Connection, path: str, tables: tuple[str, ...]) -> None:
+    """Copy whole tables from the SQLite file at `path` into the same, empty, tables.
+
+    SQLite copies the tables and their indexes page by page when both sides have the same
+    schema, the target is empty and foreign keys are off: much cheaper than INSERTs.
+    """
+    driver = connection.connection.driver_connection
+    driver.execute("ATTACH DATABASE ? AS part", (path,))
+    try:
+        with connection.begin():
+            for table in tables:
+                connection.exec_driver_sql(f"INSERT INTO main.{table} SELECT * FROM part.{table}")
+    finally:
+        driver.execute("DETACH DATABASE part")
 
 
 # COPY text format: tab-separated, \N for null, backslash escapes in text.
@@ -65,15 +113,63 @@ def _copy_line(row: tuple) -> str:
     return "\t".join(map(_copy_value, row)) + "\n"
 
 
-def finish_advisers(engine: Engine, rows: list[tuple]) -> None:
+def finish_advisers(connection: Connection, rows: list[tuple]) -> None:
     """Bring the advisers' own rows to where the last generated day left them."""
     columns = COLUMNS["adviser"]
     changing = ("presence_since", "available_since", "last_call_ended_at", "updated_at")
     positions = [columns.index(name) for name in changing]
-    mark = "%s" if engine.dialect.name == "postgresql" else "?"
+    postgresql = connection.dialect.name == "postgresql"
+    mark = "%s" if postgresql else "?"
     assignments = ", ".join(f"{name} = {mark}" for name in changing)
     updates = [(*(row[p] for p in positions), row[0]) for row in rows]
-    with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
+    with connection.begin():
+        if postgresql:
             connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
         connection.exec_driver_sql(f"UPDATE adviser SET {assignments} WHERE id = {mark}", updates)
+
+
+def part_schema(connection: Connection, tables: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The SQLite CREATE statements of `tables` and their indexes, tables first."""
+    marks = ", ".join("?" * len(tables))
+    return list(
+        connection.exec_driver_sql(
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name IN "
+            f"({marks}) AND sql IS NOT NULL ORDER BY type = 'index', name",
+            tables,
+        ).all()
+    )
+
+
+class PartFile:
+    """A private SQLite file that the generating process fills with some of the tables.
+
+    It has the target's schema, so `copy_tables` can move it over whole. Nothing else
+    opens it, so it needs neither a journal nor syncs; indexes are built once at the end.
+    """
+
+    def __init__(self, path: str, schema: list[tuple[str, str]]) -> None:
+        self.connection = sqlite3.connect(path, isolation_level=None)
+        self.connection.execute("PRAGMA journal_mode=OFF")
+        self.connection.execute("PRAGMA synchronous=OFF")
+        for kind, sql in schema:
+            if kind == "table":
+                self.connection.execute(sql)
+        self.indexes = [sql for kind, sql in schema if kind == "index"]
+        self.tables = {
+            name for (name,) in self.connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        }  # fmt: skip
+        self.connection.execute("BEGIN")
+
+    def take(self, rows: dict[str, list[tuple]]) -> None:
+        """Write this file's tables out of `rows` and remove them from it."""
+        for table in self.tables:
+            if rows.get(table):
+                self.connection.executemany(insert_statement(table), rows.pop(table))
+
+    def finish(self) -> None:
+        self.connection.execute("COMMIT")
+        for sql in self.indexes:
+            self.connection.execute(sql)
+        self.connection.close()
