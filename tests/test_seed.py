@@ -9,6 +9,7 @@ import contextlib
 import itertools
 import os
 import re
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -44,6 +45,7 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 
 HOTLINE = str(Path(sys.executable).parent / "hotline")
+ON_SQLITE = TEST_DATABASE_URL is None or TEST_DATABASE_URL.startswith("sqlite")
 ZONE = ZoneInfo("Europe/Copenhagen")
 OPENS, CLOSES = time(8, 0), time(15, 0)
 PHONE = re.compile(r"^\+45[2-9]\d{7}$")
@@ -775,47 +777,102 @@ def test_advisers_are_logged_in_no_longer_than_the_lines_are_open(spring):
 # -- the bulk path of a big first load ----------------------------------------------------------
 
 
-def indexes(url: str) -> dict[str, list[tuple]]:
+def schema(url: str) -> dict[str, dict[str, list[tuple]]]:
+    """Each table's indexes and foreign keys, as the database reports them."""
     engine = create_db_engine(url)
     try:
         inspector = sa.inspect(engine)
         return {
-            table: sorted(
-                (
-                    i["name"],
-                    tuple(i["column_names"]),
-                    bool(i["unique"]),
-                    sorted((k, str(v)) for k, v in i.get("dialect_options", {}).items()),
-                )
-                for i in inspector.get_indexes(table)
-            )
+            table: {
+                "indexes": sorted(
+                    (
+                        i["name"],
+                        tuple(i["column_names"]),
+                        bool(i["unique"]),
+                        sorted((k, str(v)) for k, v in i.get("dialect_options", {}).items()),
+                    )
+                    for i in inspector.get_indexes(table)
+                ),
+                "foreign_keys": sorted(
+                    (
+                        k["name"] or "",
+                        tuple(k["constrained_columns"]),
+                        k["referred_table"],
+                        tuple(k["referred_columns"]),
+                        sorted(k.get("options", {}).items()),
+                    )
+                    for k in inspector.get_foreign_keys(table)
+                ),
+            }
             for table in inspector.get_table_names()
         }
     finally:
         engine.dispose()
 
 
-def test_a_bulk_first_load_rebuilds_every_index_and_writes_the_same_data(
+def bulk_seed(url: str) -> demo.SeedResult:
+    """SPRING's arguments, through the bulk path (see the monkeypatch in each test)."""
+    engine = create_db_engine(url)
+    try:
+        result = demo.run(
+            engine, weeks=[IsoWeek(2025, week) for week in range(10, 14)],
+            calls_per_week=[400] * 4, seed=42,
+        )  # fmt: skip
+        if engine.dialect.name == "sqlite":
+            # The load's connection goes back to the pool as it came: checks on, WAL.
+            with engine.connect() as connection:
+                pragmas = {
+                    name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
+                    for name in ("foreign_keys", "ignore_check_constraints", "journal_mode")
+                }
+            assert pragmas == {
+                "foreign_keys": 1, "ignore_check_constraints": 0, "journal_mode": "wal"
+            }  # fmt: skip
+        return result
+    finally:
+        engine.dispose()
+
+
+def test_a_bulk_first_load_rebuilds_every_index_and_key_and_writes_the_same_data(
     spring_url, tmp_path, monkeypatch
 ):
-    """A big load into an empty database drops the indexes and builds them again after."""
+    """A big load into an empty database drops the indexes (and on PostgreSQL the foreign
+    keys) and makes them again after; SQLite's part files are copied in."""
     monkeypatch.setattr(demo, "BULK_LOAD_CALLS", 100)  # well below SPRING's 1,600 calls
     with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
         migrations.upgrade("head", database_url=url)
-        migrated = indexes(url)
-        engine = create_db_engine(url)
-        try:
-            result = demo.run(
-                engine,
-                weeks=[IsoWeek(2025, week) for week in range(10, 14)],
-                calls_per_week=[400] * 4,
-                seed=42,
-            )
-        finally:
-            engine.dispose()
-        assert indexes(url) == migrated
-        assert migrated["call"] and migrated["call_event"]
+        migrated = schema(url)
+        result = bulk_seed(url)
+        assert schema(url) == migrated
+        assert migrated["call"]["indexes"] and migrated["call_event"]["foreign_keys"]
         assert not orphans(url)
         rows = table_rows(url)
     assert result.calls == len(rows["call"]) > 1600
     assert rows == table_rows(spring_url)  # the same as `hotline seed` with these arguments
+    assert not list(tmp_path.glob("tmp*")), "a part file was left behind"
+
+
+@pytest.mark.skipif(not ON_SQLITE, reason="SQLite's journal")
+def test_a_bulk_load_while_another_connection_reads_stays_in_wal_and_succeeds(
+    spring_url, tmp_path, monkeypatch
+):
+    """Leaving WAL needs the database to itself; with a reader open the load goes on in WAL."""
+    monkeypatch.setattr(demo, "BULK_LOAD_CALLS", 100)
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        reader = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            assert reader.execute("SELECT count(*) FROM line").fetchone()[0] > 0
+            bulk_seed(url)
+            assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert reader.execute("SELECT count(*) FROM call").fetchone()[0] > 1600
+        finally:
+            reader.close()
+        assert table_rows(url) == table_rows(spring_url)
+
+
+@pytest.mark.skipif(not ON_SQLITE, reason="PostgreSQL checks them on COPY")
+def test_every_check_constraint_holds(dataset):
+    """SQLite is loaded with CHECK constraints off, so the data must keep them itself."""
+    with contextlib.closing(sqlite3.connect(dataset.url.removeprefix("sqlite:///"))) as db:
+        assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)]

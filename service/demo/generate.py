@@ -61,23 +61,22 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 _DAYS: dict[int, str] = {}
-_CLOCK = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
+# " HH:MM:SS." for each second of a day, and "000" to "999": lookups beat formatting here.
+_CLOCK = [f" {h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for s in range(60)]
+_DIGITS = [f"{n:03d}" for n in range(1000)]
 _LOW_62 = (1 << 62) - 1
 _UUID7 = (0x7 << 76) | (0b10 << 62)  # the version and variant bits
 
 
 # @lru_cache(maxsize=1 << 16)
 def utc_text(us: int) -> str:
-    """A time as stored: UTC, `YYYY-MM-DD HH:MM:SS.ffffff` (strftime is too slow here).
-
-    Cached: one instant is written up to four times (offer, event, call row, presence).
-    """
+    """A time as stored: UTC, `YYYY-MM-DD HH:MM:SS.ffffff` (strftime is too slow here)."""
     seconds, micro = divmod(us, US)
     day, second = divmod(seconds, 86400)
     prefix = _DAYS.get(day)
     if prefix is None:
         prefix = _DAYS[day] = (_EPOCH + timedelta(days=day)).strftime("%Y-%m-%d")
-    return f"{prefix} {_CLOCK[second]}.{micro:06d}"
+    return prefix + _CLOCK[second] + _DIGITS[micro // 1000] + _DIGITS[micro % 1000]
 
 
 def _us(moment: datetime) -> int:
@@ -117,7 +116,7 @@ class Adviser:
     last_ended: int | None = None
     logged_off_at: int | None = None
     available_since: int | None = None
-    presence: list[tuple[int, str]] = field(default_factory=list)
+    presence: list[tuple[int, str, str]] = field(default_factory=list)  # at, presence, text
 
 
 @dataclass
@@ -195,7 +194,8 @@ class Generator:
         else:
             self._last_ms = ms
             bits = self._last_bits = self.rng.getrandbits(73)
-        return f"{(ms << 80) | _UUID7 | ((bits >> 62) << 64) | (bits & _LOW_62):032x}"
+        value = (ms << 80) | _UUID7 | ((bits >> 62) << 64) | (bits & _LOW_62)
+        return value.to_bytes(16, "big").hex()  # twice as fast as formatting with :032x
 
     def _advisers(self, peak_calls_per_week: int) -> list[Adviser]:
         weekday_share = max(self.weekday.values()) / sum(self.weekday.values())
@@ -282,11 +282,12 @@ class Generator:
         self._schedule_callbacks(day)
         opens = _us(datetime.combine(day, A.OPENS, tzinfo=self.zone))
         closes = _us(datetime.combine(day, A.CLOSES, tzinfo=self.zone))
-        arrivals = []
-        for _ in range(calls):
-            hour = self.hour(self.rng)
-            start = _us(datetime.combine(day, A.OPENS.replace(hour=hour), tzinfo=self.zone))
-            arrivals.append((start + _below(self.rng, 3600 * US), None))
+        rng, hour = self.rng, self.hour
+        starts = {
+            h: _us(datetime.combine(day, A.OPENS.replace(hour=h), tzinfo=self.zone))
+            for h in hour.values
+        }
+        arrivals = [(starts[hour(rng)] + _below(rng, 3600 * US), None) for _ in range(calls)]
         arrivals.extend(self.pending_callbacks)
         self.pending_callbacks = []
         arrivals.sort(key=lambda arrival: arrival[0])
@@ -295,19 +296,20 @@ class Generator:
         for adviser in self.advisers:
             adviser.free_at = opens - _below(self.rng, 300 * US)
             adviser.available_since = adviser.free_at
-            adviser.presence.append((adviser.free_at, "available"))
+            adviser.presence.append((adviser.free_at, "available", utc_text(adviser.free_at)))
             for line in adviser.lines:
                 heapq.heappush(queues[line], (adviser.free_at, adviser.index))
-        day_batch = batch.rows
+        day_batch, new_id = batch.rows, self._id
         for received, callback in arrivals:
             self._call(day_batch, queues, received, callback, allow_callback=not last_day)
             batch.calls += 1
         for adviser in self.advisers:
-            adviser.presence.append((max(closes, adviser.free_at), "offline"))
-            day_batch["presence_event"].extend(
-                (self._id(at), adviser.id, presence, None, utc_text(at))
-                for at, presence in adviser.presence
-            )
+            off = max(closes, adviser.free_at)
+            adviser.presence.append((off, "offline", utc_text(off)))
+            day_batch["presence_event"] += [
+                (new_id(at), adviser.id, presence, None, text)
+                for at, presence, text in adviser.presence
+            ]
             adviser.logged_off_at = adviser.presence[-1][0]
             adviser.presence = []
 
@@ -380,7 +382,7 @@ class Generator:
                 (new_id(moved), call_id, "queued", requeued_t, None, "managers", None, None,
                  "transfer")
             )  # fmt: skip
-            adviser.presence.append((moved, "available"))
+            adviser.presence.append((moved, "available", requeued_t))
             adviser.last_ended = moved
             self._busy_until(queues, adviser, moved)
             final_line = "managers"
@@ -413,8 +415,8 @@ class Generator:
             (new_id(closed), call_id, "closed", closed_t, adviser_id, final_line, None, None,
              None)
         )  # fmt: skip
-        adviser.presence.append((ended, "wrap_up"))
-        adviser.presence.append((closed, "available"))
+        adviser.presence.append((ended, "wrap_up", ended_t))
+        adviser.presence.append((closed, "available", closed_t))
         adviser.last_ended = ended
         self._busy_until(queues, adviser, closed)
 
@@ -439,10 +441,10 @@ class Generator:
              callback["origin"] if callback else None, None, None, hold_s, 1,
              received_t, closed_t)
         )  # fmt: skip
-        rows["call_issue_category"].extend(
+        rows["call_issue_category"] += [
             (call_id, n, code) for n, code in enumerate(caller["issues"])
-        )
-        rows["call_advice"].extend((call_id, n, code) for n, code in enumerate(caller["advice"]))
+        ]
+        rows["call_advice"] += [(call_id, n, code) for n, code in enumerate(caller["advice"])]
 
     def _answer(
         self, rows: dict, queues: dict, call_id: str, line: str, queued: int, wait: int
@@ -465,7 +467,7 @@ class Generator:
             (self._id(answered), call_id, "accepted", answered_t, adviser.id, line, None, None,
              None)
         )  # fmt: skip
-        adviser.presence.append((answered, "on_call"))
+        adviser.presence.append((answered, "on_call", answered_t))
         return adviser, answered, answered_t
 
     def _talk(self) -> int:

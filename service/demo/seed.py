@@ -1,8 +1,6 @@
 """Seeding demo data: checks, reset, and the bulk run with its rate."""
 
 import contextlib
-import multiprocessing
-import queue
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +16,7 @@ from service.advisers.models import Adviser
 from service.calls.models import Call
 from service.config import get_settings
 from service.demo import writer
-from service.demo.generate import Generator
+from service.demo.pipeline import Part, Pipeline, Plan
 from service.models import metadata
 from service.reports.weeks import IsoWeek
 from service.taxonomy.models import CODE_LISTS
@@ -38,13 +36,15 @@ RESET_ORDER = (
 )
 
 
-# From this many calls on, a load into an empty database drops and rebuilds the indexes.
+# From this many calls on, a load into an empty database drops and rebuilds the indexes
+# (and on PostgreSQL the foreign keys).
 BULK_LOAD_CALLS = 50_000
 BULK_TABLES = ("call", "call_issue_category", "call_advice", "call_offer", "call_event",
                "presence_event")  # fmt: skip
-# In a bulk load into SQLite, the generating process writes these tables into a file of its
-# own, copied over whole at the end: SQLite has one writer, so this is how both cores write.
-PART_TABLES = ("call_offer",)
+# In a bulk load into SQLite, the generating process writes these groups of tables into
+# files of its own, copied over whole at the end: SQLite has one writer, so this is how
+# both cores write. Chosen to balance that process's work against this one's.
+PARTS = (("call_offer", "presence_event"),)
 
 
 class SeedError(Exception):
@@ -103,7 +103,7 @@ def run(
 ) -> SeedResult:
     """Generate and write the weeks' data; `progress` hears of each day's calls.
 
-    A child process generates while this one writes, so the two cores share the work. The
+    A child process generates and writes while this one writes (see `pipeline`). The
     generator is one seeded sequence either way, so the data does not depend on timing.
     """
     with Session(engine) as session:
@@ -114,40 +114,30 @@ def run(
     started = time.perf_counter()
     bulk = not has_data(engine) and sum(calls_per_week) >= BULK_LOAD_CALLS
     on_disk = engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
-    part_tables = PART_TABLES if bulk and on_disk else ()
     calls = advisers = 0
     with contextlib.ExitStack() as stack:
-        part = None
-        if part_tables:
+        parts = []
+        if bulk and on_disk:
             # Beside the database: where there is room for the data, there is room for this.
             directory = Path(engine.url.database).resolve().parent
-            part_dir = stack.enter_context(tempfile.TemporaryDirectory(dir=directory))
+            part_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=directory)))
             with engine.connect() as connection:
-                part = (
-                    str(Path(part_dir) / "part.db"),
-                    writer.part_schema(connection, part_tables),
-                )
-        context = multiprocessing.get_context("spawn")
-        batches = context.Queue(maxsize=3)
-        producer = context.Process(
-            target=_produce,
-            args=(batches, seed, codes, weeks, calls_per_week, get_settings().timezone, part),
-            daemon=True,
-        )
-        producer.start()
-        stack.callback(_stop, producer)
-        rebuild = stack.enter_context(_indexes_dropped(engine, enabled=bulk, keep=part_tables))
-        connection = stack.enter_context(writer.loading(engine))
-        while (message := _next(batches, producer)) is not None:
-            kind, payload, count = message
-            if kind == "error":
-                raise RuntimeError(f"demo data generation failed: {payload}")
-            if kind == "advisers":  # the last batch but the part file's
+                parts = [
+                    Part(str(part_dir / f"{n}.db"), tables, writer.part_schema(connection, tables))
+                    for n, tables in enumerate(PARTS)
+                ]
+        plan = Plan(seed, codes, weeks, calls_per_week, get_settings().timezone)
+        pipeline = stack.enter_context(Pipeline(plan, parts))
+        kept = tuple(table for part in parts for table in part.tables)
+        restore = stack.enter_context(_relaxed_schema(engine, enabled=bulk, keep=kept))
+        connection = stack.enter_context(writer.loading(engine, bulk=bulk))
+        for kind, payload, count in pipeline.messages():
+            if kind == "advisers":  # after every day's rows
                 writer.finish_advisers(connection, payload)
                 advisers = count
-                rebuild(connection)  # while the generating process indexes its part file
+                restore(connection)  # while the generating process indexes its part files
             elif kind == "part":
-                writer.copy_tables(connection, payload, part_tables)
+                writer.copy_tables(connection, payload.path, payload.tables)
             else:
                 writer.write(connection, payload)
                 if kind == "day":
@@ -162,84 +152,40 @@ def run(
     return SeedResult(advisers=advisers, calls=calls, seconds=time.perf_counter() - started)
 
 
-def _stop(producer: "multiprocessing.Process") -> None:
-    producer.join(timeout=10)
-    if producer.is_alive():
-        producer.kill()
-
-
-def _next(batches: "multiprocessing.Queue", producer: "multiprocessing.Process") -> tuple | None:
-    """The next batch; an error if the generating process died without saying so."""
-    while True:
-        try:
-            return batches.get(timeout=1)
-        except queue.Empty:
-            if not producer.is_alive():
-                raise RuntimeError(
-                    f"demo data generation stopped (exit code {producer.exitcode})"
-                ) from None
-
-
-def _produce(
-    batches: "multiprocessing.Queue",
-    seed: int,
-    codes: dict[str, set[str]],
-    weeks: list[IsoWeek],
-    calls_per_week: list[int],
-    timezone: str,
-    part: tuple[str, list[tuple[str, str]]] | None,
-) -> None:
-    """Run the generator and hand its batches over, in order (in the child process).
-
-    With a `part`, the rows of its tables go into that file instead, announced at the end.
-    """
-    try:
-        part_file = writer.PartFile(*part) if part else None
-        generator = Generator(
-            seed=seed,
-            codes=codes,
-            peak_calls_per_week=max(calls_per_week, default=0),
-            timezone=timezone,
-        )
-        batches.put(("rows", generator.adviser_rows(weeks[0].monday).rows, 0))
-        for number, (week, count) in enumerate(zip(weeks, calls_per_week, strict=True)):
-            for batch in generator.days(week, count, last=number == len(weeks) - 1):
-                if part_file:
-                    part_file.take(batch.rows)
-                batches.put(("day", batch.rows, batch.calls))
-        batches.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
-        if part_file:
-            part_file.finish()
-            batches.put(("part", part[0], 0))
-    except Exception as exc:  # the parent reports it; a child's traceback would be lost
-        batches.put(("error", f"{type(exc).__name__}: {exc}", 0))
-    batches.put(None)
-
-
 @contextlib.contextmanager
-def _indexes_dropped(
+def _relaxed_schema(
     engine: Engine, *, enabled: bool, keep: tuple[str, ...]
 ) -> Iterator[Callable[[Connection], None]]:
-    """Without secondary indexes during a big first load; rebuilt from sorted data after.
+    """Without secondary indexes, and on PostgreSQL foreign keys, during a big first load.
 
-    Maintaining them row by row costs more than building them once. Yields the rebuild,
-    to be called on the loading connection as soon as the rows are in; it also runs on
-    leaving, even if the load failed, so the schema always matches the migrations after.
+    Maintaining indexes row by row costs more than building them once from the data, and
+    PostgreSQL checks each foreign key of each row with a query of its own, where adding
+    the key afterwards checks all rows in one join. (SQLite loads with its checks off.)
+    Yields the restore, to be called on the loading connection as soon as the rows are in;
+    it also runs on leaving, even if the load failed, so that the schema matches the
+    migrations afterwards, and a row that broke a key would fail the run there.
     """
-    tables = [table for table in BULK_TABLES if table not in keep] if enabled else []
-    indexes = [index for table in tables for index in metadata.tables[table].indexes]
+    tables = [metadata.tables[name] for name in BULK_TABLES if name not in keep]
+    indexes = [index for table in tables for index in table.indexes] if enabled else []
+    keys = []
+    if enabled and engine.dialect.name == "postgresql":
+        keys = [key for table in tables for key in table.foreign_key_constraints]
     with engine.begin() as connection:
+        for key in keys:
+            connection.execute(sa.schema.DropConstraint(key))
         for index in indexes:
             index.drop(connection)
 
-    def rebuild(connection: Connection) -> None:
+    def restore(connection: Connection) -> None:
         with connection.begin():
             while indexes:
                 indexes.pop().create(connection)
+            while keys:
+                connection.execute(sa.schema.AddConstraint(keys.pop()))
 
     try:
-        yield rebuild
+        yield restore
     finally:
-        if indexes:
+        if indexes or keys:
             with engine.connect() as connection:
-                rebuild(connection)
+                restore(connection)

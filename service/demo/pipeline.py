@@ -1,0 +1,114 @@
+"""The two processes of a seeding run: one generates the rows, the other inserts them.
+
+SQLite has a single writer, and one Python process cannot both generate and insert at the
+rate asked for. So a child process generates, and hands each day's rows to the seeding
+process, which inserts them. In a bulk load the child also writes the tables of each
+`Part` itself, into a private SQLite file that is copied over whole at the end; which
+tables those are balances the two processes' work.
+"""
+
+import gc
+import multiprocessing
+import queue
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from service.demo import writer
+from service.demo.generate import Generator
+from service.reports.weeks import IsoWeek
+
+# Batches in flight per queue: enough to keep every process busy, little memory.
+QUEUE_DEPTH = 3
+
+
+@dataclass(frozen=True)
+class Part:
+    """Tables that a process of their own writes into the file at `path`."""
+
+    path: str
+    tables: tuple[str, ...]
+    schema: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the generator needs to know; the same plan gives the same rows."""
+
+    seed: int
+    codes: dict[str, set[str]]
+    weeks: list[IsoWeek]
+    calls_per_week: list[int]
+    timezone: str
+
+
+class Pipeline:
+    """Starts the generating process and hands its messages over, in order.
+
+    Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, with the day's
+    calls), `advisers` (the advisers' final rows, after every day) and `part` (a part file
+    is complete).
+    """
+
+    def __init__(self, plan: Plan, parts: list[Part]) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.inbox = context.Queue(maxsize=QUEUE_DEPTH)
+        self.process = context.Process(target=generate, args=(plan, parts, self.inbox), daemon=True)
+        self.finished = False
+
+    def __enter__(self) -> "Pipeline":
+        self.process.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.finished:  # after a failure it may wait on a queue nobody reads
+            self.process.kill()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+
+    def messages(self) -> Iterator[tuple[str, object, int]]:
+        """Every message until the process ends; an error if it failed or died."""
+        while True:
+            try:
+                kind, payload, count = self.inbox.get(timeout=1)
+            except queue.Empty:
+                if not self.process.is_alive():
+                    raise RuntimeError(
+                        f"demo data generation stopped (exit code {self.process.exitcode})"
+                    ) from None
+                continue
+            if kind == "error":
+                raise RuntimeError(f"demo data generation failed: {payload}")
+            if kind == "end":
+                self.finished = True
+                return
+            yield kind, payload, count
+
+
+def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> None:
+    """Run the generator and hand its rows over, day by day (in the child process)."""
+    # Millions of short-lived tuples and no reference cycles: the cyclic garbage collector
+    # would only walk them over and over.
+    gc.disable()
+    try:
+        files = [writer.PartFile(part.path, part.schema) for part in parts]
+        generator = Generator(
+            seed=plan.seed,
+            codes=plan.codes,
+            peak_calls_per_week=max(plan.calls_per_week, default=0),
+            timezone=plan.timezone,
+        )
+        inbox.put(("rows", generator.adviser_rows(plan.weeks[0].monday).rows, 0))
+        last = len(plan.weeks) - 1
+        for number, (week, count) in enumerate(zip(plan.weeks, plan.calls_per_week, strict=True)):
+            for batch in generator.days(week, count, last=number == last):
+                for file in files:
+                    file.take(batch.rows)
+                inbox.put(("day", batch.rows, batch.calls))
+        inbox.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
+        for part, file in zip(parts, files, strict=True):
+            file.finish()
+            inbox.put(("part", part, 0))
+    except Exception as exc:  # the parent reports it; a child's traceback would be lost
+        inbox.put(("error", f"{type(exc).__name__}: {exc}", 0))
+    inbox.put(("end", None, 0))
