@@ -191,5 +191,88 @@ def report(
         terminal.print_report(built, Console())
 
 
+
+token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+class TokenRole(StrEnum):
+    adviser = "adviser"
+    supervisor = "supervisor"
+    admin = "admin"
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="The person's e-mail; registered if unknown.")],
+    role: Annotated[TokenRole, typer.Option(help="What the token may do.")],
+    name: Annotated[str | None, typer.Option(help="The person's name, or the token's.")] = None,
+    days: Annotated[int | None, typer.Option(help="Valid for (default 90).", min=1)] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Defaults to HOTLINE_DATABASE_URL.")
+    ] = None,
+) -> None:
+    """Create an API token and print it, alone on the last line. It is shown only once."""
+    from pydantic import ValidationError
+    from sqlmodel import Session
+
+    from service.auth import service as auth_service
+    from service.auth.models import ApiTokenCreate, Role
+    from service.db import create_db_engine, utcnow
+
+    try:
+        token_in = ApiTokenCreate(email=email, role=Role(role.value), name=name, days=days)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise typer.BadParameter(problems) from None
+    engine = create_db_engine(database_url or get_settings().database_url)
+    try:
+        with Session(engine) as session:
+            token, secret = auth_service.create_token(
+                session=session, token_in=token_in, now=utcnow()
+            )
+            typer.echo(
+                f"{token.role} token {token.id} for {token_in.email.lower()}, "
+                f"valid until {token.expires_at.isoformat()}; keep it secret:",
+                err=True,
+            )
+    finally:
+        engine.dispose()
+    typer.echo(secret)
+
+
+retention_app = typer.Typer(help="Personal-data retention.", no_args_is_help=True)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("run")
+def retention_run(
+    database_url: Annotated[
+        str | None, typer.Option(help="Defaults to HOTLINE_DATABASE_URL.")
+    ] = None,
+) -> None:
+    """Erase the notes, callback numbers and audit rows past their retention period, now."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from service.db import create_db_engine, utcnow, writing_session
+    from service.retention.service import run_retention
+
+    engine = create_db_engine(database_url or get_settings().database_url)
+    try:
+        with writing_session(engine) as session:
+            result = run_retention(session=session, now=utcnow())
+    except SQLAlchemyError as exc:
+        # The driver's own message, first line only: the rest quotes the statement.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        typer.echo(f"hotline retention run: {type(exc).__name__}: {reason}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        engine.dispose()
+    typer.echo(
+        f"erased notes of {result.notes_erased} calls and callback numbers of "
+        f"{result.phones_erased} calls; deleted {result.audit_rows_deleted} audit rows"
+    )
+
+
 if __name__ == "__main__":
     app()

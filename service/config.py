@@ -46,6 +46,25 @@ class Settings(BaseSettings):
     # Publishable reports withhold every count below this, so no small group is identifiable.
     suppress_below: int = 5
 
+    # Access: personal API tokens, and OpenID Connect when an issuer and its keys are set.
+    token_days: int = 90
+    oidc_issuer: str | None = None
+    oidc_audience: str | None = None
+    # The issuer's JWKS: an https URL, a file path, or the JSON itself.
+    oidc_jwks: str | None = None
+    oidc_roles_claim: str = "roles"
+    oidc_email_claim: str = "email"
+    # How long after closing a call its adviser may still change it; then only supervisors.
+    adviser_edit_hours: float = 24.0
+
+    # Data protection: what retention erases, and when.
+    retention_days: int = 365
+    audit_retention_days: int = 183
+    # A callback number is kept this long after the callback was made.
+    callback_phone_days: int = 14
+    retention_timer: bool = True
+    retention_interval_h: float = 24.0
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")

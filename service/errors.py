@@ -52,11 +52,13 @@ class HotlineError(Exception):
         *,
         errors: Sequence[FieldProblem] = (),
         extensions: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = list(errors)
         self.extensions = extensions or {}
+        self.headers = headers
 
 
 class NotFound(HotlineError):
@@ -79,6 +81,24 @@ class Conflict(HotlineError):
     status_code = 409
     slug = "conflict"
     title = "Conflict"
+
+
+class Unauthorized(HotlineError):
+    """No credentials, or ones that cannot be trusted (RFC 6750 says which in the header)."""
+
+    status_code = 401
+    slug = "unauthorized"
+    title = "Unauthorized"
+
+    def __init__(self, detail: str, *, error: str | None = "invalid_token") -> None:
+        challenge = 'Bearer realm="hotline"' + (f', error="{error}"' if error else "")
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
+
+
+class Forbidden(HotlineError):
+    status_code = 403
+    slug = "forbidden"
+    title = "Forbidden"
 
 
 def problem_response(
@@ -138,6 +158,7 @@ async def _handle_hotline_error(request: Request, exc: Exception) -> JSONRespons
         detail=exc.detail,
         errors=exc.errors,
         extensions=exc.extensions,
+        headers=exc.headers,
     )
 
 

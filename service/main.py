@@ -3,15 +3,20 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 
 from service import health
 from service.advisers.router import router as advisers_router
+from service.audit.router import router as audit_router
+from service.auth.router import router as auth_router
 from service.calls.router import router as calls_router
 from service.db import utcnow
 from service.errors import Problem, register_exception_handlers
 from service.reports.router import router as reports_router
+from service.retention import timer as retention_timer
+from service.retention.router import router as retention_router
 from service.routing import timer
 from service.routing.router import router as routing_router
 from service.taxonomy.router import router as taxonomy_router
@@ -40,13 +45,19 @@ def create_app() -> FastAPI:
     app.include_router(advisers_router)
     app.include_router(routing_router)
     app.include_router(reports_router)
+    app.include_router(auth_router)
+    app.include_router(audit_router)
+    app.include_router(retention_router)
     _declare_problem_schema(app)
     return app
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    async with timer.running(lambda: app.state.clock()):
+    def now() -> datetime:
+        return app.state.clock()  # looked up each time: tests swap the clock after startup
+
+    async with timer.running(now), retention_timer.running(now):
         yield
 
 

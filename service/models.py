@@ -3,10 +3,20 @@
 from sqlmodel import SQLModel
 
 from service.advisers import models as advisers_models
+from service.audit import models as audit_models
+from service.auth import models as auth_models
 from service.calls import models as calls_models
 from service.routing import models as routing_models
 from service.taxonomy import models as taxonomy_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["advisers_models", "calls_models", "metadata", "routing_models", "taxonomy_models"]
+__all__ = [
+    "advisers_models",
+    "audit_models",
+    "auth_models",
+    "calls_models",
+    "metadata",
+    "routing_models",
+    "taxonomy_models",
+]

@@ -127,3 +127,43 @@ def parse_time(text: str) -> datetime:
     moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     assert moment.tzinfo is not None, text
     return moment
+
+
+def make_token(
+    session: Any,
+    role: str,
+    *,
+    email: str | None = None,
+    adviser_id: uuid.UUID | str | None = None,
+    days: int = 30,
+    now: datetime | None = None,
+) -> str:
+    """A bearer token for `role`, for the adviser with this id or a new person; the secret."""
+    from service.advisers.models import Adviser
+    from service.auth import service as auth_service
+    from service.auth.models import ApiTokenCreate
+
+    if adviser_id is not None:
+        email = session.get(Adviser, uuid.UUID(str(adviser_id))).email
+    email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.dk"
+    token_in = ApiTokenCreate(email=email, role=role, days=days)
+    _, secret = auth_service.create_token(
+        session=session, token_in=token_in, now=now or datetime.now(UTC)
+    )
+    return secret
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def as_admin(app: Any) -> None:
+    """Let every request of `app` act as an admin without a token.
+
+    For clients on databases of their own whose tests are about something else: a token
+    would add rows to data those tests compare.
+    """
+    from service.auth.dependencies import get_principal
+    from service.auth.models import Principal, Role
+
+    app.dependency_overrides[get_principal] = lambda: Principal(role=Role.admin, adviser_id=None)

@@ -89,3 +89,17 @@ def running_server(
         yield server
     finally:
         server.stop()
+
+
+def admin_headers(database_url: str) -> dict[str, str]:
+    """Headers with a new admin token, made by `hotline token create` as a user would."""
+    email = f"admin-{os.urandom(4).hex()}@example.dk"
+    result = subprocess.run(
+        [HOTLINE, "token", "create", "--email", email, "--role", "admin"],
+        env=server_env(database_url),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return {"Authorization": f"Bearer {result.stdout.splitlines()[-1]}"}

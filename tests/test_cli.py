@@ -9,7 +9,7 @@ from service.db import create_db_engine
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 from tests.factories import closed_call
-from tests.servers import HOTLINE, running_server, server_env
+from tests.servers import HOTLINE, admin_headers, running_server, server_env
 
 
 def test_migrate_brings_an_empty_database_to_head(tmp_path):
@@ -35,7 +35,10 @@ def test_serve_migrates_prints_the_docs_url_and_records_calls(tmp_path):
         base = server.base_url
         assert f"http://127.0.0.1:{server.port}/docs" in server.log_text()
         assert httpx.get(f"{base}/docs").status_code == 200
-        created = httpx.post(f"{base}/calls", json=closed_call())
+        assert httpx.post(f"{base}/calls", json=closed_call()).status_code == 401
+        # The first admin's token, as the README tells a new user to make it.
+        headers = admin_headers(url)
+        created = httpx.post(f"{base}/calls", json=closed_call(), headers=headers)
         assert created.status_code == 201, created.text
-        fetched = httpx.get(f"{base}{created.headers['location']}")
+        fetched = httpx.get(f"{base}{created.headers['location']}", headers=headers)
         assert fetched.json() == created.json()

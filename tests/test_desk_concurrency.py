@@ -31,7 +31,7 @@ from service.db import create_db_engine
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 from tests.desk import CLASSIFICATION
-from tests.servers import running_server
+from tests.servers import admin_headers, running_server
 
 pytestmark = pytest.mark.skipif(
     TEST_DATABASE_URL is None or make_url(TEST_DATABASE_URL).get_backend_name() != "postgresql",
@@ -83,8 +83,9 @@ class Seen:
 class Http:
     """Requests from many threads (one client per thread and server), every answer kept."""
 
-    def __init__(self, base_urls: list[str]) -> None:
+    def __init__(self, base_urls: list[str], headers: dict[str, str]) -> None:
         self.base_urls = base_urls
+        self.headers = headers
         self.seen: list[Seen] = []
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -95,7 +96,7 @@ class Http:
         if clients is None:
             clients = self._local.clients = {}
         if server not in clients:
-            client = httpx.Client(base_url=self.base_urls[server], timeout=20)
+            client = httpx.Client(base_url=self.base_urls[server], timeout=20, headers=self.headers)
             clients[server] = client
             with self._lock:
                 self._clients.append(client)
@@ -611,7 +612,7 @@ def test_one_server_under_concurrent_callers_and_advisers(database_url, tmp_path
     engine = create_db_engine(database_url)
     try:
         with running_server(database_url, tmp_path / "serve.log", **settings) as server:
-            http = Http([server.base_url])
+            http = Http([server.base_url], admin_headers(database_url))
             try:
                 advisers = hire(http, 8, capacities=[1, 1, 1, 1, 1, 2, 2, 2], servers=1)
                 for adviser in advisers:
@@ -682,7 +683,7 @@ def test_two_replicas_share_the_desk_and_time_out_each_offer_once(database_url, 
             running_server(database_url, tmp_path / "one.log", **settings) as one,
             running_server(database_url, tmp_path / "two.log", migrate=False, **settings) as two,
         ):
-            http = Http([one.base_url, two.base_url])
+            http = Http([one.base_url, two.base_url], admin_headers(database_url))
             try:
                 advisers = hire(http, 8, capacities=[1, 1, 2, 2, 1, 1, 1, 1], servers=2)
                 # Three never answer: their offers run out, and they come back twice.

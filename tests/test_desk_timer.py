@@ -19,7 +19,7 @@ from service.db import create_db_engine
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 from tests.factories import adviser_payload, parse_time
-from tests.servers import running_server
+from tests.servers import admin_headers, running_server
 
 OFFER_TIMEOUT_S = 1.0
 TICK_S = 0.2
@@ -44,8 +44,8 @@ def timer_settings(offer_timeout_s: float = OFFER_TIMEOUT_S) -> dict[str, object
 class Api:
     """The few desk requests these tests make, against one server."""
 
-    def __init__(self, base_url: str) -> None:
-        self.http = httpx.Client(base_url=base_url, timeout=10)
+    def __init__(self, base_url: str, database_url: str) -> None:
+        self.http = httpx.Client(base_url=base_url, timeout=10, headers=admin_headers(database_url))
 
     def close(self) -> None:
         self.http.close()
@@ -110,7 +110,7 @@ def assert_timed_out_on_time(events: list[dict[str, Any]], timeout_s: float) -> 
 
 def test_offers_time_out_and_a_missing_adviser_is_benched_with_no_request(database_url, tmp_path):
     with running_server(database_url, tmp_path / "serve.log", **timer_settings()) as server:
-        api = Api(server.base_url)
+        api = Api(server.base_url, database_url)
         try:
             adviser = api.adviser()
             first = api.incoming()
@@ -185,7 +185,7 @@ def test_an_offer_that_expired_while_no_server_ran_times_out_right_after_a_resta
     with running_server(
         database_url, tmp_path / "first.log", **timer_settings(timeout_s)
     ) as server:
-        api = Api(server.base_url)
+        api = Api(server.base_url, database_url)
         try:
             adviser = api.adviser()
             call = api.incoming()
@@ -202,7 +202,7 @@ def test_an_offer_that_expired_while_no_server_ran_times_out_right_after_a_resta
     # The new server would give new offers a minute; this one's expiry was stored.
     restarted_at = datetime.now(UTC)
     with running_server(database_url, tmp_path / "second.log", **timer_settings(60)) as server:
-        api = Api(server.base_url)
+        api = Api(server.base_url, database_url)
         try:
             events = eventually(
                 lambda: timed_out(api, call["id"]), timeout_s=SLACK_S, what="timeout after restart"

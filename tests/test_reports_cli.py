@@ -19,7 +19,7 @@ from service.db import create_db_engine, get_session
 from service.main import create_app
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
-from tests.factories import BASE_TIME, closed_call, live_call
+from tests.factories import BASE_TIME, as_admin, closed_call, live_call
 
 HOTLINE = str(Path(sys.executable).parent / "hotline")
 WEEK = "2025-W23"  # BASE_TIME is Monday 2 June 2025
@@ -38,6 +38,7 @@ def filled(tmp_path_factory) -> Iterator[tuple[str, TestClient]]:
 
         app = create_app()
         app.dependency_overrides[get_session] = session_for_request
+        as_admin(app)
         client = TestClient(app)
         for minutes in (0, 30, 90):
             received = BASE_TIME + timedelta(minutes=minutes)

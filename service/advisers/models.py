@@ -12,6 +12,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from service.calls.models import Code, CodeList, Language
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
+from service.privacy.fields import WithoutCpr
 
 MAX_CAPACITY = 5
 
@@ -214,7 +215,7 @@ class PresenceChange(SQLModel):
     )
 
     presence: Availability
-    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=200), WithoutCpr] | None = None
 
 
 class PresenceEventPublic(SQLModel):

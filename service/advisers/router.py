@@ -5,17 +5,24 @@ from fastapi import APIRouter, Query, Response
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
 from service.advisers.models import AdviserCreate, AdviserPublic, AdviserQuery, AdviserUpdate
+from service.auth.dependencies import ADMINS, SIGNED_IN
 from service.db import SessionDep
 from service.errors import problem_responses
 
-router = APIRouter(prefix="/advisers", tags=["advisers"])
+router = APIRouter(
+    prefix="/advisers",
+    tags=["advisers"],
+    dependencies=[SIGNED_IN],
+    responses=problem_responses(401, 403),
+)
 
 
 @router.post(
     "",
     response_model=AdviserPublic,
     status_code=201,
-    summary="Register an adviser",
+    summary="Register an adviser (admins)",
+    dependencies=[ADMINS],
     description="The e-mail address is stored lower-case and must be unique regardless of "
     "case. A new adviser is `offline` until they change their presence.",
     responses=problem_responses(409, 422),
@@ -61,6 +68,7 @@ def read_adviser(adviser: AdviserDep) -> AdviserPublic:
     response_model=AdviserPublic,
     status_code=200,
     summary="Change an adviser",
+    dependencies=[ADMINS],
     description="Only the fields sent change; a list replaces the stored list; no field can "
     "be set to null. Presence is not changed here.",
     responses=problem_responses(404, 409, 422),

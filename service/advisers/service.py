@@ -53,6 +53,25 @@ def create(*, session: Session, adviser_in: AdviserCreate) -> Adviser:
     return adviser
 
 
+def find_by_email(*, session: Session, email: str) -> Adviser | None:
+    """The adviser with this e-mail address, whatever its case, if any."""
+    return session.exec(select(Adviser).where(Adviser.email == email.lower())).first()
+
+
+def person_for_email(*, session: Session, email: str, name: str | None) -> Adviser:
+    """The person with this e-mail; a new one if unknown, added but not committed.
+
+    A new person serves no line and is inactive, so routing never offers them a call
+    until an admin gives them lines (supervisors and admins need none).
+    """
+    person = find_by_email(session=session, email=email)
+    if person is None:
+        email = email.lower()
+        person = Adviser(name=name or email.split("@")[0], email=email, active=False)
+        session.add(person)
+    return person
+
+
 def list_advisers(
     *,
     session: Session,

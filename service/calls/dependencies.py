@@ -3,14 +3,23 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from service.auth import policy
+from service.auth.dependencies import CurrentPrincipal
+from service.auth.errors import CallOutOfReach
+from service.auth.models import Role
 from service.calls import service as calls_service
 from service.calls.models import Call
 from service.db import SessionDep
 
 
-def get_call(call_id: uuid.UUID, session: SessionDep) -> Call:
-    """Load the call named in the path, or answer 404."""
-    return calls_service.get(session=session, call_id=call_id)
+def get_call(call_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> Call:
+    """Load the call named in the path, or answer 404; 403 if out of an adviser's reach."""
+    call = calls_service.get(session=session, call_id=call_id)
+    if principal.role == Role.adviser and not policy.may_see_call(
+        session=session, call=call, adviser_id=principal.adviser_id
+    ):
+        raise CallOutOfReach()
+    return call
 
 
 CallDep = Annotated[Call, Depends(get_call)]

@@ -6,12 +6,20 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, AwareDatetime, ConfigDict, StrictBool, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    ConfigDict,
+    StrictBool,
+    StringConstraints,
+    computed_field,
+)
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.calls.phone import normalise_danish_phone
 from service.db import CODE_LENGTH, CODE_PATTERN, UTCDateTime, code_type, utcnow
 from service.ids import uuid7
+from service.privacy.fields import WithoutCpr, was_redacted
 from service.timeutil import CallTime
 
 NOTES_MAX_LENGTH = 4000
@@ -62,7 +70,9 @@ def _unique(codes: list[str]) -> list[str]:
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=CODE_LENGTH)]
 CodeList = Annotated[list[Code], AfterValidator(_unique)]
 IndustryCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
-Notes = Annotated[str, StringConstraints(max_length=NOTES_MAX_LENGTH), AfterValidator(_no_nul)]
+Notes = Annotated[
+    str, StringConstraints(max_length=NOTES_MAX_LENGTH), AfterValidator(_no_nul), WithoutCpr
+]
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_danish_phone)]
 
 _EXAMPLE = {
@@ -333,6 +343,14 @@ class CallPublic(CallBase):
     origin_call_id: uuid.UUID | None = None
     target_adviser_id: uuid.UUID | None = None
     hold_s: int
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Free-text fields in which CPR numbers were replaced by `[CPR]` "
+        "before storing: they are never stored."
+    )
+    @property
+    def redacted(self) -> list[str]:
+        return ["notes"] if was_redacted(self.notes) else []
 
     @classmethod
     def from_call(cls, call: Call) -> "CallPublic":

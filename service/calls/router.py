@@ -2,6 +2,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response
 
+from service.audit import service as audit_service
+from service.auth import policy
+from service.auth.dependencies import (
+    SIGNED_IN,
+    CurrentPrincipal,
+    ensure_acting_as_self,
+    ensure_may_change,
+)
+from service.auth.models import Role
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
@@ -12,7 +21,12 @@ from service.errors import problem_responses
 from service.pagination import Page
 from service.routing import service as routing_service
 
-router = APIRouter(prefix="/calls", tags=["calls"])
+router = APIRouter(
+    prefix="/calls",
+    tags=["calls"],
+    dependencies=[SIGNED_IN],
+    responses=problem_responses(401, 403),
+)
 
 
 @router.post(
@@ -29,7 +43,9 @@ def create_call(
     call_in: Annotated[CallCreate, Body(openapi_examples=CALL_CREATE_EXAMPLES)],
     response: Response,
     clock: ClockDep,
+    principal: CurrentPrincipal,
 ) -> CallPublic:
+    ensure_acting_as_self(principal, call_in.adviser_id)
     call = routing_service.intake(session=session, call_in=call_in, clock=clock)
     response.headers["Location"] = f"/calls/{call.id}"
     return CallPublic.from_call(call)
@@ -41,11 +57,19 @@ def create_call(
     status_code=200,
     summary="List calls, newest first",
     description="Filters combine with AND. Pass `next_cursor` back as `cursor` for the next "
-    "page; it is null on the last page.",
+    "page; it is null on the last page. An adviser sees the calls they handle or handled "
+    "and the waiting ones.",
     responses=problem_responses(422),
 )
-def list_calls(session: SessionDep, query: Annotated[CallQuery, Query()]) -> Page[CallPublic]:
-    return calls_service.list_calls(session=session, query=query)
+def list_calls(
+    session: SessionDep, query: Annotated[CallQuery, Query()], principal: CurrentPrincipal
+) -> Page[CallPublic]:
+    scope = None
+    if principal.role == Role.adviser:
+        scope = policy.adviser_may_see(principal.adviser_id)
+    page = calls_service.list_calls(session=session, query=query, scope=scope)
+    audit_service.record_reads(session=session, calls=page.items)
+    return page
 
 
 @router.get(
@@ -55,7 +79,8 @@ def list_calls(session: SessionDep, query: Annotated[CallQuery, Query()]) -> Pag
     summary="Read a call",
     responses=problem_responses(404, 422),
 )
-def read_call(call: CallDep) -> CallPublic:
+def read_call(session: SessionDep, call: CallDep) -> CallPublic:
+    audit_service.record_reads(session=session, calls=[call])
     return CallPublic.from_call(call)
 
 
@@ -65,9 +90,19 @@ def read_call(call: CallDep) -> CallPublic:
     status_code=200,
     summary="Change a call",
     description="Only the fields sent change; a list replaces the stored list; null clears "
-    "an optional field. Send `status: closed` to close the record.",
+    "an optional field. Send `status: closed` to close the record. An adviser may change a "
+    "call until `HOTLINE_ADVISER_EDIT_HOURS` (24) after it was closed; then only a supervisor.",
     responses=problem_responses(404, 409, 422),
 )
-def update_call(session: SessionDep, call: CallDep, call_in: CallUpdate, now: NowDep) -> CallPublic:
+def update_call(
+    session: SessionDep,
+    call: CallDep,
+    call_in: CallUpdate,
+    now: NowDep,
+    principal: CurrentPrincipal,
+) -> CallPublic:
+    ensure_may_change(principal, call.closed_at, now)
+    if "adviser_id" in call_in.model_fields_set:
+        ensure_acting_as_self(principal, call_in.adviser_id)
     call = calls_service.update(session=session, call=call, call_in=call_in, now=now)
     return CallPublic.from_call(call)

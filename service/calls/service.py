@@ -143,10 +143,14 @@ def update(*, session: Session, call: Call, call_in: CallUpdate, now: datetime) 
     return call
 
 
-def list_calls(*, session: Session, query: CallQuery) -> Page[CallPublic]:
-    """Return one page of calls matching the filters, newest first."""
+def list_calls(
+    *, session: Session, query: CallQuery, scope: sa.ColumnElement[bool] | None = None
+) -> Page[CallPublic]:
+    """Return one page of calls matching the filters (and `scope`), newest first."""
     _check_filter_codes(session=session, query=query)
     statement = select(Call)
+    if scope is not None:
+        statement = statement.where(scope)
     if query.line is not None:
         statement = statement.where(Call.line == query.line)
     if query.status is not None:

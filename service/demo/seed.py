@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session, select
 
 from service import migrations
-from service.advisers.models import Adviser
+from service.advisers.models import AdviserLine
 from service.calls.models import Call
 from service.config import get_settings
 from service.demo import writer
@@ -22,18 +22,15 @@ from service.reports.weeks import IsoWeek
 from service.taxonomy.models import CODE_LISTS
 
 # Children before parents, so that emptying never trips a foreign key.
-RESET_ORDER = (
+CALL_TABLES = (
     "presence_event",
     "call_event",
     "call_offer",
     "call_advice",
     "call_issue_category",
     "call",
-    "adviser_expertise",
-    "adviser_language",
-    "adviser_line",
-    "adviser",
 )
+ADVISER_TABLES = ("adviser_expertise", "adviser_language", "adviser_line", "adviser")
 
 
 # From this many calls on, a load into an empty database drops and rebuilds the indexes
@@ -74,23 +71,31 @@ def check_migrated(engine: Engine) -> None:
 
 
 def has_data(engine: Engine) -> bool:
-    """Whether the database already holds calls or advisers."""
+    """Whether the database already holds calls, or advisers serving a line.
+
+    People registered only to hold an API token (the first admin, say) do not count.
+    """
     with Session(engine) as session:
         return (
             session.exec(select(Call.id).limit(1)).first() is not None
-            or session.exec(select(Adviser.id).limit(1)).first() is not None
+            or session.exec(select(AdviserLine.adviser_id).limit(1)).first() is not None
         )
 
 
 def reset(engine: Engine) -> None:
-    """Delete every call, adviser and journal row; code lists and rules stay."""
+    """Delete every call, journal row and adviser; code lists, rules and token holders stay."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
-            # One TRUNCATE of all of them: row-by-row deletes re-check every foreign key.
-            connection.execute(sa.text(f"TRUNCATE {', '.join(RESET_ORDER)}"))
-            return
-        for table in RESET_ORDER:
-            connection.execute(sa.text(f"DELETE FROM {table}"))
+            # One TRUNCATE of the calls and journals: row-by-row deletes re-check every key.
+            connection.execute(sa.text(f"TRUNCATE {', '.join(CALL_TABLES)}"))
+        else:
+            for table in CALL_TABLES:
+                connection.execute(sa.text(f"DELETE FROM {table}"))
+        # People with API tokens keep their record and their tokens, so nobody is locked out.
+        keep = "SELECT adviser_id FROM api_token"
+        for table in ADVISER_TABLES:
+            column = "id" if table == "adviser" else "adviser_id"
+            connection.execute(sa.text(f"DELETE FROM {table} WHERE {column} NOT IN ({keep})"))
 
 
 def run(

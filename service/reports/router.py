@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import PlainTextResponse
 
+from service.auth.dependencies import SUPERVISORS
 from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
@@ -11,7 +12,13 @@ from service.reports import service as reports_service
 from service.reports.models import AbandonedReport, Trend, WeeklyReport
 from service.reports.params import AbandonedQuery, TrendQuery, WeeklyQuery
 
-router = APIRouter(prefix="/reports", tags=["reports"])
+# Advisers see no reports: the weekly figures name every adviser's own.
+router = APIRouter(
+    prefix="/reports",
+    tags=["reports"],
+    dependencies=[SUPERVISORS],
+    responses=problem_responses(401, 403),
+)
 
 CSV = "text/csv; charset=utf-8"
 

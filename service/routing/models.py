@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
 import sqlalchemy as sa
 from pydantic import ConfigDict
@@ -12,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from service.calls.models import CallPublic, Code
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
+from service.privacy.fields import WithoutCpr
 
 
 class Strategy(StrEnum):
@@ -190,7 +192,7 @@ class CallAction(SQLModel):
 
 
 class CallRejection(CallAction):
-    reason: str | None = PydanticField(default=None, max_length=200)
+    reason: Annotated[str, WithoutCpr] | None = PydanticField(default=None, max_length=200)
 
 
 class CallTransfer(CallAction):
@@ -211,7 +213,7 @@ class CallTransfer(CallAction):
 
     to_line: Code | None = None
     to_adviser_id: uuid.UUID | None = None
-    reason: str = PydanticField(min_length=1, max_length=200)
+    reason: Annotated[str, WithoutCpr] = PydanticField(min_length=1, max_length=200)
 
 
 class QueuedCall(SQLModel):

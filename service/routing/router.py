@@ -1,8 +1,16 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
 
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
 from service.advisers.models import AdviserPublic, PresenceChange, PresenceEventPublic
+from service.auth.dependencies import (
+    SIGNED_IN,
+    SUPERVISORS,
+    CurrentPrincipal,
+    ensure_acting_as_self,
+)
 from service.calls.dependencies import CallDep
 from service.calls.models import CallClose, CallPublic
 from service.clock import ClockDep, NowDep
@@ -21,9 +29,20 @@ from service.routing.models import (
     QueueSnapshot,
 )
 
-router = APIRouter(tags=["desk"])
+router = APIRouter(tags=["desk"], dependencies=[SIGNED_IN], responses=problem_responses(401, 403))
+# An adviser acts only as themselves, and sees only their own presence and calls;
+# supervisors and admins may act for and see anyone.
 
 ACTION_ERRORS = problem_responses(404, 409, 422)
+
+
+def acting(action: CallAction, principal: CurrentPrincipal) -> CallAction:
+    """The action's body, once it names the adviser the token is for (or anyone, above)."""
+    ensure_acting_as_self(principal, action.adviser_id)
+    return action
+
+
+ActingAction = Annotated[CallAction, Depends(acting)]
 
 
 @router.post(
@@ -34,7 +53,7 @@ ACTION_ERRORS = problem_responses(404, 409, 422)
     responses=ACTION_ERRORS,
 )
 def accept_call(
-    session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep
+    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
 ) -> CallPublic:
     call = routing_service.accept(
         session=session, call=call, adviser_id=action.adviser_id, clock=clock
@@ -52,8 +71,13 @@ def accept_call(
     responses=ACTION_ERRORS,
 )
 def reject_call(
-    session: SessionDep, call: CallDep, rejection: CallRejection, clock: ClockDep
+    session: SessionDep,
+    call: CallDep,
+    rejection: CallRejection,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
 ) -> CallPublic:
+    ensure_acting_as_self(principal, rejection.adviser_id)
     call = routing_service.reject(
         session=session,
         call=call,
@@ -72,7 +96,7 @@ def reject_call(
     responses=ACTION_ERRORS,
 )
 def hold_call(
-    session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep
+    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
 ) -> CallPublic:
     call = routing_service.hold(
         session=session, call=call, adviser_id=action.adviser_id, clock=clock
@@ -88,7 +112,7 @@ def hold_call(
     responses=ACTION_ERRORS,
 )
 def resume_call(
-    session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep
+    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
 ) -> CallPublic:
     call = routing_service.resume(
         session=session, call=call, adviser_id=action.adviser_id, clock=clock
@@ -103,7 +127,9 @@ def resume_call(
     summary="End the conversation and start wrap-up",
     responses=ACTION_ERRORS,
 )
-def end_call(session: SessionDep, call: CallDep, action: CallAction, clock: ClockDep) -> CallPublic:
+def end_call(
+    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
+) -> CallPublic:
     call = routing_service.end(
         session=session, call=call, adviser_id=action.adviser_id, clock=clock
     )
@@ -121,8 +147,13 @@ def end_call(session: SessionDep, call: CallDep, action: CallAction, clock: Cloc
     responses=ACTION_ERRORS,
 )
 def close_call(
-    session: SessionDep, call: CallDep, close_in: CallClose, clock: ClockDep
+    session: SessionDep,
+    call: CallDep,
+    close_in: CallClose,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
 ) -> CallPublic:
+    ensure_acting_as_self(principal, close_in.adviser_id)
     call = routing_service.close(session=session, call=call, close_in=close_in, clock=clock)
     return CallPublic.from_call(call)
 
@@ -147,8 +178,13 @@ def abandon_call(session: SessionDep, call: CallDep, clock: ClockDep) -> CallPub
     responses=ACTION_ERRORS,
 )
 def transfer_call(
-    session: SessionDep, call: CallDep, transfer_in: CallTransfer, clock: ClockDep
+    session: SessionDep,
+    call: CallDep,
+    transfer_in: CallTransfer,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
 ) -> CallPublic:
+    ensure_acting_as_self(principal, transfer_in.adviser_id)
     call = routing_service.transfer(
         session=session, call=call, transfer_in=transfer_in, clock=clock
     )
@@ -189,8 +225,13 @@ def read_queue(session: SessionDep, now: NowDep) -> QueueSnapshot:
     responses=problem_responses(404, 422),
 )
 def set_presence(
-    session: SessionDep, adviser: AdviserDep, change: PresenceChange, clock: ClockDep
+    session: SessionDep,
+    adviser: AdviserDep,
+    change: PresenceChange,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
 ) -> AdviserPublic:
+    ensure_acting_as_self(principal, adviser.id)
     adviser = routing_service.set_presence(
         session=session, adviser=adviser, change=change, clock=clock
     )
@@ -204,7 +245,10 @@ def set_presence(
     summary="An adviser's presence history, newest first",
     responses=problem_responses(404, 422),
 )
-def presence_history(session: SessionDep, adviser: AdviserDep) -> list[PresenceEventPublic]:
+def presence_history(
+    session: SessionDep, adviser: AdviserDep, principal: CurrentPrincipal
+) -> list[PresenceEventPublic]:
+    ensure_acting_as_self(principal, adviser.id)
     return views.presence_history(session=session, adviser=adviser)
 
 
@@ -215,7 +259,10 @@ def presence_history(session: SessionDep, adviser: AdviserDep) -> list[PresenceE
     summary="An adviser's current calls and the ones they took most recently",
     responses=problem_responses(404, 422),
 )
-def adviser_calls(session: SessionDep, adviser: AdviserDep) -> AdviserCalls:
+def adviser_calls(
+    session: SessionDep, adviser: AdviserDep, principal: CurrentPrincipal
+) -> AdviserCalls:
+    ensure_acting_as_self(principal, adviser.id)
     return views.adviser_calls(session=session, adviser=adviser)
 
 
@@ -233,7 +280,8 @@ def read_rules(session: SessionDep) -> list[LineRoutingPublic]:
     "/routing/rules/{line}",
     response_model=LineRoutingPublic,
     status_code=200,
-    summary="Set a line's routing strategy and overflow rules",
+    summary="Set a line's routing strategy and overflow rules (supervisors)",
+    dependencies=[SUPERVISORS],
     responses=problem_responses(422),
 )
 def write_rules(session: SessionDep, line: str, rules_in: LineRouting) -> LineRoutingPublic:

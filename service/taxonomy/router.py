@@ -1,10 +1,17 @@
 from fastapi import APIRouter
 
+from service.auth.dependencies import SIGNED_IN
 from service.db import SessionDep
+from service.errors import problem_responses
 from service.taxonomy import service as taxonomy_service
 from service.taxonomy.models import TaxonomyPublic
 
-router = APIRouter(prefix="/taxonomy", tags=["taxonomy"])
+router = APIRouter(
+    prefix="/taxonomy",
+    tags=["taxonomy"],
+    dependencies=[SIGNED_IN],
+    responses=problem_responses(401, 403),
+)
 
 
 @router.get(

@@ -1,0 +1,168 @@
+"""The audit trail: written in the transaction of the change it records, and read back.
+
+Changes are recorded by a flush hook, so that no use case can forget to: whatever a
+request's session writes to an audited table is on record with the same commit. Only
+requests are recorded (their session carries the principal); the routing timer's own
+bookkeeping is not.
+"""
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from service.advisers.models import Adviser, AdviserExpertise, AdviserLanguage, AdviserLine
+from service.audit.models import AuditEvent
+from service.auth.models import ApiToken, Principal
+from service.calls.models import Call, CallAdvice, CallIssueCategory
+from service.db import utcnow
+from service.routing.models import OverflowRule, RoutingRule
+
+AUDITED: dict[type, str] = {
+    Call: "call",
+    Adviser: "adviser",
+    ApiToken: "token",
+    RoutingRule: "routing_rule",
+    OverflowRule: "routing_rule",
+}
+# Lists stored as rows of their own: the record's field each relationship holds.
+LISTS = {
+    "issue_category_links": "issue_categories",
+    "advice_links": "advice",
+    "line_links": "lines",
+    "language_links": "languages",
+    "expertise_links": "expertise",
+}
+# Those rows, when one is changed in place (a code moved in its list).
+PARTS: dict[type, tuple[str, str, str]] = {
+    CallIssueCategory: ("call", "call_id", "issue_categories"),
+    CallAdvice: ("call", "call_id", "advice"),
+    AdviserLine: ("adviser", "adviser_id", "lines"),
+    AdviserLanguage: ("adviser", "adviser_id", "languages"),
+    AdviserExpertise: ("adviser", "adviser_id", "expertise"),
+}
+BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at", "last_used_at"})
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    fields: Iterable[str] | None = None,
+) -> None:
+    """Add one audit row for the session's principal; committed with the session's work."""
+    principal: Principal | None = session.info.get("principal")
+    session.add(
+        AuditEvent(
+            at=session.info.get("now") or utcnow(),
+            adviser_id=principal.adviser_id if principal else None,
+            token_id=principal.token_id if principal else None,
+            subject=principal.subject if principal else None,
+            role=principal.role.value if principal else None,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            fields=sorted(fields) if fields is not None else None,
+            client_ip=session.info.get("client_ip"),
+        )
+    )
+
+
+def record_reads(*, session: Session, calls: Iterable[Call]) -> None:
+    """Record that the principal read these calls' notes, and commit."""
+    for call in calls:
+        if call.notes is not None:
+            record(session, action="call.read", object_type="call", object_id=str(call.id),
+                   fields=["notes"])  # fmt: skip
+    session.commit()
+
+
+def list_events(
+    *,
+    session: Session,
+    adviser_id: uuid.UUID | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: uuid.UUID | None = None,
+    limit: int = 100,
+) -> list[AuditEvent]:
+    """Audit rows matching every filter given, newest first (ids are time-ordered)."""
+    query = select(AuditEvent)
+    conditions: list[Any] = [
+        column == value
+        for column, value in (
+            (AuditEvent.adviser_id, adviser_id),
+            (AuditEvent.action, action),
+            (AuditEvent.object_type, object_type),
+            (AuditEvent.object_id, object_id),
+        )
+        if value is not None
+    ]
+    if since is not None:
+        conditions.append(AuditEvent.at >= since)
+    if until is not None:
+        conditions.append(AuditEvent.at < until)
+    if before is not None:
+        conditions.append(AuditEvent.id < before)
+    query = query.where(*conditions).order_by(AuditEvent.id.desc()).limit(limit)
+    return list(session.exec(query).all())
+
+
+def _changes(session: Session) -> dict[tuple[str, str], tuple[str, set[str]]]:
+    """(object type, id) -> (action, fields) for what the coming flush writes."""
+    found: dict[tuple[str, str], tuple[str, set[str]]] = {}
+
+    def note(kind: str, object_id: Any, action: str, fields: Iterable[str]) -> None:
+        key = (kind, str(object_id))
+        old_action, old_fields = found.get(key, (action, set()))
+        # A record made or removed in this flush is that, whatever else happened to it.
+        strongest = min(old_action, action, key=("create", "delete", "update").index)
+        found[key] = (strongest, old_fields | set(fields))
+
+    for obj, action in [
+        *((o, "create") for o in session.new),
+        *((o, "update") for o in session.dirty),
+        *((o, "delete") for o in session.deleted),
+    ]:
+        kind = AUDITED.get(type(obj))
+        if kind is not None:
+            state = sa.inspect(obj)
+            created = action == "create"
+            changed = [
+                attr.key
+                for attr in state.attrs
+                if attr.key in state.mapper.columns or attr.key in LISTS
+                if (attr.value not in (None, []) if created else attr.history.has_changes())
+            ]
+            fields = [LISTS.get(name, name) for name in changed if name not in BOOKKEEPING]
+            if action != "update" or fields:
+                note(kind, _object_id(obj), action, fields)
+        elif type(obj) in PARTS and action == "update" and session.is_modified(obj):
+            kind, parent, field = PARTS[type(obj)]
+            note(kind, getattr(obj, parent), "update", [field])
+    return found
+
+
+def _object_id(obj: Any) -> str:
+    if isinstance(obj, RoutingRule):
+        return obj.line
+    if isinstance(obj, OverflowRule):
+        return obj.from_line
+    return str(obj.id)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
+    if session.info.get("principal") is None:
+        return
+    for (kind, object_id), (action, fields) in _changes(session).items():
+        record(session, action=f"{kind}.{action}", object_type=kind, object_id=object_id,
+               fields=fields)  # fmt: skip

@@ -1,0 +1,83 @@
+"""Who is asking, and whether they may: the dependencies every route declares."""
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from service.auth import policy
+from service.auth import service as auth_service
+from service.auth.errors import ChangeWindowClosed, NotYourself, RoleTooLow
+from service.auth.models import Principal, Role
+from service.clock import NowDep
+from service.config import get_settings
+from service.db import SessionDep
+from service.errors import Unauthorized
+
+# auto_error off: a missing header must be our 401 problem, not FastAPI's 403.
+bearer = HTTPBearer(
+    auto_error=False,
+    description="A personal API token (`hotline token create`), or an OpenID Connect "
+    "access token from the authority's identity provider when one is configured.",
+)
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    now: NowDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Principal:
+    """The principal of the request's bearer token, or 401."""
+    if credentials is None:
+        raise Unauthorized("Send a bearer token in the Authorization header.", error=None)
+    principal = auth_service.authenticate(
+        session=session, credential=credentials.credentials, now=now
+    )
+    # The audit trail records who did what from where, in the request's own transaction.
+    session.info["principal"] = principal
+    session.info["now"] = now
+    session.info["client_ip"] = request.client.host if request.client else None
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def require(role: Role) -> Callable[[Principal], Principal]:
+    """A dependency that lets through `role` and the roles above it, and 403s the rest."""
+
+    def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.at_least(role):
+            raise RoleTooLow(role.value)
+        return principal
+
+    check.__name__ = f"require_{role.value}"
+    return check
+
+
+# For `dependencies=[...]` of routers and routes.
+SIGNED_IN = Depends(require(Role.adviser))
+SUPERVISORS = Depends(require(Role.supervisor))
+ADMINS = Depends(require(Role.admin))
+
+SupervisorPrincipal = Annotated[Principal, SUPERVISORS]
+AdminPrincipal = Annotated[Principal, ADMINS]
+
+
+def ensure_acting_as_self(principal: Principal, adviser_id: uuid.UUID | None) -> None:
+    """An adviser's token may name no adviser but its own; supervisors may name anyone."""
+    if principal.role == Role.adviser and adviser_id not in (None, principal.adviser_id):
+        raise NotYourself()
+
+
+def ensure_may_change(principal: Principal, closed_at: datetime | None, now: datetime) -> None:
+    """An adviser may change a call until some hours after it closed; then supervisors."""
+    hours = get_settings().adviser_edit_hours
+    if principal.role == Role.adviser and not policy.may_still_change(
+        closed_at=closed_at, now=now, hours=hours
+    ):
+        raise ChangeWindowClosed(hours)

@@ -1,0 +1,44 @@
+import uuid
+
+from service.errors import Forbidden, NotFound
+
+
+class TokenNotFound(NotFound):
+    def __init__(self, token_id: uuid.UUID) -> None:
+        super().__init__(f"No API token with id {token_id}.")
+
+
+class NoRole(Forbidden):
+    """An identity provider's user with no role here, or an adviser with no record."""
+
+    def __init__(self, claim: str, *, adviser: bool = False) -> None:
+        if adviser:
+            detail = f"No adviser is registered with the e-mail in the token's `{claim}` claim."
+        else:
+            detail = f"The token's `{claim}` claim holds none of: adviser, supervisor, admin."
+        super().__init__(detail)
+
+
+class RoleTooLow(Forbidden):
+    def __init__(self, needed: str) -> None:
+        super().__init__(f"This needs the {needed} role or higher.")
+
+
+class NotYourself(Forbidden):
+    def __init__(self) -> None:
+        super().__init__("An adviser's token can act only as that adviser.")
+
+
+class CallOutOfReach(Forbidden):
+    def __init__(self) -> None:
+        super().__init__(
+            "An adviser may reach only calls they handle or handled, and waiting calls."
+        )
+
+
+class ChangeWindowClosed(Forbidden):
+    def __init__(self, hours: float) -> None:
+        super().__init__(
+            f"The call was closed more than {hours:g} hours ago; only a supervisor may change "
+            "it now, so that figures already reported do not drift."
+        )

@@ -1,0 +1,56 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from service.auth import service as auth_service
+from service.auth.dependencies import ADMINS
+from service.auth.models import ApiToken, ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
+from service.clock import NowDep
+from service.db import SessionDep
+from service.errors import problem_responses
+
+router = APIRouter(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
+
+
+def get_token(token_id: uuid.UUID, session: SessionDep) -> ApiToken:
+    """Load the token named in the path, or answer 404."""
+    return auth_service.get_token(session=session, token_id=token_id)
+
+
+TokenDep = Annotated[ApiToken, Depends(get_token)]
+
+
+@router.post(
+    "",
+    response_model=ApiTokenCreated,
+    status_code=201,
+    summary="Create a personal API token (shown once)",
+    description="Registers the person if the e-mail is unknown (inactive, serving no line).",
+    responses=problem_responses(401, 403, 422),
+)
+def create_token(session: SessionDep, token_in: ApiTokenCreate, now: NowDep) -> ApiTokenCreated:
+    token, secret = auth_service.create_token(session=session, token_in=token_in, now=now)
+    return ApiTokenCreated.model_validate(token, from_attributes=True, update={"token": secret})
+
+
+@router.get(
+    "",
+    response_model=list[ApiTokenPublic],
+    status_code=200,
+    summary="List API tokens, newest first",
+    responses=problem_responses(401, 403),
+)
+def list_tokens(session: SessionDep) -> list[ApiTokenPublic]:
+    tokens = auth_service.list_tokens(session=session)
+    return [ApiTokenPublic.model_validate(t, from_attributes=True) for t in tokens]
+
+
+@router.delete(
+    "/{token_id}",
+    status_code=204,
+    summary="Revoke an API token",
+    responses=problem_responses(401, 403, 404, 422),
+)
+def revoke_token(session: SessionDep, token: TokenDep, now: NowDep) -> None:
+    auth_service.revoke_token(session=session, token=token, now=now)

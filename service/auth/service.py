@@ -1,0 +1,123 @@
+"""Personal API tokens (made, checked, revoked) and OpenID Connect users as principals."""
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, select
+
+from service.advisers import service as advisers_service
+from service.auth import oidc
+from service.auth.errors import NoRole, TokenNotFound
+from service.auth.models import RANK, ApiToken, ApiTokenCreate, Principal, Role
+from service.config import get_settings
+from service.errors import Unauthorized
+
+# Recognisable in logs and secret scanners; the rest is 256 random bits.
+TOKEN_PREFIX = "hl_"
+# last_used_at is a hint, not a log: written at most this often, to spare the database.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a token: its SHA-256 in hex."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(
+    *, session: Session, token_in: ApiTokenCreate, now: datetime
+) -> tuple[ApiToken, str]:
+    """Make a token for the person with this e-mail, registering them if unknown."""
+    person = advisers_service.person_for_email(
+        session=session, email=str(token_in.email), name=token_in.name
+    )
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = token_in.days or get_settings().token_days
+    token = ApiToken(
+        adviser_id=person.id,
+        name=token_in.name,
+        role=token_in.role,
+        token_hash=hash_secret(secret),
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    session.add(token)
+    session.commit()
+    session.refresh(token)
+    return token, secret
+
+
+def list_tokens(*, session: Session) -> list[ApiToken]:
+    """Every token, newest first; revoked and expired ones too."""
+    return list(session.exec(select(ApiToken).order_by(ApiToken.created_at.desc())).all())
+
+
+def get_token(*, session: Session, token_id: uuid.UUID) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise TokenNotFound(token_id)
+    return token
+
+
+def revoke_token(*, session: Session, token: ApiToken, now: datetime) -> ApiToken:
+    """Stop a token from working; revoking twice keeps the first time."""
+    if token.revoked_at is None:
+        token.revoked_at = now
+        session.add(token)
+        session.commit()
+        session.refresh(token)
+    return token
+
+
+def authenticate(*, session: Session, credential: str, now: datetime) -> Principal:
+    """The principal a bearer credential stands for, or Unauthorized."""
+    settings = get_settings()
+    if settings.oidc_issuer and settings.oidc_jwks and oidc.looks_like_jwt(credential):
+        return _oidc_principal(session=session, credential=credential)
+    token = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == hash_secret(credential))
+    ).first()
+    if token is None:
+        raise Unauthorized("The token is not known.")
+    if token.revoked_at is not None:
+        raise Unauthorized("The token has been revoked.")
+    if token.expires_at <= now:
+        raise Unauthorized("The token has expired.")
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        session.add(token)
+        try:
+            session.commit()
+        except OperationalError:
+            # A hint only: a busy database must not fail the request over it.
+            session.rollback()
+    return Principal(role=Role(token.role), adviser_id=token.adviser_id, token_id=token.id)
+
+
+_jwks_caches: dict[str, oidc.JwksCache] = {}
+
+
+def _oidc_principal(*, session: Session, credential: str) -> Principal:
+    settings = get_settings()
+    config = oidc.OidcConfig(
+        issuer=settings.oidc_issuer or "",
+        audience=settings.oidc_audience,
+        jwks=settings.oidc_jwks or "",
+        roles_claim=settings.oidc_roles_claim,
+        email_claim=settings.oidc_email_claim,
+    )
+    keys = _jwks_caches.setdefault(config.jwks, oidc.JwksCache(config.jwks))
+    try:
+        identity = oidc.verify(credential, config, keys)
+    except oidc.InvalidToken as exc:
+        raise Unauthorized(f"The token cannot be trusted: {exc}.") from None
+    roles = [role for role in Role if role.value in identity.roles]
+    if not roles:
+        raise NoRole(settings.oidc_roles_claim)
+    role = max(roles, key=RANK.__getitem__)
+    person = advisers_service.find_by_email(session=session, email=identity.email or "")
+    if role == Role.adviser and person is None:
+        raise NoRole(settings.oidc_email_claim, adviser=True)
+    return Principal(role=role, adviser_id=person.id if person else None, subject=identity.subject)

@@ -1,0 +1,30 @@
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from service.auth.dependencies import ADMINS
+from service.clock import NowDep
+from service.db import SessionDep
+from service.errors import problem_responses
+from service.retention import service as retention_service
+
+router = APIRouter(tags=["access"], dependencies=[ADMINS])
+
+
+class RetentionRun(BaseModel):
+    notes_erased: int
+    phones_erased: int
+    audit_rows_deleted: int
+
+
+@router.post(
+    "/retention/run",
+    response_model=RetentionRun,
+    status_code=200,
+    summary="Erase the personal data past its retention period now (admins)",
+    description="What the daily run does: notes and callback numbers of old calls, callback "
+    "numbers once the callback was made, old audit rows. Safe to run twice.",
+    responses=problem_responses(401, 403),
+)
+def run_retention(session: SessionDep, now: NowDep) -> RetentionRun:
+    result = retention_service.run_retention(session=session, now=now)
+    return RetentionRun(**vars(result))

@@ -1,0 +1,97 @@
+"""Personal-data retention: notes and callback numbers are erased, old audit rows deleted.
+
+Only what can identify a caller goes: the call rows themselves and everything the statistics
+read stay, so a week's report is the same before and after. Each kind is erased with one
+set-based statement: no call is loaded into Python, however many there are.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from service.audit import service as audit_service
+from service.audit.models import AuditEvent
+from service.calls.models import Call, Direction
+from service.config import get_settings
+
+
+@dataclass(frozen=True)
+class RetentionResult:
+    """How many calls lost their notes or callback number, and how many audit rows went."""
+
+    notes_erased: int
+    phones_erased: int
+    audit_rows_deleted: int
+
+
+def run_retention(*, session: Session, now: datetime) -> RetentionResult:
+    """Erase the personal data whose retention period has passed, on record, and commit."""
+    settings = get_settings()
+    expired = _finished_before(Call, now - timedelta(days=settings.retention_days))
+    callback = aliased(Call)
+    # Made means the caller was reached: after an attempt nobody answered, the number is
+    # still how the desk tries again.
+    called_back = sa.exists().where(
+        callback.origin_call_id == Call.id,
+        callback.direction == Direction.outbound,
+        callback.answered_at.is_not(None),
+        _finished_before(callback, now - timedelta(days=settings.callback_phone_days)),
+    )
+    notes_erased = _erase(session, Call.notes, expired)
+    phones_erased = _erase(session, Call.callback_phone, sa.or_(expired, called_back))
+    audit_rows_deleted = _rowcount(
+        session.execute(
+            sa.delete(AuditEvent).where(
+                AuditEvent.at < now - timedelta(days=settings.audit_retention_days)
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    result = RetentionResult(
+        notes_erased=notes_erased,
+        phones_erased=phones_erased,
+        audit_rows_deleted=audit_rows_deleted,
+    )
+    erased = {
+        "notes": result.notes_erased,
+        "callback_phone": result.phones_erased,
+        "audit_event": result.audit_rows_deleted,
+    }
+    # The run is stamped with its own time, whatever request this session served before.
+    session.info["now"] = now
+    audit_service.record(
+        session,
+        action="retention.run",
+        object_type="call",
+        object_id=None,
+        fields=[kind for kind, count in erased.items() if count],
+    )
+    session.commit()
+    return result
+
+
+def _finished_before(call: type[Call], cutoff: datetime) -> sa.ColumnElement[bool]:
+    # A call that was never closed (the caller hung up) is finished when it ended; one that
+    # has not even ended is still going on and keeps everything.
+    return sa.func.coalesce(call.closed_at, call.ended_at) < cutoff
+
+
+def _erase(session: Session, column: sa.ColumnElement, condition: sa.ColumnElement[bool]) -> int:
+    # Only rows that still hold a value: a second run touches nothing and reports zero.
+    # version and updated_at stay: the erasure is on record in the audit trail, and is not
+    # an edit of the call.
+    return _rowcount(
+        session.execute(
+            sa.update(Call).where(column.is_not(None), condition).values({column: None}),
+            # The commit below expires every loaded call; fetching the matched ids to keep
+            # them in step would load what this statement exists to avoid loading.
+            execution_options={"synchronize_session": False},
+        )
+    )
+
+
+def _rowcount(result: sa.Result) -> int:
+    return result.rowcount  # type: ignore[attr-defined]

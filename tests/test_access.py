@@ -1,0 +1,326 @@
+"""Who may do what: tokens, the role-by-endpoint table, an adviser's reach and time window."""
+
+import hashlib
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from service.auth.models import ApiToken
+from service.main import create_app
+from tests.factories import (
+    BASE_TIME,
+    assert_problem,
+    bearer,
+    closed_call,
+    create_adviser,
+    live_call,
+    make_token,
+)
+
+SPEC = create_app().openapi()
+OPEN = {("get", "/healthz"), ("get", "/readyz")}
+ROLES = ("adviser", "supervisor", "admin")
+RANK = {role: n for n, role in enumerate(ROLES)}
+
+# The least role each operation needs. Advisers reach further only for their own things:
+# the tests below check that part.
+LEAST_ROLE = {
+    ("get", "/taxonomy"): "adviser",
+    ("post", "/calls"): "adviser",
+    ("get", "/calls"): "adviser",
+    ("get", "/calls/{call_id}"): "adviser",
+    ("patch", "/calls/{call_id}"): "adviser",
+    ("post", "/calls/{call_id}/accept"): "adviser",
+    ("post", "/calls/{call_id}/reject"): "adviser",
+    ("post", "/calls/{call_id}/hold"): "adviser",
+    ("post", "/calls/{call_id}/resume"): "adviser",
+    ("post", "/calls/{call_id}/end"): "adviser",
+    ("post", "/calls/{call_id}/close"): "adviser",
+    ("post", "/calls/{call_id}/abandon"): "adviser",
+    ("post", "/calls/{call_id}/transfer"): "adviser",
+    ("get", "/calls/{call_id}/events"): "adviser",
+    ("get", "/queue"): "adviser",
+    ("post", "/advisers"): "admin",
+    ("get", "/advisers"): "adviser",
+    ("get", "/advisers/{adviser_id}"): "adviser",
+    ("patch", "/advisers/{adviser_id}"): "admin",
+    ("put", "/advisers/{adviser_id}/presence"): "adviser",
+    ("get", "/advisers/{adviser_id}/presence"): "adviser",
+    ("get", "/advisers/{adviser_id}/calls"): "adviser",
+    ("get", "/routing/rules"): "adviser",
+    ("put", "/routing/rules/{line}"): "supervisor",
+    ("get", "/reports/weekly"): "supervisor",
+    ("get", "/reports/weekly.csv"): "supervisor",
+    ("get", "/reports/trend"): "supervisor",
+    ("get", "/reports/abandoned"): "supervisor",
+    ("post", "/tokens"): "admin",
+    ("get", "/tokens"): "admin",
+    ("delete", "/tokens/{token_id}"): "admin",
+    ("get", "/audit"): "admin",
+    ("post", "/retention/run"): "admin",
+}
+OPERATIONS = sorted(
+    (method, path) for path, item in SPEC["paths"].items() for method in item
+)  # fmt: skip
+GUARDED = [op for op in OPERATIONS if op not in OPEN]
+
+
+def test_the_table_decides_every_operation():
+    """A new endpoint must get a line in LEAST_ROLE, so that someone decided who may use it."""
+    assert set(GUARDED) == set(LEAST_ROLE)
+
+
+def test_the_openapi_spec_declares_the_bearer_scheme_on_every_guarded_operation():
+    schemes = SPEC["components"]["securitySchemes"]
+    assert schemes == {"HTTPBearer": {"type": "http", "scheme": "bearer", "description": schemes[
+        "HTTPBearer"]["description"]}}  # fmt: skip
+    for method, path in OPERATIONS:
+        security = SPEC["paths"][path][method].get("security")
+        if (method, path) in OPEN:
+            assert not security, (method, path)
+        else:
+            assert security == [{"HTTPBearer": []}], (method, path)
+            assert {"401", "403"} <= set(SPEC["paths"][path][method]["responses"]), (method, path)
+
+
+@pytest.fixture
+def world(client, session, clock):
+    """An adviser with a waiting call in reach, and one token per role."""
+    adviser = create_adviser(client)
+    waiting = client.post("/calls", json=live_call(clock() - timedelta(minutes=1)))
+    assert waiting.status_code == 201, waiting.text
+    tokens = {
+        "adviser": make_token(session, "adviser", adviser_id=adviser["id"], now=clock()),
+        "supervisor": make_token(session, "supervisor", now=clock()),
+        "admin": make_token(session, "admin", now=clock()),
+    }
+    token_id = session.exec(select(ApiToken.id)).first()
+    values = {
+        "call_id": waiting.json()["id"],
+        "adviser_id": adviser["id"],
+        "line": "stress",
+        "token_id": str(token_id),
+    }
+    return {"adviser": adviser, "tokens": tokens, "values": values}
+
+
+def request(client, method: str, path: str, values: dict, headers: dict):
+    url = path.format(**values)
+    params = {"week": "2025-W23", "from": "2025-W20", "to": "2025-W23"}
+    if method in ("get", "delete"):
+        return client.request(method, url, params=params, headers=headers)
+    # A body that names the acting adviser as the adviser themselves: the role is the test.
+    body = {"adviser_id": values["adviser_id"]}
+    return client.request(method, url, params=params, json=body, headers=headers)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path"), GUARDED)
+def test_role_by_endpoint(client, world, method, path, role):
+    response = request(client, method, path, world["values"], bearer(world["tokens"][role]))
+    if RANK[role] < RANK[LEAST_ROLE[(method, path)]]:
+        body = assert_problem(response, 403)
+        assert "role" in body["detail"]
+    else:
+        assert response.status_code not in (401, 403), response.text
+
+
+@pytest.mark.parametrize(("method", "path"), GUARDED)
+def test_every_guarded_endpoint_answers_401_without_a_token(client, world, method, path):
+    response = request(client, method, path, world["values"], {"Authorization": ""})
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith('Bearer realm="hotline"')
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer hl_not-a-token", "Bearer ", "Basic dXNlcjpwYXNz", "hl_no-scheme", "Bearer a.b.c"],
+)
+def test_bad_credentials_are_401_with_a_challenge(client, authorization):
+    response = client.get("/calls", headers={"Authorization": authorization})
+    assert_problem(response, 401)
+    assert "Bearer" in response.headers["www-authenticate"]
+
+
+def test_health_needs_no_token(client):
+    for path in ("/healthz", "/readyz"):
+        assert client.get(path, headers={"Authorization": ""}).status_code == 200
+
+
+# -- tokens ----------------------------------------------------------------------------------
+
+
+def test_a_token_is_stored_only_as_its_hash_and_shown_once(client, session):
+    response = client.post("/tokens", json={"email": "Ny.Leder@Example.dk", "role": "supervisor"})
+    assert response.status_code == 201, response.text
+    created = response.json()
+    secret = created["token"]
+    assert len(secret) > 40
+    stored = session.get(ApiToken, uuid.UUID(created["id"]))
+    assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in str(stored.model_dump())
+    listed = client.get("/tokens").json()
+    assert created["id"] in [t["id"] for t in listed]
+    assert all("token" not in t for t in listed)
+    # The person was registered, in lower case, serving no line.
+    person = client.get(f"/advisers/{created['adviser_id']}").json()
+    assert (person["email"], person["lines"], person["active"]) == (
+        "ny.leder@example.dk",
+        [],
+        False,
+    )
+    assert client.get("/reports/trend", params={"from": "2025-W20", "to": "2025-W21"},
+                      headers=bearer(secret)).status_code == 200  # fmt: skip
+
+
+def test_a_token_for_a_known_email_belongs_to_that_person(client):
+    adviser = create_adviser(client, email="kendt@example.dk")
+    created = client.post("/tokens", json={"email": "KENDT@example.dk", "role": "adviser"}).json()
+    assert created["adviser_id"] == adviser["id"]
+
+
+def test_a_revoked_token_stops_working_at_once(client, session, clock):
+    secret = make_token(session, "supervisor", now=clock())
+    assert client.get("/queue", headers=bearer(secret)).status_code == 200
+    token = session.exec(
+        select(ApiToken).where(ApiToken.token_hash == hashlib.sha256(secret.encode()).hexdigest())
+    ).one()
+    assert client.delete(f"/tokens/{token.id}").status_code == 204
+    body = assert_problem(client.get("/queue", headers=bearer(secret)), 401)
+    assert "revoked" in body["detail"]
+    assert client.delete(f"/tokens/{token.id}").status_code == 204  # revoking twice is fine
+    assert_problem(client.delete(f"/tokens/{uuid.uuid4()}"), 404)
+
+
+def test_a_token_expires(client, session, clock):
+    secret = make_token(session, "supervisor", days=1, now=clock())
+    clock.advance(23 * 3600)
+    assert client.get("/queue", headers=bearer(secret)).status_code == 200
+    clock.advance(2 * 3600)
+    body = assert_problem(client.get("/queue", headers=bearer(secret)), 401)
+    assert "expired" in body["detail"]
+
+
+def test_last_used_is_recorded_at_most_once_a_minute(client, session, clock):
+    secret = make_token(session, "supervisor", now=clock())
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+
+    def last_used():
+        session.expire_all()
+        return (
+            session.exec(select(ApiToken).where(ApiToken.token_hash == digest)).one().last_used_at
+        )
+
+    assert last_used() is None
+    client.get("/queue", headers=bearer(secret))
+    first = last_used()
+    assert first == clock()
+    clock.advance(30)
+    client.get("/queue", headers=bearer(secret))
+    assert last_used() == first
+    clock.advance(31)
+    client.get("/queue", headers=bearer(secret))
+    assert last_used() == clock()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [({"email": "nope", "role": "admin"}, "email"), ({"email": "a@example.dk", "role": "root"},
+     "role"), ({"email": "a@example.dk", "role": "admin", "days": 0}, "days")],
+)  # fmt: skip
+def test_bad_token_requests_are_refused_and_store_nothing(client, session, payload, field):
+    before = len(session.exec(select(ApiToken)).all())
+    assert_problem(client.post("/tokens", json=payload), 422, field)
+    assert len(session.exec(select(ApiToken)).all()) == before
+
+
+# -- an adviser's reach ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_advisers(client, session, clock):
+    mine, theirs = create_adviser(client), create_adviser(client)
+    token = make_token(session, "adviser", adviser_id=mine["id"], now=clock())
+    return mine["id"], theirs["id"], bearer(token)
+
+
+def handled_call(client, adviser_id: str, **overrides) -> dict:
+    response = client.post("/calls", json=closed_call(adviser_id=adviser_id, **overrides))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_an_adviser_reaches_their_own_and_waiting_calls_only(client, two_advisers, clock):
+    mine, theirs, headers = two_advisers
+    own = handled_call(client, mine)
+    other = handled_call(client, theirs)
+    waiting = client.post("/calls", json=live_call(clock() - timedelta(minutes=2))).json()
+    assert client.get(f"/calls/{own['id']}", headers=headers).status_code == 200
+    assert client.get(f"/calls/{waiting['id']}", headers=headers).status_code == 200
+    assert_problem(client.get(f"/calls/{other['id']}", headers=headers), 403)
+    assert_problem(client.get(f"/calls/{other['id']}/events", headers=headers), 403)
+    assert_problem(client.patch(f"/calls/{other['id']}", json={"notes": "x"}, headers=headers),
+                   403)  # fmt: skip
+    listed = {c["id"] for c in client.get("/calls", headers=headers).json()["items"]}
+    assert listed == {own["id"], waiting["id"]}
+    # A supervisor sees them all.
+    everything = {c["id"] for c in client.get("/calls").json()["items"]}
+    assert {own["id"], other["id"], waiting["id"]} <= everything
+
+
+def test_an_adviser_cannot_act_as_another(client, two_advisers):
+    mine, theirs, headers = two_advisers
+    for path in (f"/advisers/{theirs}/presence", f"/advisers/{theirs}/calls"):
+        assert_problem(client.get(path, headers=headers), 403)
+    body = assert_problem(
+        client.put(f"/advisers/{theirs}/presence", json={"presence": "available"},
+                   headers=headers), 403,
+    )  # fmt: skip
+    assert "only as that adviser" in body["detail"]
+    assert_problem(client.post("/calls", json=closed_call(adviser_id=theirs), headers=headers), 403)
+    own = client.put(f"/advisers/{mine}/presence", json={"presence": "available"}, headers=headers)
+    assert own.status_code == 200, own.text
+    # A supervisor may set another adviser's presence.
+    supervisor = client.put(f"/advisers/{theirs}/presence", json={"presence": "break"})
+    assert supervisor.status_code == 200, supervisor.text
+
+
+def test_an_adviser_acts_on_a_call_only_as_themselves(client, two_advisers, clock):
+    mine, theirs, headers = two_advisers
+    waiting = client.post("/calls", json=live_call(clock())).json()
+    assert waiting["status"] == "queued"  # nobody is available: within every adviser's reach
+    for action in ("accept", "reject", "hold", "end"):
+        response = client.post(
+            f"/calls/{waiting['id']}/{action}", json={"adviser_id": theirs}, headers=headers
+        )
+        assert "only as that adviser" in assert_problem(response, 403)["detail"], action
+    # As themselves the desk answers on the merits: the call was never offered to them.
+    response = client.post(
+        f"/calls/{waiting['id']}/accept", json={"adviser_id": mine}, headers=headers
+    )
+    assert_problem(response, 409)
+    # Once it is offered to someone else, it is out of reach.
+    client.put(f"/advisers/{theirs}/presence", json={"presence": "available"})
+    offered = client.get(f"/calls/{waiting['id']}").json()
+    assert (offered["status"], offered["adviser_id"]) == ("assigned", theirs)
+    assert_problem(client.get(f"/calls/{waiting['id']}", headers=headers), 403)
+
+
+def test_an_adviser_may_change_a_call_for_a_day_after_closing_then_only_supervisors(
+    client, two_advisers, clock
+):
+    mine, _, headers = two_advisers
+    call = handled_call(client, mine)
+    closed_at = BASE_TIME + timedelta(minutes=12)
+    clock.set(closed_at + timedelta(hours=23))
+    ok = client.patch(f"/calls/{call['id']}", json={"notes": "Tilføjet"}, headers=headers)
+    assert ok.status_code == 200, ok.text
+    clock.set(closed_at + timedelta(hours=25))
+    body = assert_problem(
+        client.patch(f"/calls/{call['id']}", json={"notes": "Senere"}, headers=headers), 403
+    )
+    assert "supervisor" in body["detail"]
+    assert client.get(f"/calls/{call['id']}").json()["notes"] == "Tilføjet"
+    assert client.patch(f"/calls/{call['id']}", json={"notes": "Rettet"}).status_code == 200

@@ -1,0 +1,75 @@
+"""CPR numbers in what clients send are replaced before storing, and the response says so."""
+
+import uuid
+from datetime import timedelta
+
+from sqlmodel import select
+
+from service.advisers.models import Adviser
+from service.calls.models import Call
+from service.routing.models import CallEvent
+from tests.factories import closed_call, create_adviser, create_call, live_call
+
+CPR = "010190-1234"
+
+
+def stored_notes(session, call_id: str) -> str | None:
+    session.expire_all()
+    return session.exec(select(Call.notes).where(Call.id == uuid.UUID(call_id))).one()
+
+
+def test_a_cpr_number_in_new_notes_is_never_stored(client, session):
+    call = create_call(client, closed_call(notes=f"Borgeren oplyste cpr {CPR} i samtalen."))
+    assert call["notes"] == "Borgeren oplyste cpr [CPR] i samtalen."
+    assert call["redacted"] == ["notes"]
+    assert stored_notes(session, call["id"]) == call["notes"]
+    assert client.get(f"/calls/{call['id']}").json()["redacted"] == ["notes"]
+
+
+def test_changed_and_closing_notes_are_redacted_too(client, session, clock):
+    call = create_call(client)
+    assert call["redacted"] == []
+    changed = client.patch(f"/calls/{call['id']}", json={"notes": "cpr 0101901234 og 2902961111"})
+    assert changed.json()["notes"] == "cpr [CPR] og [CPR]"
+    assert changed.json()["redacted"] == ["notes"]
+    adviser = create_adviser(client)
+    client.put(f"/advisers/{adviser['id']}/presence", json={"presence": "available"})
+    live = client.post("/calls", json=live_call(clock())).json()
+    for action in ("accept", "end"):
+        response = client.post(f"/calls/{live['id']}/{action}", json={"adviser_id": adviser["id"]})
+        assert response.status_code == 200, response.text
+    closed = client.post(
+        f"/calls/{live['id']}/close",
+        json={
+            "adviser_id": adviser["id"], "caller_type": "employee", "sector": "education",
+            "issue_categories": ["workload"], "advice": ["apv"], "notes": f"CPR: {CPR}",
+        },
+    )  # fmt: skip
+    assert closed.status_code == 200, closed.text
+    assert stored_notes(session, live["id"]) == "CPR: [CPR]"
+
+
+def test_reasons_are_redacted(client, session, clock):
+    adviser = create_adviser(client)
+    response = client.put(
+        f"/advisers/{adviser['id']}/presence", json={"presence": "break", "reason": f"ring {CPR}"}
+    )
+    assert response.json()["presence_reason"] == "ring [CPR]"
+    session.expire_all()
+    assert session.get(Adviser, uuid.UUID(adviser["id"])).presence_reason == "ring [CPR]"
+    client.put(f"/advisers/{adviser['id']}/presence", json={"presence": "available"})
+    call = client.post("/calls", json=live_call(clock() - timedelta(seconds=5))).json()
+    rejected = client.post(
+        f"/calls/{call['id']}/reject", json={"adviser_id": adviser["id"], "reason": f"{CPR}"}
+    )
+    assert rejected.status_code == 200, rejected.text
+    reasons = session.exec(
+        select(CallEvent.reason).where(CallEvent.call_id == uuid.UUID(call["id"]))
+    ).all()
+    assert "[CPR]" in reasons and not any(CPR in (r or "") for r in reasons)
+
+
+def test_what_is_not_a_cpr_number_is_kept(client):
+    notes = "Konto 12345678901234, dato 310490-1234, tlf. 21 34 56 78"
+    call = create_call(client, closed_call(notes=notes))
+    assert (call["notes"], call["redacted"]) == (notes, [])
