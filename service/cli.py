@@ -191,7 +191,6 @@ def report(
         terminal.print_report(built, Console())
 
 
-
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 

@@ -14,6 +14,7 @@ from service.auth.router import router as auth_router
 from service.calls.router import router as calls_router
 from service.db import utcnow
 from service.errors import Problem, register_exception_handlers
+from service.reports.router import own_router as own_figures_router
 from service.reports.router import router as reports_router
 from service.retention import timer as retention_timer
 from service.retention.router import router as retention_router
@@ -45,6 +46,7 @@ def create_app() -> FastAPI:
     app.include_router(advisers_router)
     app.include_router(routing_router)
     app.include_router(reports_router)
+    app.include_router(own_figures_router)
     app.include_router(auth_router)
     app.include_router(audit_router)
     app.include_router(retention_router)

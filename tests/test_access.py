@@ -9,6 +9,8 @@ from sqlmodel import select
 
 from service.auth.models import ApiToken
 from service.main import create_app
+from service.reports.weeks import IsoWeek
+from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     BASE_TIME,
     assert_problem,
@@ -60,6 +62,7 @@ LEAST_ROLE = {
     ("delete", "/tokens/{token_id}"): "admin",
     ("get", "/audit"): "admin",
     ("post", "/retention/run"): "admin",
+    ("get", "/advisers/{adviser_id}/figures"): "adviser",
 }
 OPERATIONS = sorted(
     (method, path) for path, item in SPEC["paths"].items() for method in item
@@ -109,6 +112,8 @@ def world(client, session, clock):
 def request(client, method: str, path: str, values: dict, headers: dict):
     url = path.format(**values)
     params = {"week": "2025-W23", "from": "2025-W20", "to": "2025-W23"}
+    if path.endswith("/figures"):
+        params = {"week": "2025-W23"}
     if method in ("get", "delete"):
         return client.request(method, url, params=params, headers=headers)
     # A body that names the acting adviser as the adviser themselves: the role is the test.
@@ -324,3 +329,33 @@ def test_an_adviser_may_change_a_call_for_a_day_after_closing_then_only_supervis
     assert "supervisor" in body["detail"]
     assert client.get(f"/calls/{call['id']}").json()["notes"] == "Tilføjet"
     assert client.patch(f"/calls/{call['id']}", json={"notes": "Rettet"}).status_code == 200
+
+
+def test_an_adviser_reads_their_own_figures_as_the_weekly_report_has_them(client, session, clock):
+    clock.set(BASE_TIME)
+    desk = Desk(client, session, clock)
+    mine, other = desk.adviser(), desk.adviser(available=False)
+    call = desk.incoming()
+    desk.wait(5)
+    desk.ok(call["id"], "accept", mine)
+    desk.wait(600)
+    desk.ok(call["id"], "end", mine)
+    desk.wait(60)
+    desk.ok(call["id"], "close", mine, **CLASSIFICATION)
+    desk.wait(3600)
+    week = str(IsoWeek.of(BASE_TIME.date()))
+    headers = bearer(make_token(session, "adviser", adviser_id=mine, now=clock()))
+    own = client.get(f"/advisers/{mine}/figures", params={"week": week}, headers=headers)
+    assert own.status_code == 200, own.text
+    report = client.get("/reports/weekly", params={"week": week}).json()
+    [row] = [r for r in report["by_adviser"] if r["adviser_id"] == mine]
+    assert own.json() == {"week": week, "adviser_id": mine, "figures": row}
+    assert row["answered"] == 1
+    assert_problem(
+        client.get(f"/advisers/{other}/figures", params={"week": week}, headers=headers), 403
+    )
+    assert_problem(client.get("/reports/weekly", params={"week": week}, headers=headers), 403)
+    # A week off the desk has no figures; a supervisor may read anyone's.
+    off = client.get(f"/advisers/{other}/figures", params={"week": week}).json()
+    assert off["figures"] is None
+    assert_problem(client.get(f"/advisers/{mine}/figures", params={"week": "2025-W99"}), 422)

@@ -82,6 +82,14 @@ class AdviserFigures(BaseModel):
     occupancy: float | None
 
 
+class AdviserWeek(BaseModel):
+    """One adviser's own figures of a week; none if they were not on the desk."""
+
+    week: str
+    adviser_id: uuid.UUID
+    figures: AdviserFigures | None
+
+
 class StaffingSlot(BaseModel):
     weekday: int
     hour: int

@@ -39,6 +39,16 @@ class WeeklyQuery(_ReportQuery):
         return parse_week(self.week)
 
 
+class OwnFiguresQuery(SQLModel):
+    model_config = ConfigDict(extra="forbid")
+
+    week: Week
+
+    @property
+    def iso_week(self) -> IsoWeek:
+        return parse_week(self.week)
+
+
 class AbandonedQuery(_ReportQuery):
     week: Week
 

@@ -3,14 +3,20 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import PlainTextResponse
 
-from service.auth.dependencies import SUPERVISORS
+from service.advisers.dependencies import AdviserDep
+from service.auth.dependencies import (
+    SIGNED_IN,
+    SUPERVISORS,
+    CurrentPrincipal,
+    ensure_acting_as_self,
+)
 from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.reports import export
 from service.reports import service as reports_service
-from service.reports.models import AbandonedReport, Trend, WeeklyReport
-from service.reports.params import AbandonedQuery, TrendQuery, WeeklyQuery
+from service.reports.models import AbandonedReport, AdviserWeek, Trend, WeeklyReport
+from service.reports.params import AbandonedQuery, OwnFiguresQuery, TrendQuery, WeeklyQuery
 
 # Advisers see no reports: the weekly figures name every adviser's own.
 router = APIRouter(
@@ -106,4 +112,32 @@ def abandoned_report(
 ) -> AbandonedReport:
     return reports_service.abandoned(
         session=session, week=query.iso_week, line=query.line, publishable=query.publishable
+    )
+
+
+# An adviser's own figures: reachable by the adviser themselves, unlike the reports above.
+own_router = APIRouter(
+    tags=["reports"], dependencies=[SIGNED_IN], responses=problem_responses(401, 403)
+)
+
+
+@own_router.get(
+    "/advisers/{adviser_id}/figures",
+    response_model=AdviserWeek,
+    status_code=200,
+    summary="An adviser's own figures of one week",
+    description="The adviser's row of the weekly report's `by_adviser`: an adviser may read "
+    "their own, supervisors anyone's. `figures` is null for a week off the desk.",
+    responses=problem_responses(404, 422),
+)
+def own_figures(
+    session: SessionDep,
+    adviser: AdviserDep,
+    query: Annotated[OwnFiguresQuery, Query()],
+    principal: CurrentPrincipal,
+    now: NowDep,
+) -> AdviserWeek:
+    ensure_acting_as_self(principal, adviser.id)
+    return reports_service.adviser_week(
+        session=session, adviser_id=adviser.id, week=query.iso_week, now=now
     )

@@ -1,5 +1,6 @@
 """Use cases of the reports: the weekly report, the trend and the abandoned calls."""
 
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from service.reports.models import (
     AbandonedCall,
     AbandonedReport,
     AdviserFigures,
+    AdviserWeek,
     BreakdownRow,
     PreviousWeek,
     StaffingSlot,
@@ -87,6 +89,16 @@ def weekly(
         staffing=_staffing(arrivals, totals.aht_s, settings),
     )
     return _suppressed(report, settings.suppress_below) if publishable else report
+
+
+def adviser_week(
+    *, session: Session, adviser_id: uuid.UUID, week: IsoWeek, now: datetime
+) -> AdviserWeek:
+    """One adviser's figures of one ISO week, as the weekly report's `by_adviser` has them."""
+    start, end = week.bounds(get_settings().timezone)
+    scope = queries.Scope(start=start, end=end, line=None)
+    mine = [f for f in _by_adviser(session, scope, now=now) if f.adviser_id == adviser_id]
+    return AdviserWeek(week=str(week), adviser_id=adviser_id, figures=mine[0] if mine else None)
 
 
 def trend(
