@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     # Where alembic.ini lives when the package is installed outside the checkout.
     alembic_ini: str | None = None
 
+    # Larger request bodies are refused with 413 before they are read whole.
+    max_body_bytes: int = 64 * 1024
+
     host: str = "127.0.0.1"
     port: int = 8000
 

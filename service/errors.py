@@ -83,6 +83,12 @@ class Conflict(HotlineError):
     title = "Conflict"
 
 
+class PreconditionFailed(HotlineError):
+    status_code = 412
+    slug = "precondition-failed"
+    title = "Precondition failed"
+
+
 class Unauthorized(HotlineError):
     """No credentials, or ones that cannot be trusted (RFC 6750 says which in the header)."""
 

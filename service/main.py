@@ -5,15 +5,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from service import health
 from service.advisers.router import router as advisers_router
+from service.audit.dependencies import record_denials
 from service.audit.router import router as audit_router
 from service.auth.router import router as auth_router
 from service.calls.router import router as calls_router
+from service.config import get_settings
 from service.db import utcnow
 from service.errors import Problem, register_exception_handlers
+from service.limits import BodyLimit
 from service.reports.router import own_router as own_figures_router
 from service.reports.router import router as reports_router
 from service.retention import timer as retention_timer
@@ -35,11 +38,16 @@ def create_app() -> FastAPI:
     """Build the application with its routers and error handlers."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = FastAPI(
-        title="Hotline case desk", version="0.1.0", description=DESCRIPTION, lifespan=_lifespan
+        title="Hotline case desk",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        dependencies=[Depends(record_denials)],
     )
     # The desk's notion of now; tests replace it to drive offer timeouts themselves.
     app.state.clock = utcnow
     register_exception_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
     app.include_router(health.router)
     app.include_router(taxonomy_router)
     app.include_router(calls_router)

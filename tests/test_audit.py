@@ -140,3 +140,21 @@ def test_logs_carry_no_notes_or_phone_numbers(client, caplog):
     assert caplog.records, "nothing was logged: the test would prove nothing"
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "trusler" not in logged and "21345678" not in logged
+
+
+def test_a_refused_attempt_is_on_record_as_denied_and_nothing_else_is_kept(client, session, clock):
+    mine, theirs = create_adviser(client), create_adviser(client)
+    call = create_call(client, closed_call(adviser_id=theirs["id"], notes=NOTES))
+    headers = bearer(make_token(session, "adviser", adviser_id=mine["id"], now=clock()))
+    assert_problem(client.get(f"/calls/{call['id']}", headers=headers), 403)
+    assert_problem(client.get("/reports/trend", params={"from": "2025-W01", "to": "2025-W02"},
+                              headers=headers), 403)  # fmt: skip
+    assert_problem(client.patch(f"/calls/{call['id']}", json={"notes": "x"}, headers=headers), 403)
+    denied = trail(session, result="denied")
+    assert [(e.action, e.object_type, e.object_id, str(e.adviser_id)) for e in denied] == [
+        ("GET /calls/{call_id}", "call", call["id"], mine["id"]),
+        ("GET /reports/trend", "endpoint", None, mine["id"]),
+        ("PATCH /calls/{call_id}", "call", call["id"], mine["id"]),
+    ]
+    assert trail(session, action="call.read", object_id=call["id"]) == []
+    assert client.get(f"/calls/{call['id']}").json()["notes"] == NOTES

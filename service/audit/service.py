@@ -54,6 +54,7 @@ def record(
     object_type: str,
     object_id: str | None,
     fields: Iterable[str] | None = None,
+    result: str = "ok",
 ) -> None:
     """Add one audit row for the session's principal; committed with the session's work."""
     principal: Principal | None = session.info.get("principal")
@@ -69,6 +70,7 @@ def record(
             object_id=object_id,
             fields=sorted(fields) if fields is not None else None,
             client_ip=session.info.get("client_ip"),
+            result=result,
         )
     )
 

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Header, Query, Response
 
 from service.audit import service as audit_service
 from service.auth import policy
@@ -13,6 +13,7 @@ from service.auth.dependencies import (
 from service.auth.models import Role
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
+from service.calls.etag import check_if_match, etag
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
 from service.clock import ClockDep, NowDep
@@ -48,6 +49,7 @@ def create_call(
     ensure_acting_as_self(principal, call_in.adviser_id)
     call = routing_service.intake(session=session, call_in=call_in, clock=clock)
     response.headers["Location"] = f"/calls/{call.id}"
+    response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)
 
 
@@ -79,8 +81,9 @@ def list_calls(
     summary="Read a call",
     responses=problem_responses(404, 422),
 )
-def read_call(session: SessionDep, call: CallDep) -> CallPublic:
+def read_call(session: SessionDep, call: CallDep, response: Response) -> CallPublic:
     audit_service.record_reads(session=session, calls=[call])
+    response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)
 
 
@@ -91,8 +94,10 @@ def read_call(session: SessionDep, call: CallDep) -> CallPublic:
     summary="Change a call",
     description="Only the fields sent change; a list replaces the stored list; null clears "
     "an optional field. Send `status: closed` to close the record. An adviser may change a "
-    "call until `HOTLINE_ADVISER_EDIT_HOURS` (24) after it was closed; then only a supervisor.",
-    responses=problem_responses(404, 409, 422),
+    "call until `HOTLINE_ADVISER_EDIT_HOURS` (24) after it was closed; then only a supervisor. "
+    "Send the `ETag` you read as `If-Match` to be sure nobody changed the call meanwhile "
+    "(412 if someone did); without `If-Match` the change is made regardless.",
+    responses=problem_responses(404, 409, 412, 422),
 )
 def update_call(
     session: SessionDep,
@@ -100,9 +105,16 @@ def update_call(
     call_in: CallUpdate,
     now: NowDep,
     principal: CurrentPrincipal,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> CallPublic:
+    if if_match is not None:
+        # Held until the commit, so that no other change slips in between check and write.
+        session.refresh(call, with_for_update=True)
+        check_if_match(call, if_match)
     ensure_may_change(principal, call.closed_at, now)
     if "adviser_id" in call_in.model_fields_set:
         ensure_acting_as_self(principal, call_in.adviser_id)
     call = calls_service.update(session=session, call=call, call_in=call_in, now=now)
+    response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)

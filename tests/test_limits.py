@@ -1,0 +1,29 @@
+"""Limits on what a request may send: bodies over 64 KiB are 413, and nothing is stored."""
+
+from tests.factories import assert_problem, closed_call, count_rows
+
+
+def test_a_body_over_the_limit_is_413_and_stores_nothing(client, session):
+    before = count_rows(session)
+    payload = closed_call(notes="x" * 3000) | {"padding": "y" * 70_000}
+    response = client.post("/calls", json=payload)
+    body = assert_problem(response, 413)
+    assert body["status"] == 413
+    assert count_rows(session) == before
+
+
+def test_a_body_just_under_the_limit_is_read(client):
+    payload = closed_call() | {"padding": "y" * 60_000}
+    # Read, then refused for what it says: an unknown field, not its size.
+    assert_problem(client.post("/calls", json=payload), 422, "padding")
+
+
+def test_a_streamed_body_without_a_length_is_cut_off_at_the_limit(client):
+    def chunks():
+        yield b'{"line": "stress", "notes": "'
+        for _ in range(100):
+            yield b"z" * 1024
+        yield b'"}'
+
+    response = client.post("/calls", content=chunks(), headers={"content-type": "application/json"})
+    assert_problem(response, 413)
