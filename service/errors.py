@@ -220,8 +220,29 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Two requests with one Idempotency-Key at once: the second loses the insert race.
+    if "idempotency_key" in str(getattr(exc, "orig", "")):
+        return problem_response(
+            request, status=409, slug=Conflict.slug, title=Conflict.title,
+            detail="A request with this Idempotency-Key is still being handled; retry in a "
+            "moment.", extensions={"retry": True},
+        )  # fmt: skip
+    return await _handle_unexpected(request, exc)
+
+
 def register_exception_handlers(app: FastAPI) -> None:
     """Make every error the app can raise render as problem+json."""
+    from sqlalchemy.exc import IntegrityError
+
+    from service.idempotency.dependencies import Replayed
+
+    async def replay(request: Request, exc: Exception) -> Any:
+        assert isinstance(exc, Replayed)
+        return exc.response
+
+    app.add_exception_handler(Replayed, replay)
+    app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(HotlineError, _handle_hotline_error)
     app.add_exception_handler(RequestValidationError, _handle_request_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)

@@ -6,6 +6,7 @@ from service.advisers import models as advisers_models
 from service.audit import models as audit_models
 from service.auth import models as auth_models
 from service.calls import models as calls_models
+from service.idempotency import models as idempotency_models
 from service.routing import models as routing_models
 from service.taxonomy import models as taxonomy_models
 
@@ -16,6 +17,7 @@ __all__ = [
     "audit_models",
     "auth_models",
     "calls_models",
+    "idempotency_models",
     "metadata",
     "routing_models",
     "taxonomy_models",

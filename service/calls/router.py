@@ -1,3 +1,4 @@
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, Query, Response
@@ -19,6 +20,7 @@ from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, C
 from service.clock import ClockDep, NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.idempotency.dependencies import IdempotencyDep
 from service.pagination import Page
 from service.routing import service as routing_service
 
@@ -36,7 +38,9 @@ router = APIRouter(
     status_code=201,
     summary="Record a call",
     description="Record a live call (no `answered_at`: it waits in the queue) or a call "
-    "recorded after the fact. The status follows from the timestamps.",
+    "recorded after the fact. The status follows from the timestamps. Send an "
+    "`Idempotency-Key` to make retries safe: a retry with the same key and body gets the "
+    "original answer and records nothing; the same key with another body is 422.",
     responses=problem_responses(422),
 )
 def create_call(
@@ -45,9 +49,14 @@ def create_call(
     response: Response,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    idem: IdempotencyDep,
 ) -> CallPublic:
     ensure_acting_as_self(principal, call_in.adviser_id)
-    call = routing_service.intake(session=session, call_in=call_in, clock=clock)
+    replayed = idem.replayed(
+        lambda call_id: calls_service.get(session=session, call_id=uuid.UUID(call_id))
+    )
+    call = replayed or routing_service.intake(session=session, call_in=call_in, clock=clock)
+    idem.done(session, status=201, object_id=call.id)
     response.headers["Location"] = f"/calls/{call.id}"
     response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)

@@ -16,6 +16,9 @@ from service.audit import service as audit_service
 from service.audit.models import AuditEvent
 from service.calls.models import Call, Direction
 from service.config import get_settings
+from service.idempotency.models import IdempotencyRecord
+
+KEYS_KEPT = timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,11 @@ def run_retention(*, session: Session, now: datetime) -> RetentionResult:
             ),
             execution_options={"synchronize_session": False},
         )
+    )
+    # Kept 48 hours, twice what clients are promised: a retry a day later still replays.
+    session.execute(
+        sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEYS_KEPT),
+        execution_options={"synchronize_session": False},
     )
     result = RetentionResult(
         notes_erased=notes_erased,

@@ -1,6 +1,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
 
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
@@ -16,6 +17,7 @@ from service.calls.models import CallClose, CallPublic
 from service.clock import ClockDep, NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.idempotency.dependencies import IdempotencyDep, Replayed
 from service.routing import journal, rules, views
 from service.routing import service as routing_service
 from service.routing.models import (
@@ -45,8 +47,21 @@ def acting(action: CallAction, principal: CurrentPrincipal) -> CallAction:
 ActingAction = Annotated[CallAction, Depends(acting)]
 
 
+def call_action_idempotency(idem: IdempotencyDep, call: CallDep) -> None:
+    """A retried action is answered with the call as it is now, and changes nothing."""
+    if idem.replay:
+        raise Replayed(JSONResponse(CallPublic.from_call(call).model_dump(mode="json")))
+    if idem.record is not None:
+        # Known before the action runs, so the key commits with the action, once.
+        idem.record.status, idem.record.object_id = 200, str(call.id)
+
+
+IDEMPOTENT = Depends(call_action_idempotency)
+
+
 @router.post(
     "/calls/{call_id}/accept",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="Accept a call offered to you",
@@ -63,6 +78,7 @@ def accept_call(
 
 @router.post(
     "/calls/{call_id}/reject",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="Decline a call offered to you",
@@ -90,6 +106,7 @@ def reject_call(
 
 @router.post(
     "/calls/{call_id}/hold",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="Put the caller on hold",
@@ -106,6 +123,7 @@ def hold_call(
 
 @router.post(
     "/calls/{call_id}/resume",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="Take the caller off hold",
@@ -122,6 +140,7 @@ def resume_call(
 
 @router.post(
     "/calls/{call_id}/end",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="End the conversation and start wrap-up",
@@ -138,6 +157,7 @@ def end_call(
 
 @router.post(
     "/calls/{call_id}/close",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="Record the classification and close the call",
@@ -160,6 +180,7 @@ def close_call(
 
 @router.post(
     "/calls/{call_id}/abandon",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="The caller hung up while waiting",
@@ -172,6 +193,7 @@ def abandon_call(session: SessionDep, call: CallDep, clock: ClockDep) -> CallPub
 
 @router.post(
     "/calls/{call_id}/transfer",
+    dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
     summary="Transfer a call to another line or a named adviser",

@@ -1,0 +1,22 @@
+from service.errors import Conflict, FieldProblem, ValidationFailed
+
+
+class KeyReused(ValidationFailed):
+    def __init__(self) -> None:
+        super().__init__(
+            [
+                FieldProblem(
+                    field="Idempotency-Key",
+                    reason="already used for a different request; use a new key for a new request",
+                    location="header",
+                )
+            ]
+        )
+
+
+class KeyInProgress(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still being handled; retry in a moment.",
+            extensions={"retry": True},
+        )
