@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     # Where alembic.ini lives when the package is installed outside the checkout.
     alembic_ini: str | None = None
 
+    # Bounds on waiting for the database: then 503, never a hung request.
+    database_connect_timeout_s: int = 3
+    database_pool_timeout_s: float = 5.0
     # Larger request bodies are refused with 413 before they are read whole.
     max_body_bytes: int = 64 * 1024
 

@@ -175,7 +175,16 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine)
         return engine
     # Parameters carry notes and phone numbers: keep them out of logs and error messages.
-    return sa.create_engine(url, echo=echo, hide_parameters=True, pool_pre_ping=True)
+    # pre-ping: a connection the server dropped (restart, failover) is replaced, not used.
+    settings = get_settings()
+    return sa.create_engine(
+        url,
+        echo=echo,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_timeout=settings.database_pool_timeout_s,
+        connect_args={"connect_timeout": settings.database_connect_timeout_s},
+    )
 
 
 @lru_cache

@@ -187,8 +187,19 @@ async def _handle_request_validation(request: Request, exc: Exception) -> JSONRe
     )
 
 
+# FastAPI's words for a body it could not even decode (not UTF-8, say): a 400 that names
+# nothing. It is the client's body that is wrong, so say so like any invalid body.
+_UNREADABLE_BODY = "There was an error parsing the body"
+
+
 async def _handle_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
+        problem = FieldProblem(field="body", reason="not JSON in UTF-8")
+        return problem_response(
+            request, status=422, slug=ValidationFailed.slug, title=ValidationFailed.title,
+            detail="body: not JSON in UTF-8", errors=[problem],
+        )  # fmt: skip
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) else phrase
     return problem_response(
@@ -231,9 +242,30 @@ async def _handle_integrity_error(request: Request, exc: Exception) -> JSONRespo
     return await _handle_unexpected(request, exc)
 
 
+# How long a client should wait before retrying when the database is away.
+RETRY_AFTER_S = 5
+
+
+async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    # The database is down, unreachable, restarting or too busy: the client's request is
+    # fine and nothing was stored, so say when to try again rather than blame it (500).
+    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                   type(exc).__name__)  # fmt: skip
+    return problem_response(
+        request,
+        status=503,
+        slug="database-unavailable",
+        title="Service unavailable",
+        detail="The database cannot be reached just now. Nothing was changed; retry in a "
+        "few seconds.",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
+
+
 def register_exception_handlers(app: FastAPI) -> None:
     """Make every error the app can raise render as problem+json."""
-    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from service.idempotency.dependencies import Replayed
 
@@ -243,6 +275,8 @@ def register_exception_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(Replayed, replay)
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
+    for unavailable in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(unavailable, _handle_database_unavailable)
     app.add_exception_handler(HotlineError, _handle_hotline_error)
     app.add_exception_handler(RequestValidationError, _handle_request_validation)
     app.add_exception_handler(StarletteHTTPException, _handle_http_exception)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -21,6 +22,11 @@ from tests.databases import throwaway_database
 from tests.factories import bearer, make_token
 
 TEST_DATABASE_URL = os.environ.get("HOTLINE_TEST_DATABASE_URL")
+# Property tests and schemathesis try the same examples on every run, so that CI is
+# repeatable; HOTLINE_HYPOTHESIS_PROFILE=explore draws new ones to hunt for more.
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.register_profile("explore", deadline=None, max_examples=200)
+settings.load_profile(os.environ.get("HOTLINE_HYPOTHESIS_PROFILE", "repeatable"))
 # The person behind the `client` fixture's admin token (registered, serving no line).
 TEST_ADMIN_EMAIL = "test-admin@example.dk"
 # Tests drive the desk's clock themselves; a timer would commit behind their backs.

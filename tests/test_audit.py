@@ -158,3 +158,9 @@ def test_a_refused_attempt_is_on_record_as_denied_and_nothing_else_is_kept(clien
     ]
     assert trail(session, action="call.read", object_id=call["id"]) == []
     assert client.get(f"/calls/{call['id']}").json()["notes"] == NOTES
+
+
+@pytest.mark.parametrize("field", ["action", "object_type", "object_id"])
+def test_control_characters_in_a_filter_are_422_not_500(client, field):
+    """Found by schemathesis on PostgreSQL, which refuses NUL bytes in text."""
+    assert_problem(client.get("/audit", params={field: "call\x00.create"}), 422, field)

@@ -27,3 +27,19 @@ def test_a_streamed_body_without_a_length_is_cut_off_at_the_limit(client):
 
     response = client.post("/calls", content=chunks(), headers={"content-type": "application/json"})
     assert_problem(response, 413)
+
+
+def test_a_body_that_is_not_utf8_is_422_naming_the_body(client, session):
+    """Found by schemathesis: FastAPI answered such a body with a 400 naming nothing."""
+    before = count_rows(session)
+    response = client.post(
+        "/calls", content=b'{"line": "\xff\xfe"}', headers={"content-type": "application/json"}
+    )
+    assert_problem(response, 422, "body")
+    assert count_rows(session) == before
+
+
+def test_a_line_with_a_nul_byte_in_the_path_is_422_not_500(client):
+    """PostgreSQL refuses NUL bytes in text; the path must not carry one to it."""
+    response = client.put("/routing/rules/a%00b", json={"strategy": "longest_idle"})
+    assert_problem(response, 422, "line")

@@ -13,7 +13,7 @@ from service.auth.dependencies import (
     ensure_acting_as_self,
 )
 from service.calls.dependencies import CallDep
-from service.calls.models import CallClose, CallPublic
+from service.calls.models import CallClose, CallPublic, Code
 from service.clock import ClockDep, NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
@@ -306,5 +306,5 @@ def read_rules(session: SessionDep) -> list[LineRoutingPublic]:
     dependencies=[SUPERVISORS],
     responses=problem_responses(422),
 )
-def write_rules(session: SessionDep, line: str, rules_in: LineRouting) -> LineRoutingPublic:
+def write_rules(session: SessionDep, line: Code, rules_in: LineRouting) -> LineRoutingPublic:
     return rules.set_rules(session=session, line=line, rules=rules_in)

@@ -1,0 +1,32 @@
+"""A short run of scripts/loadtest.py against a real server: no 5xx, nothing lost or doubled."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from service import migrations
+from tests.conftest import TEST_DATABASE_URL
+from tests.databases import throwaway_database
+from tests.servers import running_server
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "loadtest.py"
+
+
+def test_a_short_load_run_loses_and_doubles_nothing(tmp_path):
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        with running_server(url, tmp_path / "serve.log") as server:
+            result = subprocess.run(
+                [sys.executable, str(SCRIPT), "--base-url", server.base_url,
+                 "--database-url", url, "--clients", "8", "--seconds", "4", "--json"],
+                capture_output=True, text=True, check=False, timeout=120,
+            )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["server_errors"] == 0
+    assert summary["lost"] == summary["duplicates"] == 0
+    assert summary["calls_stored"] == summary["calls_created"] > 0
+    assert summary["retries_answered_with_the_same_call"] > 0
+    assert set(summary["by_kind"]) >= {"create", "retry", "read", "patch", "list", "report"}
+    assert summary["p99_ms"] > 0
