@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     # Bounds on waiting for the database: then 503, never a hung request.
     database_connect_timeout_s: int = 3
     database_pool_timeout_s: float = 5.0
+    # PostgreSQL: no statement runs, and no lock is waited for, longer than this.
+    database_statement_timeout_s: float = 15.0
+    database_lock_timeout_s: float = 5.0
     # Larger request bodies are refused with 413 before they are read whole.
     max_body_bytes: int = 64 * 1024
 

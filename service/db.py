@@ -183,7 +183,11 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         hide_parameters=True,
         pool_pre_ping=True,
         pool_timeout=settings.database_pool_timeout_s,
-        connect_args={"connect_timeout": settings.database_connect_timeout_s},
+        connect_args={
+            "connect_timeout": settings.database_connect_timeout_s,
+            "options": f"-c statement_timeout={int(settings.database_statement_timeout_s * 1000)}"
+            f" -c lock_timeout={int(settings.database_lock_timeout_s * 1000)}",
+        },
     )
 
 

@@ -1,8 +1,8 @@
-"""Optimistic concurrency: a call's ETag, and If-Match on changes."""
+"""Optimistic concurrency: ETags, and If-Match on changes of calls and advisers."""
 
 import pytest
 
-from tests.factories import assert_problem, closed_call, create_call
+from tests.factories import assert_problem, closed_call, create_adviser, create_call
 
 
 def test_reads_and_changes_carry_an_etag_that_moves_with_each_change(client):
@@ -55,3 +55,21 @@ def test_weak_or_wrong_tags_never_match(client, header):
         f"/calls/{call['id']}", json={"notes": "C"}, headers={"If-Match": value}
     )
     assert_problem(response, 412)
+
+
+def test_an_adviser_changed_by_someone_else_meanwhile_is_412(client):
+    adviser = create_adviser(client)
+    read = client.get(f"/advisers/{adviser['id']}")
+    stale = read.headers["etag"]
+    changed = client.patch(f"/advisers/{adviser['id']}", json={"name": "Anden"})
+    assert changed.headers["etag"] != stale
+    response = client.patch(
+        f"/advisers/{adviser['id']}", json={"name": "Min"}, headers={"If-Match": stale}
+    )
+    assert_problem(response, 412)
+    assert client.get(f"/advisers/{adviser['id']}").json()["name"] == "Anden"
+    current = client.patch(
+        f"/advisers/{adviser['id']}", json={"name": "Min"},
+        headers={"If-Match": changed.headers["etag"]},
+    )  # fmt: skip
+    assert current.status_code == 200, current.text

@@ -5,10 +5,13 @@ import uuid
 
 from sqlmodel import func, select
 
+from service.advisers.models import Adviser
 from service.auth.models import ApiToken, Principal, Role
 from service.calls.models import Call
 from service.idempotency.models import IdempotencyRecord
+from service.routing import dispatch
 from tests.factories import (
+    adviser_payload,
     assert_problem,
     bearer,
     closed_call,
@@ -135,3 +138,44 @@ def test_keys_are_kept_two_days_then_retention_drops_them(client, session, clock
     clock.advance(2 * 3600)
     assert client.post("/retention/run").status_code == 200
     assert client.post("/calls", json=closed_call(), headers=key).json()["id"] != first["id"]
+
+
+def test_registering_an_adviser_twice_with_one_key_registers_one(client, session):
+    payload = adviser_payload()
+    key = {"Idempotency-Key": "hire-1"}
+    first = client.post("/advisers", json=payload, headers=key)
+    assert first.status_code == 201, first.text
+    session.expire_all()
+    count = session.exec(select(func.count()).select_from(Adviser)).one()
+    again = client.post("/advisers", json=payload, headers=key)
+    assert (again.status_code, again.json()["id"]) == (201, first.json()["id"])
+    assert session.exec(select(func.count()).select_from(Adviser)).one() == count
+    other = client.post("/advisers", json=adviser_payload(), headers=key)
+    assert_problem(other, 422, "Idempotency-Key")
+
+
+def test_a_retried_token_request_makes_no_second_token_and_says_which_it_made(client, session):
+    key = {"Idempotency-Key": "token-1"}
+    body = {"email": "ny@example.dk", "role": "supervisor"}
+    first = client.post("/tokens", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    tokens = len(session.exec(select(ApiToken)).all())
+    again = assert_problem(client.post("/tokens", json=body, headers=key), 409)
+    assert again["token_id"] == first.json()["id"]
+    assert "token" not in again
+    assert len(session.exec(select(ApiToken)).all()) == tokens
+
+
+def test_a_request_that_fails_half_way_leaves_no_trace(client, session, monkeypatch):
+    """Each request's writes are one transaction: a crash after the call row was added
+    (here: routing fails) leaves neither the call nor its journal nor its key."""
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the routing step failed")
+
+    monkeypatch.setattr(dispatch, "run", broken)
+    count = calls_stored(session)
+    response = client.post("/calls", json=live_call(), headers={"Idempotency-Key": "half"})
+    assert response.status_code == 500
+    assert calls_stored(session) == count
+    assert session.exec(select(IdempotencyRecord)).all() == []

@@ -43,3 +43,12 @@ def test_a_line_with_a_nul_byte_in_the_path_is_422_not_500(client):
     """PostgreSQL refuses NUL bytes in text; the path must not carry one to it."""
     response = client.put("/routing/rules/a%00b", json={"strategy": "longest_idle"})
     assert_problem(response, 422, "line")
+
+
+def test_deeply_nested_json_is_refused_cleanly(client, session):
+    before = count_rows(session)
+    nested = "[" * 20_000 + "]" * 20_000  # 40 KB: under the size limit, too deep to parse
+    response = client.post("/calls", content=nested, headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert count_rows(session) == before

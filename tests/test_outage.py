@@ -3,6 +3,7 @@
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from service.db import create_db_engine, get_engine
 from service.main import create_app
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
-from tests.factories import bearer, closed_call, make_token
+from tests.factories import bearer, closed_call, live_call, make_token
 
 ON_POSTGRESQL = bool(TEST_DATABASE_URL) and TEST_DATABASE_URL.startswith("postgresql")
 needs_postgresql = pytest.mark.skipif(not ON_POSTGRESQL, reason="a database server to lose")
@@ -104,3 +105,27 @@ def test_a_database_locked_past_the_busy_timeout_is_503_not_500(app_on, tmp_path
             locker.close()
         assert client.post("/calls", json=closed_call(), headers=headers).status_code == 201
         get_engine().dispose()
+
+
+@needs_postgresql
+def test_a_lock_held_too_long_elsewhere_is_503_after_the_lock_timeout(
+    app_on, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("HOTLINE_DATABASE_LOCK_TIMEOUT_S", "1")
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        headers = committed_token(url)
+        client = app_on(url)
+        holder = create_db_engine(url)
+        try:
+            with holder.begin() as connection:
+                # Whoever routes next must wait for this row: every new call does.
+                connection.execute(sa.text("SELECT * FROM routing_lock FOR UPDATE"))
+                started = time.monotonic()
+                waiting = live_call(datetime.now(UTC))  # a live call is routed at once
+                assert_unavailable(client.post("/calls", json=waiting, headers=headers))
+                assert time.monotonic() - started < 5
+            assert client.post("/calls", json=closed_call(), headers=headers).status_code == 201
+        finally:
+            holder.dispose()
+            get_engine().dispose()

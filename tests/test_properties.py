@@ -1,7 +1,8 @@
-"""Property-based tests of the pure parts: ISO weeks, CPR detection, Erlang C."""
+"""Property-based tests of the pure parts: ISO weeks, CPR detection, Erlang C, routing."""
 
 import re
-from datetime import date, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import assume, given
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 from service.privacy.cpr import REPLACEMENT, find_cpr, redact_cpr
 from service.reports.erlang import average_speed_of_answer, erlang_c, service_level
 from service.reports.weeks import IsoWeek, parse_week, weeks_in_year
+from service.routing.policy import AdviserState, WaitingCall, plan_offers
 
 ZONE = "Europe/Copenhagen"
 days = st.dates(min_value=date(1971, 1, 1), max_value=date(2099, 12, 31))
@@ -104,3 +106,68 @@ def test_service_level_is_a_share_and_rises_with_advisers(traffic, agents, aht, 
 @pytest.mark.parametrize("agents", [1, 2, 5])
 def test_too_few_advisers_means_everyone_waits(agents):
     assert erlang_c(agents + 0.5, agents) == 1.0
+
+
+# -- the routing choice --------------------------------------------------------------------
+
+NOW = datetime(2025, 6, 2, 10, 0, tzinfo=UTC)
+LINES = ["stress", "managers"]
+waiting_calls = st.builds(
+    WaitingCall,
+    id=st.uuids(),
+    line=st.sampled_from(LINES),
+    language=st.sampled_from(["da", "en"]),
+    waiting_since=st.integers(0, 3600).map(lambda s: NOW - timedelta(seconds=s)),
+    priority=st.integers(0, 2),
+)
+advisers = st.builds(
+    AdviserState,
+    id=st.uuids(),
+    lines=st.frozensets(st.sampled_from(LINES), min_size=1),
+    languages=st.frozensets(st.sampled_from(["da", "en"]), min_size=1),
+    expertise=st.just(frozenset()),
+    capacity=st.integers(1, 3),
+    load=st.integers(0, 3),
+    ready=st.booleans(),
+    idle_since=st.integers(0, 7200).map(lambda s: NOW - timedelta(seconds=s)),
+)
+plans = st.tuples(
+    st.lists(waiting_calls, max_size=12, unique_by=lambda c: c.id),
+    st.lists(advisers, max_size=8, unique_by=lambda a: a.id),
+)
+
+
+@given(plans, st.randoms())
+def test_routing_offers_each_call_once_within_capacity_and_ignores_input_order(plan, rng):
+    calls, staff = plan
+    offers = plan_offers(calls=calls, advisers=staff, strategies={}, overflow=[], now=NOW)
+    by_id = {a.id: a for a in staff}
+    assert len({o.call_id for o in offers}) == len(offers)  # one offer at most per call
+    for adviser_id, count in Counter(o.adviser_id for o in offers).items():
+        adviser = by_id[adviser_id]
+        assert adviser.ready and adviser.load + count <= adviser.capacity
+    for offer in offers:
+        call = next(c for c in calls if c.id == offer.call_id)
+        assert call.line in by_id[offer.adviser_id].lines  # no overflow rules given
+    shuffled_calls, shuffled_staff = list(calls), list(staff)
+    rng.shuffle(shuffled_calls)
+    rng.shuffle(shuffled_staff)
+    again = plan_offers(
+        calls=shuffled_calls, advisers=shuffled_staff, strategies={}, overflow=[], now=NOW
+    )
+    assert sorted(again, key=str) == sorted(offers, key=str)
+
+
+@given(plans)
+def test_no_ready_adviser_with_room_is_left_idle_while_a_call_they_may_take_waits(plan):
+    calls, staff = plan
+    offers = plan_offers(calls=calls, advisers=staff, strategies={}, overflow=[], now=NOW)
+    offered = {o.call_id for o in offers}
+    used = Counter(o.adviser_id for o in offers)
+    for call in calls:
+        if call.id in offered:
+            continue
+        for adviser in staff:
+            room = adviser.load + used[adviser.id] < adviser.capacity
+            fits = call.line in adviser.lines and call.language in adviser.languages
+            assert not (adviser.ready and room and fits), (call, adviser)

@@ -1,6 +1,7 @@
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
@@ -8,6 +9,8 @@ from service.advisers.models import AdviserCreate, AdviserPublic, AdviserQuery, 
 from service.auth.dependencies import ADMINS, SIGNED_IN
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.etag import check_if_match, etag
+from service.idempotency.dependencies import IdempotencyDep
 
 router = APIRouter(
     prefix="/advisers",
@@ -28,10 +31,15 @@ router = APIRouter(
     responses=problem_responses(409, 422),
 )
 def create_adviser(
-    session: SessionDep, adviser_in: AdviserCreate, response: Response
+    session: SessionDep, adviser_in: AdviserCreate, response: Response, idem: IdempotencyDep
 ) -> AdviserPublic:
-    adviser = advisers_service.create(session=session, adviser_in=adviser_in)
+    replayed = idem.replayed(
+        lambda adviser_id: advisers_service.get(session=session, adviser_id=uuid.UUID(adviser_id))
+    )
+    adviser = replayed or advisers_service.create(session=session, adviser_in=adviser_in)
+    idem.done(session, status=201, object_id=adviser.id)
     response.headers["Location"] = f"/advisers/{adviser.id}"
+    response.headers["ETag"] = etag(adviser)
     return advisers_service.to_public(adviser)
 
 
@@ -59,7 +67,8 @@ def list_advisers(
     summary="Read an adviser",
     responses=problem_responses(404, 422),
 )
-def read_adviser(adviser: AdviserDep) -> AdviserPublic:
+def read_adviser(adviser: AdviserDep, response: Response) -> AdviserPublic:
+    response.headers["ETag"] = etag(adviser)
     return advisers_service.to_public(adviser)
 
 
@@ -70,11 +79,21 @@ def read_adviser(adviser: AdviserDep) -> AdviserPublic:
     summary="Change an adviser",
     dependencies=[ADMINS],
     description="Only the fields sent change; a list replaces the stored list; no field can "
-    "be set to null. Presence is not changed here.",
-    responses=problem_responses(404, 409, 422),
+    "be set to null. Presence is not changed here. Send the `ETag` you read as `If-Match` to "
+    "be sure nobody changed the adviser meanwhile (412 if someone did).",
+    responses=problem_responses(404, 409, 412, 422),
 )
 def update_adviser(
-    session: SessionDep, adviser: AdviserDep, adviser_in: AdviserUpdate
+    session: SessionDep,
+    adviser: AdviserDep,
+    adviser_in: AdviserUpdate,
+    response: Response,
+    if_match: Annotated[str | None, Header()] = None,
 ) -> AdviserPublic:
+    if if_match is not None:
+        # Held until the commit, so that no other change slips in between check and write.
+        session.refresh(adviser, with_for_update=True)
+        check_if_match(adviser, if_match, noun="adviser")
     adviser = advisers_service.update(session=session, adviser=adviser, adviser_in=adviser_in)
+    response.headers["ETag"] = etag(adviser)
     return advisers_service.to_public(adviser)

@@ -1,6 +1,6 @@
 import uuid
 
-from service.errors import Forbidden, NotFound
+from service.errors import Conflict, Forbidden, NotFound
 
 
 class TokenNotFound(NotFound):
@@ -41,4 +41,15 @@ class ChangeWindowClosed(Forbidden):
         super().__init__(
             f"The call was closed more than {hours:g} hours ago; only a supervisor may change "
             "it now, so that figures already reported do not drift."
+        )
+
+
+class TokenAlreadyMade(Conflict):
+    """A retried token request: the token exists, but its secret was shown once only."""
+
+    def __init__(self, token_id: str | None) -> None:
+        super().__init__(
+            f"This request already made token {token_id}; its secret was shown once and is "
+            "not stored. Revoke it and create another if the answer was lost.",
+            extensions={"token_id": token_id},
         )

@@ -5,10 +5,12 @@ from fastapi import APIRouter, Depends
 
 from service.auth import service as auth_service
 from service.auth.dependencies import ADMINS
+from service.auth.errors import TokenAlreadyMade
 from service.auth.models import ApiToken, ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
 from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.idempotency.dependencies import IdempotencyDep
 
 router = APIRouter(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
 
@@ -26,11 +28,18 @@ TokenDep = Annotated[ApiToken, Depends(get_token)]
     response_model=ApiTokenCreated,
     status_code=201,
     summary="Create a personal API token (shown once)",
-    description="Registers the person if the e-mail is unknown (inactive, serving no line).",
-    responses=problem_responses(401, 403, 422),
+    description="Registers the person if the e-mail is unknown (inactive, serving no line). "
+    "With an `Idempotency-Key`, a retry makes no second token; since the secret is shown only "
+    "once and never stored, the retry is answered 409 with the token's id instead.",
+    responses=problem_responses(401, 403, 409, 422),
 )
-def create_token(session: SessionDep, token_in: ApiTokenCreate, now: NowDep) -> ApiTokenCreated:
+def create_token(
+    session: SessionDep, token_in: ApiTokenCreate, now: NowDep, idem: IdempotencyDep
+) -> ApiTokenCreated:
+    if idem.replay and idem.record is not None:
+        raise TokenAlreadyMade(idem.record.object_id)
     token, secret = auth_service.create_token(session=session, token_in=token_in, now=now)
+    idem.done(session, status=201, object_id=token.id)
     return ApiTokenCreated.model_validate(token, from_attributes=True, update={"token": secret})
 
 

@@ -14,12 +14,12 @@ from service.auth.dependencies import (
 from service.auth.models import Role
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
-from service.calls.etag import check_if_match, etag
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
 from service.clock import ClockDep, NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.etag import check_if_match, etag
 from service.idempotency.dependencies import IdempotencyDep
 from service.pagination import Page
 from service.routing import service as routing_service
@@ -120,7 +120,7 @@ def update_call(
     if if_match is not None:
         # Held until the commit, so that no other change slips in between check and write.
         session.refresh(call, with_for_update=True)
-        check_if_match(call, if_match)
+        check_if_match(call, if_match, noun="call")
     ensure_may_change(principal, call.closed_at, now)
     if "adviser_id" in call_in.model_fields_set:
         ensure_acting_as_self(principal, call_in.adviser_id)
