@@ -133,15 +133,13 @@ def stored_calls(database_url: str, run: str) -> int:
 
 
 def admin_token(database_url: str) -> str:
-    from sqlmodel import Session
-
     from service.auth import service as auth_service
     from service.auth.models import ApiTokenCreate, Role
-    from service.db import create_db_engine, utcnow
+    from service.db import create_db_engine, utcnow, writing_session
 
     engine = create_db_engine(database_url)
     try:
-        with Session(engine) as session:
+        with writing_session(engine) as session:
             token_in = ApiTokenCreate(email="loadtest@example.dk", role=Role.admin, days=1)
             return auth_service.create_token(session=session, token_in=token_in, now=utcnow())[1]
     finally:

@@ -213,11 +213,10 @@ def token_create(
 ) -> None:
     """Create an API token and print it, alone on the last line. It is shown only once."""
     from pydantic import ValidationError
-    from sqlmodel import Session
 
     from service.auth import service as auth_service
     from service.auth.models import ApiTokenCreate, Role
-    from service.db import create_db_engine, utcnow
+    from service.db import create_db_engine, utcnow, writing_session
 
     try:
         token_in = ApiTokenCreate(email=email, role=Role(role.value), name=name, days=days)
@@ -226,7 +225,9 @@ def token_create(
         raise typer.BadParameter(problems) from None
     engine = create_db_engine(database_url or get_settings().database_url)
     try:
-        with Session(engine) as session:
+        # Takes the write lock up front: a running server's timer may commit meanwhile, and
+        # SQLite cannot turn a read begun before that into a write (database is locked).
+        with writing_session(engine) as session:
             token, secret = auth_service.create_token(
                 session=session, token_in=token_in, now=utcnow()
             )
