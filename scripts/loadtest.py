@@ -42,6 +42,7 @@ class Tally:
     creations: int = 0  # successful POSTs, retries included
     retried_same: int = 0
     retried_other: int = 0
+    resent: int = 0  # requests sent again after a dropped connection
 
     def note(self, kind: str, started: float, response: httpx.Response) -> None:
         self.latencies[kind].append(time.perf_counter() - started)
@@ -50,6 +51,22 @@ class Tally:
     @property
     def server_errors(self) -> int:
         return sum(n for codes in self.statuses.values() for s, n in codes.items() if s >= 500)
+
+
+async def send(
+    client: httpx.AsyncClient, tally: "Tally", method: str, url: str, **kw
+) -> httpx.Response:
+    """Send, and resend on a dropped connection as a desk client does: creations carry
+    their Idempotency-Key, so a resend can never record twice."""
+    for attempt in range(4):
+        try:
+            return await client.request(method, url, **kw)
+        except httpx.TransportError:
+            if attempt == 3:
+                raise
+            tally.resent += 1
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def call_payload(run: str, rng: random.Random) -> dict:
@@ -81,7 +98,8 @@ async def adviser(
         started = time.perf_counter()
         if kind in ("create", "retry"):
             body, key = call_payload(run, rng), str(uuid.uuid4())
-            response = await client.post("/calls", json=body, headers={"Idempotency-Key": key})
+            headers = {"Idempotency-Key": key}
+            response = await send(client, tally, "POST", "/calls", json=body, headers=headers)
             tally.note("create", started, response)
             if response.status_code != 201:
                 continue
@@ -91,7 +109,7 @@ async def adviser(
             mine.append(call_id)
             if kind == "retry":  # the answer "got lost": send the very same request again
                 started = time.perf_counter()
-                again = await client.post("/calls", json=body, headers={"Idempotency-Key": key})
+                again = await send(client, tally, "POST", "/calls", json=body, headers=headers)
                 tally.note("retry", started, again)
                 if again.status_code == 201:
                     tally.creations += 1
@@ -100,20 +118,23 @@ async def adviser(
                     tally.retried_other += not same
                     tally.created.add(again.json()["id"])
         elif kind == "read":
-            response = await client.get(f"/calls/{rng.choice(mine)}")
+            response = await send(client, tally, "GET", f"/calls/{rng.choice(mine)}")
             tally.note(kind, started, response)
         elif kind == "patch":
-            response = await client.patch(
-                f"/calls/{rng.choice(mine)}", json={"notes": f"loadtest {run} changed"}
-            )
+            response = await send(
+                client, tally, "PATCH", f"/calls/{rng.choice(mine)}",
+                json={"notes": f"loadtest {run} changed"},
+            )  # fmt: skip
             tally.note(kind, started, response)
         elif kind == "list":
-            tally.note(kind, started, await client.get("/calls", params={"limit": 20}))
+            listing = await send(client, tally, "GET", "/calls", params={"limit": 20})
+            tally.note(kind, started, listing)
         else:
             week = datetime.now(UTC).date() - timedelta(days=7)
             iso = week.isocalendar()
             params = {"week": f"{iso.year}-W{iso.week:02d}"}
-            tally.note(kind, started, await client.get("/reports/weekly", params=params))
+            report = await send(client, tally, "GET", "/reports/weekly", params=params)
+            tally.note(kind, started, report)
 
 
 def stored_calls(database_url: str, run: str) -> int:
@@ -192,6 +213,7 @@ async def main(args: argparse.Namespace) -> int:
         "calls_created": len(tally.created),
         "calls_stored": stored,
         "retries_answered_with_the_same_call": tally.retried_same,
+        "resent_after_a_dropped_connection": tally.resent,
         "duplicates": tally.retried_other + max(0, stored - len(tally.created)),
         "lost": max(0, len(tally.created) - stored),
     }
