@@ -164,9 +164,8 @@ def report(
 ) -> None:
     """Print the weekly report: the same figures as GET /reports/weekly."""
     from rich.console import Console
-    from sqlmodel import Session
 
-    from service.db import get_engine, utcnow
+    from service.db import get_engine, reading_session, utcnow
     from service.errors import ValidationFailed
     from service.reports import export, terminal
     from service.reports import service as reports_service
@@ -176,7 +175,7 @@ def report(
         iso_week = parse_week(week)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--week") from None
-    with Session(get_engine()) as session:
+    with reading_session(get_engine()) as session:
         try:
             built = reports_service.weekly(
                 session=session, week=iso_week, line=line, publishable=publishable, now=utcnow()

@@ -22,7 +22,10 @@ def test_a_short_load_run_loses_and_doubles_nothing(tmp_path):
                  "--database-url", url, "--clients", "8", "--seconds", "4", "--json"],
                 capture_output=True, text=True, check=False, timeout=120,
             )  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
+            # A failure names the server's errors, not only the counts of them.
+            errors = [line for line in server.log_text().splitlines() if "ERROR" in line
+                      or "WARNI" in line or "unhandled" in line]  # fmt: skip
+    assert result.returncode == 0, "\n".join([result.stdout, result.stderr, *errors[-20:]])
     summary = json.loads(result.stdout)
     assert summary["server_errors"] == 0
     assert summary["lost"] == summary["duplicates"] == 0
