@@ -1,5 +1,6 @@
 """Engine, sessions and the column types every domain shares."""
 
+import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -12,7 +13,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Session, SQLModel
 
+from service import sqlite_writers
 from service.config import get_settings
+from service.sqlite_writers import WriterQueueConnection
 
 # Deterministic constraint names, so that migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {
@@ -26,6 +29,8 @@ SQLModel.metadata.naming_convention = {
 # Execution option of a connection that will write; on SQLite it begins with the write lock.
 WRITES = "hotline_writes"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# How long a SQLite writer waits for the write lock before the request is answered 503.
+SQLITE_BUSY_TIMEOUT_MS = 5000
 
 # Taxonomy codes: stable, lower-case keys such as `health_social`.
 CODE_LENGTH = 40
@@ -143,7 +148,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, database: str | None) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite opens transactions lazily and never for SELECT; take control so that
@@ -152,15 +157,31 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        if isinstance(dbapi_connection, WriterQueueConnection) and database:
+            dbapi_connection.writer_lock = sqlite_writers.lock_for(database)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
         # A writing transaction takes SQLite's write lock at once. Begun lazily, it would read
         # a snapshot first and then fail with SQLITE_BUSY if another writer committed since.
         immediate = connection.get_execution_options().get(WRITES, False)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not immediate:
+            connection.exec_driver_sql("BEGIN")
+            return
+        raw = connection.connection.dbapi_connection
+        queued = isinstance(raw, WriterQueueConnection)
+        if queued and not raw.begin_writing(SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sa.exc.OperationalError(
+                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+            )
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if queued:
+                raw.rollback()  # hands the writer lock on; there is no transaction to end
+            raise
 
 
 def create_db_engine(url: str, *, echo: bool = False) -> Engine:
@@ -170,9 +191,13 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
-            url, echo=echo, hide_parameters=True, connect_args={"check_same_thread": False}
+            url,
+            echo=echo,
+            hide_parameters=True,
+            connect_args={"check_same_thread": False, "factory": WriterQueueConnection},
         )
-        _configure_sqlite(engine)
+        in_memory = parsed.database in (None, "", ":memory:")
+        _configure_sqlite(engine, None if in_memory else parsed.database)
         return engine
     # Parameters carry notes and phone numbers: keep them out of logs and error messages.
     # pre-ping: a connection the server dropped (restart, failover) is replaced, not used.
