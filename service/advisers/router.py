@@ -11,6 +11,7 @@ from service.db import SessionDep
 from service.errors import problem_responses
 from service.etag import check_if_match, etag
 from service.idempotency.dependencies import IdempotencyDep
+from service.ids import uuid7
 
 router = APIRouter(
     prefix="/advisers",
@@ -33,11 +34,15 @@ router = APIRouter(
 def create_adviser(
     session: SessionDep, adviser_in: AdviserCreate, response: Response, idem: IdempotencyDep
 ) -> AdviserPublic:
-    replayed = idem.replayed(
+    adviser = idem.replayed(
         lambda adviser_id: advisers_service.get(session=session, adviser_id=uuid.UUID(adviser_id))
     )
-    adviser = replayed or advisers_service.create(session=session, adviser_in=adviser_in)
-    idem.done(session, status=201, object_id=adviser.id)
+    if adviser is None:
+        adviser_id = uuid7()
+        idem.will_answer(status=201, object_id=adviser_id)
+        adviser = advisers_service.create(
+            session=session, adviser_in=adviser_in, adviser_id=adviser_id
+        )
     response.headers["Location"] = f"/advisers/{adviser.id}"
     response.headers["ETag"] = etag(adviser)
     return advisers_service.to_public(adviser)

@@ -35,7 +35,9 @@ def get(*, session: Session, adviser_id: uuid.UUID) -> Adviser:
     return adviser
 
 
-def create(*, session: Session, adviser_in: AdviserCreate) -> Adviser:
+def create(
+    *, session: Session, adviser_in: AdviserCreate, adviser_id: uuid.UUID | None = None
+) -> Adviser:
     """Register a new adviser, offline until they say otherwise."""
     sent = adviser_in.model_dump()
     problems = _code_problems(session=session, sent=sent, old={})
@@ -46,6 +48,8 @@ def create(*, session: Session, adviser_in: AdviserCreate) -> Adviser:
         raise EmailTaken()
 
     adviser = Adviser(**{name: value for name, value in values.items() if name not in _LISTS})
+    if adviser_id is not None:
+        adviser.id = adviser_id  # promised beforehand, e.g. to the request's Idempotency-Key
     _set_links(adviser, **{name: values[name] for name in _LISTS})
     session.add(adviser)
     _commit(session=session, adviser_id=adviser.id, email=values["email"])

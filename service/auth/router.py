@@ -11,6 +11,7 @@ from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.idempotency.dependencies import IdempotencyDep
+from service.ids import uuid7
 
 router = APIRouter(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
 
@@ -38,8 +39,11 @@ def create_token(
 ) -> ApiTokenCreated:
     if idem.replay and idem.record is not None:
         raise TokenAlreadyMade(idem.record.object_id)
-    token, secret = auth_service.create_token(session=session, token_in=token_in, now=now)
-    idem.done(session, status=201, object_id=token.id)
+    token_id = uuid7()
+    idem.will_answer(status=201, object_id=token_id)
+    token, secret = auth_service.create_token(
+        session=session, token_in=token_in, now=now, token_id=token_id
+    )
     return ApiTokenCreated.model_validate(token, from_attributes=True, update={"token": secret})
 
 

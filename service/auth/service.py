@@ -27,7 +27,11 @@ def hash_secret(secret: str) -> str:
 
 
 def create_token(
-    *, session: Session, token_in: ApiTokenCreate, now: datetime
+    *,
+    session: Session,
+    token_in: ApiTokenCreate,
+    now: datetime,
+    token_id: uuid.UUID | None = None,
 ) -> tuple[ApiToken, str]:
     """Make a token for the person with this e-mail, registering them if unknown."""
     person = advisers_service.person_for_email(
@@ -43,6 +47,8 @@ def create_token(
         created_at=now,
         expires_at=now + timedelta(days=days),
     )
+    if token_id is not None:
+        token.id = token_id  # promised beforehand, e.g. to the request's Idempotency-Key
     session.add(token)
     session.commit()
     session.refresh(token)

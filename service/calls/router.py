@@ -21,6 +21,7 @@ from service.db import SessionDep
 from service.errors import problem_responses
 from service.etag import check_if_match, etag
 from service.idempotency.dependencies import IdempotencyDep
+from service.ids import uuid7
 from service.pagination import Page
 from service.routing import service as routing_service
 
@@ -52,11 +53,15 @@ def create_call(
     idem: IdempotencyDep,
 ) -> CallPublic:
     ensure_acting_as_self(principal, call_in.adviser_id)
-    replayed = idem.replayed(
+    call = idem.replayed(
         lambda call_id: calls_service.get(session=session, call_id=uuid.UUID(call_id))
     )
-    call = replayed or routing_service.intake(session=session, call_in=call_in, clock=clock)
-    idem.done(session, status=201, object_id=call.id)
+    if call is None:
+        call_id = uuid7()
+        idem.will_answer(status=201, object_id=call_id)
+        call = routing_service.intake(
+            session=session, call_in=call_in, clock=clock, call_id=call_id
+        )
     response.headers["Location"] = f"/calls/{call.id}"
     response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)

@@ -57,7 +57,9 @@ def get(*, session: Session, call_id: uuid.UUID) -> Call:
     return call
 
 
-def build(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
+def build(
+    *, session: Session, call_in: CallCreate, now: datetime, call_id: uuid.UUID | None = None
+) -> Call:
     """Check a new call and add it to the session, uncommitted, for a larger use case."""
     values = call_in.model_dump(exclude={"status"})
     facts, problems = apply_requested_status(
@@ -76,15 +78,19 @@ def build(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
     issue_categories = values.pop("issue_categories")
     advice = values.pop("advice")
     call = Call(**values, status=status)
+    if call_id is not None:
+        call.id = call_id  # promised beforehand, e.g. to the request's Idempotency-Key
     _set_links(call, issue_categories=issue_categories, advice=advice)
     session.add(call)
     session.flush()
     return call
 
 
-def create(*, session: Session, call_in: CallCreate, now: datetime) -> Call:
+def create(
+    *, session: Session, call_in: CallCreate, now: datetime, call_id: uuid.UUID | None = None
+) -> Call:
     """Record a call, checked against the lifecycle rules and the code lists."""
-    call = build(session=session, call_in=call_in, now=now)
+    call = build(session=session, call_in=call_in, now=now, call_id=call_id)
     session.commit()
     session.refresh(call)
     return call

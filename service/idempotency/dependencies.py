@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from sqlmodel import Session
 
 from service.auth.dependencies import CurrentPrincipal
 from service.auth.models import Principal
@@ -28,13 +27,15 @@ class Idempotency:
     record: IdempotencyRecord | None = None
     replay: bool = False
 
-    def done(self, session: Session, *, status: int, object_id: uuid.UUID | str) -> None:
-        """Note what the request made, so that a retry can be answered with it."""
+    def will_answer(self, *, status: int, object_id: uuid.UUID | str) -> None:
+        """Note, before the use case runs, what it will make; its one commit stores both.
+
+        Filled in afterwards, in a commit of its own, a crash between the two would leave a
+        stored change whose key answers "still being handled" to every retry.
+        """
         if self.record is not None and not self.replay:
             self.record.status = status
             self.record.object_id = str(object_id)
-            session.add(self.record)
-            session.commit()
 
     def replayed(self, render: Callable[[str], Any]) -> Any | None:
         """The original answer, rendered from what the first request made; None if new."""

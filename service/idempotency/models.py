@@ -11,9 +11,9 @@ from service.db import UTCDateTime
 class IdempotencyRecord(SQLModel, table=True):
     """One key a principal sent, the request it came with, and what that request made.
 
-    Added in the transaction of the request's change, so a key exists exactly when the
-    change does; `status` is filled in just after, and is null only for a request still
-    being handled (or one whose process died between the two commits).
+    Added, with the status and id the request will answer, in the transaction of the
+    request's change: a key exists exactly when the change does, and a retry always finds
+    what to answer. Two requests with one key at once both insert it; the loser's is 409.
     """
 
     __tablename__ = "idempotency_key"

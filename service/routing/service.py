@@ -32,12 +32,14 @@ from service.taxonomy import service as taxonomy_service
 CANCELLED_BY_PRESENCE = "adviser became {presence}"
 
 
-def intake(*, session: Session, call_in: CallCreate, clock: Clock) -> Call:
+def intake(
+    *, session: Session, call_in: CallCreate, clock: Clock, call_id: uuid.UUID | None = None
+) -> Call:
     """Record a call: a live one joins its line's queue and is routed at once."""
     if call_in.answered_at is not None or call_in.ended_at is not None or call_in.status:
-        return calls_service.create(session=session, call_in=call_in, now=clock())
+        return calls_service.create(session=session, call_in=call_in, now=clock(), call_id=call_id)
     now = lock.take(session, clock)
-    call = calls_service.build(session=session, call_in=call_in, now=now)
+    call = calls_service.build(session=session, call_in=call_in, now=now, call_id=call_id)
     journal.record(session, call, EventType.queued, at=now)
     return _settle(session, call, now=now, changed=False)
 
