@@ -213,6 +213,7 @@ def token_create(
     """Create an API token and print it, alone on the last line. It is shown only once."""
     from pydantic import ValidationError
 
+    from service.audit import service as audit_service
     from service.auth import service as auth_service
     from service.auth.models import ApiTokenCreate, Role
     from service.db import create_db_engine, utcnow, writing_session
@@ -227,9 +228,11 @@ def token_create(
         # Takes the write lock up front: a running server's timer may commit meanwhile, and
         # SQLite cannot turn a read begun before that into a write (database is locked).
         with writing_session(engine) as session:
-            token, secret = auth_service.create_token(
-                session=session, token_in=token_in, now=utcnow()
-            )
+            # Nobody is signed in: the token and the person it registers are on record as
+            # made on the server itself.
+            now = utcnow()
+            audit_service.act_as_system(session, subject="cli", now=now)
+            token, secret = auth_service.create_token(session=session, token_in=token_in, now=now)
             typer.echo(
                 f"{token.role} token {token.id} for {token_in.email.lower()}, "
                 f"valid until {token.expires_at.isoformat()}; keep it secret:",

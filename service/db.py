@@ -248,7 +248,11 @@ AUDITED_READ_PATHS = ("/calls",)
 def get_session(request: Request) -> Iterator[Session]:
     """Yield one session per request; what was not committed is rolled back."""
     engine = get_engine()
-    writes = request.method not in READ_METHODS or request.url.path.startswith(AUDITED_READ_PATHS)
+    writes = (
+        request.method not in READ_METHODS
+        or request.url.path.startswith(AUDITED_READ_PATHS)
+        or request.url.path.endswith("/calls")
+    )
     session = writing_session(engine) if writes else reading_session(engine)
     with session:
         yield session

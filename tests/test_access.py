@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from service.auth.models import ApiToken
+from service.config import get_settings
 from service.main import create_app
 from service.reports.weeks import IsoWeek
 from tests.desk import CLASSIFICATION, Desk
@@ -19,6 +20,7 @@ from tests.factories import (
     create_adviser,
     live_call,
     make_token,
+    parse_time,
 )
 
 SPEC = create_app().openapi()
@@ -329,6 +331,161 @@ def test_an_adviser_may_change_a_call_for_a_day_after_closing_then_only_supervis
     assert "supervisor" in body["detail"]
     assert client.get(f"/calls/{call['id']}").json()["notes"] == "Tilføjet"
     assert client.patch(f"/calls/{call['id']}", json={"notes": "Rettet"}).status_code == 200
+
+
+def stored_call(client, call_id: str) -> dict:
+    return client.get(f"/calls/{call_id}").json()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        # Closing it again, now: the window would run from now.
+        pytest.param(lambda now: {"closed_at": now.isoformat()}, "closed_at", id="closed again"),
+        # Reopening it: no closing, no window, until they close it again.
+        pytest.param(lambda now: {"status": "wrap_up"}, "status", id="reopened"),
+        pytest.param(lambda now: {"closed_at": None, "notes": "Åbnet igen"}, "closed_at",
+                     id="closing cleared"),
+    ],
+)  # fmt: skip
+def test_an_adviser_may_not_move_the_closing_that_their_window_runs_from(
+    client, two_advisers, clock, change, field
+):
+    mine, _, headers = two_advisers
+    call = handled_call(client, mine)
+    closed_at = BASE_TIME + timedelta(minutes=12)
+    clock.set(closed_at + timedelta(hours=23))
+    before = stored_call(client, call["id"])
+
+    response = client.patch(f"/calls/{call['id']}", json=change(clock()), headers=headers)
+
+    body = assert_problem(response, 403)
+    assert [e["field"] for e in body["errors"]] == [field]
+    assert "supervisor" in body["errors"][0]["reason"]
+    assert stored_call(client, call["id"]) == before
+    # The window still runs from the first closing: a day after it, the adviser is done.
+    clock.set(closed_at + timedelta(hours=25))
+    assert_problem(
+        client.patch(f"/calls/{call['id']}", json={"notes": "Senere"}, headers=headers), 403
+    )
+
+
+def test_an_adviser_may_send_back_the_closing_they_read(client, two_advisers, clock):
+    mine, _, headers = two_advisers
+    call = handled_call(client, mine)
+    clock.set(BASE_TIME + timedelta(hours=1))
+    # The copy they read, sent back whole with a change, moves nothing.
+    echoed = client.patch(
+        f"/calls/{call['id']}",
+        json={"closed_at": call["closed_at"], "status": "closed", "notes": "Tilføjet"},
+        headers=headers,
+    )
+    assert echoed.status_code == 200, echoed.text
+    assert (echoed.json()["closed_at"], echoed.json()["notes"]) == (call["closed_at"], "Tilføjet")
+
+
+@pytest.mark.parametrize("role", ["supervisor", "admin"])
+def test_supervisors_and_admins_may_reopen_a_call_and_move_its_closing(
+    client, session, two_advisers, clock, role
+):
+    mine, _, _ = two_advisers
+    call = handled_call(client, mine)
+    clock.set(BASE_TIME + timedelta(hours=1))
+    headers = bearer(make_token(session, role, now=clock()))
+    later = BASE_TIME + timedelta(minutes=30)
+    moved = client.patch(
+        f"/calls/{call['id']}", json={"closed_at": later.isoformat()}, headers=headers
+    )
+    assert moved.status_code == 200, moved.text
+    assert parse_time(moved.json()["closed_at"]) == later
+    reopened = client.patch(f"/calls/{call['id']}", json={"status": "wrap_up"}, headers=headers)
+    assert reopened.status_code == 200, reopened.text
+    assert (reopened.json()["status"], reopened.json()["closed_at"]) == ("wrap_up", None)
+
+
+@pytest.fixture
+def two_hour_window(monkeypatch):
+    monkeypatch.setenv("HOTLINE_ADVISER_EDIT_HOURS", "2")
+    get_settings.cache_clear()
+    yield
+    monkeypatch.delenv("HOTLINE_ADVISER_EDIT_HOURS")
+    get_settings.cache_clear()
+
+
+def test_the_window_is_the_one_configured(client, two_advisers, clock, two_hour_window):
+    mine, _, headers = two_advisers
+    call = handled_call(client, mine)
+    closed_at = BASE_TIME + timedelta(minutes=12)
+    clock.set(closed_at + timedelta(hours=1, minutes=59))
+    ok = client.patch(f"/calls/{call['id']}", json={"notes": "Tilføjet"}, headers=headers)
+    assert ok.status_code == 200, ok.text
+    clock.set(closed_at + timedelta(hours=2, minutes=1))
+    body = assert_problem(
+        client.patch(f"/calls/{call['id']}", json={"notes": "Senere"}, headers=headers), 403
+    )
+    assert "more than 2 hours ago" in body["detail"]
+    # Moving the closing is refused inside the shorter window as well.
+    clock.set(closed_at + timedelta(hours=1))
+    refused = client.patch(f"/calls/{call['id']}", json={"status": "wrap_up"}, headers=headers)
+    assert [e["field"] for e in assert_problem(refused, 403)["errors"]] == ["status"]
+
+
+# What an adviser who let an offer go reaches of the call afterwards: nothing.
+LET_GO = {
+    "rejected": lambda desk, call_id, adviser_id, headers: desk.client.post(
+        f"/calls/{call_id}/reject", json={"adviser_id": adviser_id}, headers=headers
+    ),
+    "timed out": lambda desk, call_id, adviser_id, headers: desk.wait(21),
+    "withdrawn by a break": lambda desk, call_id, adviser_id, headers: desk.client.put(
+        f"/advisers/{adviser_id}/presence", json={"presence": "break"}, headers=headers
+    ),
+}
+
+
+@pytest.mark.parametrize("how", LET_GO)
+def test_an_adviser_who_let_an_offer_go_does_not_reach_the_call_or_its_notes(
+    client, session, clock, how
+):
+    desk = Desk(client, session, clock)
+    first, second = desk.adviser(), desk.adviser(available=False)
+    first_headers = bearer(make_token(session, "adviser", adviser_id=first, now=clock()))
+    second_headers = bearer(make_token(session, "adviser", adviser_id=second, now=clock()))
+    call = desk.incoming()
+    assert desk.call(call["id"])["adviser_id"] == first
+    # What they are offered they may read, to decide on it.
+    assert client.get(f"/calls/{call['id']}", headers=first_headers).status_code == 200
+    LET_GO[how](desk, call["id"], first, first_headers)
+    desk.presence(second, "available")
+    assert desk.call(call["id"])["adviser_id"] == second
+    accepted = client.post(
+        f"/calls/{call['id']}/accept", json={"adviser_id": second}, headers=second_headers
+    )
+    assert accepted.status_code == 200, accepted.text
+    noted = client.patch(f"/calls/{call['id']}", json={"notes": "Om sin leder"},
+                         headers=second_headers)  # fmt: skip
+    assert noted.status_code == 200, noted.text
+
+    assert_problem(client.get(f"/calls/{call['id']}", headers=first_headers), 403)
+    assert_problem(client.get(f"/calls/{call['id']}/events", headers=first_headers), 403)
+    listed = client.get("/calls", headers=first_headers).json()["items"]
+    assert call["id"] not in {c["id"] for c in listed}
+    assert "Om sin leder" not in str(listed)
+    assert client.get(f"/calls/{call['id']}", headers=second_headers).status_code == 200
+
+
+def test_an_adviser_still_reaches_a_call_they_took_before_transferring_it(client, session, clock):
+    desk = Desk(client, session, clock)
+    first, second = desk.adviser(), desk.adviser(available=False)
+    first_headers = bearer(make_token(session, "adviser", adviser_id=first, now=clock()))
+    call = desk.incoming()
+    desk.ok(call["id"], "accept", first)
+    desk.presence(second, "available")
+    desk.ok(call["id"], "transfer", first, to_adviser_id=second, reason="Kender sagen")
+    desk.ok(call["id"], "accept", second)
+    assert desk.call(call["id"])["adviser_id"] == second
+    assert client.get(f"/calls/{call['id']}", headers=first_headers).status_code == 200
+    listed = client.get("/calls", headers=first_headers).json()["items"]
+    assert call["id"] in {c["id"] for c in listed}
 
 
 def test_an_adviser_reads_their_own_figures_as_the_weekly_report_has_them(client, session, clock):

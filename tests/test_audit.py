@@ -1,12 +1,18 @@
 """The audit trail: every change and every read of a call's notes on record, never content."""
 
+import hashlib
 import uuid
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
+from fastapi import Request
 from sqlmodel import select
 
 from service.audit.models import AuditEvent
+from service.auth.models import ApiToken
+from service.db import WRITES, get_session
+from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     assert_problem,
     bearer,
@@ -69,6 +75,55 @@ def test_reading_a_calls_notes_is_on_record_for_each_call_shown(client, session,
     assert client.get("/calls").status_code == 200
     reads = trail(session, action="call.read")
     assert [e.object_id for e in reads] == [with_notes["id"], with_notes["id"]]
+
+
+def test_reading_an_advisers_calls_is_on_record_for_each_call_with_notes(client, session, clock):
+    desk = Desk(client, session, clock)
+    adviser = desk.adviser()
+    secret = make_token(session, "adviser", adviser_id=adviser, now=clock())
+    earlier = desk.incoming()["id"]
+    for action in ("accept", "end"):
+        desk.ok(earlier, action, adviser)
+    desk.ok(earlier, "close", adviser, **CLASSIFICATION, notes=NOTES)
+    without_notes = desk.incoming()["id"]
+    for action in ("accept", "end"):
+        desk.ok(without_notes, action, adviser)
+    desk.ok(without_notes, "close", adviser, **CLASSIFICATION)
+    current = desk.incoming(notes="Om sin leder")["id"]
+    desk.ok(current, "accept", adviser)
+
+    response = client.get(f"/advisers/{adviser}/calls", headers=bearer(secret))
+
+    assert response.status_code == 200, response.text
+    shown = {c["id"] for c in [*response.json()["current"], *response.json()["recent"]]}
+    assert shown == {earlier, without_notes, current}
+    reads = trail(session, action="call.read")
+    assert sorted(e.object_id for e in reads) == sorted([earlier, current])
+    assert {(str(e.adviser_id), e.token_id, tuple(e.fields)) for e in reads} == {
+        (adviser, token_id_of(session, secret), ("notes",))
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "writes"),
+    [
+        ("/calls", True),
+        ("/calls/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", True),
+        ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/calls", True),
+        ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", False),
+        ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/figures", False),
+        ("/reports/weekly", False),
+    ],
+)
+def test_reads_that_are_put_on_record_get_a_session_that_may_write(engine, path, writes):
+    """The tests' client shares one session; the service decides per request, here."""
+    scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
+    sessions = get_session(Request(scope))
+    session = next(sessions)
+    try:
+        assert session.get_bind().get_execution_options().get(WRITES, False) is writes
+    finally:
+        sessions.close()
 
 
 def test_desk_actions_advisers_tokens_and_rules_are_on_record(client, session, clock):
@@ -164,3 +219,111 @@ def test_a_refused_attempt_is_on_record_as_denied_and_nothing_else_is_kept(clien
 def test_control_characters_in_a_filter_are_422_not_500(client, field):
     """Found by schemathesis on PostgreSQL, which refuses NUL bytes in text."""
     assert_problem(client.get("/audit", params={field: "call\x00.create"}), 422, field)
+
+
+def token_id_of(session, secret: str) -> uuid.UUID:
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    return session.exec(select(ApiToken.id).where(ApiToken.token_hash == digest)).one()
+
+
+class Trail:
+    """The rows each request adds, and who they name."""
+
+    def __init__(self, client, session) -> None:
+        self.client, self.session = client, session
+
+    def during(self, method: str, path: str, secret: str, json: object = None) -> list[tuple]:
+        before = {e.id for e in trail(self.session)}
+        response = self.client.request(method, path, json=json, headers=bearer(secret))
+        assert response.status_code == 200, response.text
+        added = [e for e in trail(self.session) if e.id not in before]
+        token_id = token_id_of(self.session, secret)
+        assert {(e.token_id, e.result) for e in added} == {(token_id, "ok")}, path
+        return [(e.action, e.object_id, e.fields) for e in added]
+
+
+def test_every_desk_action_and_presence_change_is_on_record_once_per_record(client, session, clock):
+    desk = Desk(client, session, clock)
+    first, second = desk.adviser(), desk.adviser(available=False)
+    secrets = {who: make_token(session, "adviser", adviser_id=who, now=clock())
+               for who in (first, second)}  # fmt: skip
+    steps = Trail(client, session)
+    call = desk.incoming()["id"]
+    assert desk.call(call)["adviser_id"] == first
+
+    def act(action: str, who: str, **body) -> list[tuple]:
+        path = f"/calls/{call}/{action}"
+        return steps.during("post", path, secrets[who], {"adviser_id": who, **body})
+
+    # One row for the call, however many steps the desk took: withdrawn, then queued.
+    rejected = act("reject", first, reason="Optaget")
+    assert [row for row in rejected if row[1] == call] == [
+        ("call.update", call, ["adviser_id", "status"])
+    ]
+    presence = steps.during("put", f"/advisers/{second}/presence", secrets[second],
+                            {"presence": "available"})  # fmt: skip
+    [(action, _, fields)] = [row for row in presence if row[1] == second]
+    assert action == "adviser.update" and {"availability", "presence"} <= set(fields)
+    assert ("call.update", call, ["adviser_id", "status"]) in presence  # offered to them
+    assert ("call.update", call, ["answered_at", "status"]) in act("accept", second)
+    assert act("hold", second) == [("call.update", call, ["hold_started_at"])]
+    clock.advance(30)
+    assert act("resume", second) == [("call.update", call, ["hold_s", "hold_started_at"])]
+    assert ("call.update", call, ["ended_at", "status"]) in act("end", second)
+    closed = act("close", second, **CLASSIFICATION, callback_requested=True,
+                 callback_phone="+4521345678")  # fmt: skip
+    [(_, _, fields)] = [row for row in closed if row[:2] == ("call.update", call)]
+    assert {"closed_at", "status", "caller_type", "sector", "callback_phone"} <= set(fields)
+    [callback] = [row for row in closed if row[0] == "call.create"]
+    assert "origin_call_id" in callback[2]
+
+    call = desk.incoming()["id"]
+    offered_to = desk.call(call)["adviser_id"]
+    act("accept", offered_to)
+    transferred = act("transfer", offered_to, to_line="managers", reason="Er leder")
+    assert ("call.update", call, ["adviser_id", "line", "requeued_at", "status"]) in transferred
+    admin = make_token(session, "admin", now=clock())
+    abandoned = steps.during("post", f"/calls/{call}/abandon", admin)
+    assert abandoned == [("call.update", call, ["ended_at", "status"])]
+    # Reasons are free text: the trail has none of it.
+    everything = " ".join(str(e.model_dump()) for e in trail(session))
+    assert "Optaget" not in everything and "Er leder" not in everything and "2134" not in everything
+
+
+def test_overflow_rules_are_a_change_of_their_lines_routing_rule(client, session, clock):
+    steps = Trail(client, session)
+    supervisor = make_token(session, "supervisor", now=clock())
+
+    def put(strategy: str, overflow: list[dict]) -> list[tuple]:
+        body = {"strategy": strategy, "overflow": overflow}
+        return steps.during("put", "/routing/rules/stress", supervisor, body)
+
+    to_managers = [{"to_line": "managers", "after_s": 30}]
+    assert put("longest_idle", to_managers) == [("routing_rule.update", "stress", ["overflow"])]
+    later = [{"to_line": "managers", "after_s": 60}]
+    assert put("fewest_calls_today", later) == [
+        ("routing_rule.update", "stress", ["overflow", "strategy"])
+    ]
+    assert put("fewest_calls_today", []) == [("routing_rule.update", "stress", ["overflow"])]
+    [event] = trail(session, action="routing_rule.update", object_id="stress")[-1:]
+    assert event.role == "supervisor"
+
+
+def test_a_request_whose_commit_fails_leaves_no_audit_row(client, session):
+    call = create_call(client, closed_call(notes="Før"))
+    written: list[list[str] | None] = []
+
+    def fail_the_commit(failing) -> None:
+        failing.flush()
+        # The row is there in the transaction, so the rollback is what takes it away.
+        rows = trail(failing, action="call.update", object_id=call["id"])
+        written.extend(e.fields for e in rows)
+        raise RuntimeError("the connection dropped at commit")
+
+    sa.event.listen(session, "before_commit", fail_the_commit, once=True)
+    response = client.patch(f"/calls/{call['id']}", json={"notes": NOTES})
+
+    assert_problem(response, 500)
+    assert written == [["notes"]]
+    assert trail(session, action="call.update", object_id=call["id"]) == []
+    assert client.get(f"/calls/{call['id']}").json()["notes"] == "Før"

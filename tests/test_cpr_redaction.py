@@ -8,6 +8,7 @@ from sqlmodel import select
 from service.advisers.models import Adviser
 from service.calls.models import Call
 from service.routing.models import CallEvent
+from tests.desk import Desk
 from tests.factories import closed_call, create_adviser, create_call, live_call
 
 CPR = "010190-1234"
@@ -73,3 +74,27 @@ def test_what_is_not_a_cpr_number_is_kept(client):
     notes = "Konto 12345678901234, dato 310490-1234, tlf. 21 34 56 78"
     call = create_call(client, closed_call(notes=notes))
     assert (call["notes"], call["redacted"]) == (notes, [])
+
+
+def test_a_transfer_reason_is_redacted_before_it_is_stored_or_shown(client, session, clock):
+    desk = Desk(client, session, clock)
+    first, second = desk.adviser(), desk.adviser(available=False)
+    call = desk.incoming()
+    desk.ok(call["id"], "accept", first)
+    transferred = desk.ok(
+        call["id"], "transfer", first, to_adviser_id=second,
+        reason=f"Borgeren ({CPR}, ellers 0101901234) kender rådgiveren",
+    )  # fmt: skip
+    # The call's answer carries no reason; its own fields were not redacted.
+    assert "reason" not in transferred and transferred["redacted"] == []
+    stored = session.exec(
+        select(CallEvent.reason).where(
+            CallEvent.call_id == uuid.UUID(call["id"]), CallEvent.type == "transferred"
+        )
+    ).one()
+    assert stored == "Borgeren ([CPR], ellers [CPR]) kender rådgiveren"
+    [shown] = [e for e in client.get(f"/calls/{call['id']}/events").json()
+               if e["type"] == "transferred"]  # fmt: skip
+    assert shown["reason"] == stored
+    everything = str(client.get(f"/calls/{call['id']}/events").json())
+    assert CPR not in everything and "0101901234" not in everything

@@ -26,7 +26,8 @@ from service.retention import timer
 from service.retention.service import RetentionResult, run_retention
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
-from tests.factories import BASE_TIME, closed_call, create_call, iso, live_call
+from tests.desk import CLASSIFICATION, Desk
+from tests.factories import BASE_TIME, closed_call, create_call, iso, live_call, parse_time
 from tests.reports_data import (
     LATER,
     callback_of,
@@ -81,6 +82,23 @@ def closed_with_callback(received_at: datetime) -> dict[str, Any]:
     return closed_call(received_at, notes=NOTES, callback_requested=True, callback_phone=PHONE)
 
 
+def waiting_callback(client, origin: dict[str, Any], due: datetime) -> dict[str, Any]:
+    """A callback of `origin` in the queue: nobody has called the caller back yet."""
+    payload = live_call(due, direction="outbound", origin_call_id=origin["id"], notes=None)
+    callback = create_call(client, payload)
+    assert callback["status"] == CallStatus.queued
+    return callback
+
+
+def unanswered_callback(client, origin: dict[str, Any], ended: datetime) -> dict[str, Any]:
+    """A callback of `origin` that nobody answered: the desk tries no other."""
+    payload = live_call(ended - timedelta(seconds=50), direction="outbound",
+                        origin_call_id=origin["id"], ended_at=iso(ended))  # fmt: skip
+    callback = create_call(client, payload)
+    assert callback["status"] == CallStatus.abandoned
+    return callback
+
+
 def retention_rows(session: Session) -> list[AuditEvent]:
     session.expire_all()
     return list(session.exec(select(AuditEvent).where(AuditEvent.action == "retention.run")))
@@ -96,6 +114,7 @@ def test_a_call_closed_over_a_year_ago_loses_its_notes_and_number_and_nothing_el
     young_closed = now - timedelta(days=364, hours=23)
     young = create_call(client, closed_with_callback(young_closed - timedelta(minutes=12)))
     assert closed_at(young) == young_closed
+    waiting_callback(client, young, young_closed)
     before = {call["id"]: stored(session, call["id"]) for call in (old, young)}
     links_before = {call["id"]: links(session, call["id"]) for call in (old, young)}
     assert links_before[old["id"]], "the call should carry codes to keep"
@@ -148,16 +167,13 @@ def test_a_callback_number_goes_14_days_after_the_callback_and_stays_until_then(
     call_back(called_14_days_ago, timedelta(days=14, minutes=1))
     called_13_days_ago = asked(2)
     call_back(called_13_days_ago, timedelta(days=13, hours=23))
+    # Asked for four months ago and still in the queue: the desk needs the number.
     pending = asked(3)
-    # Nobody answered the callback: the desk needs the number to try again.
-    unanswered = asked(4)
-    unreached = live_call(
-        now - timedelta(days=30),
-        direction="outbound",
-        origin_call_id=unanswered["id"],
-        ended_at=iso(now - timedelta(days=30) + timedelta(seconds=50)),
-    )
-    assert create_call(client, unreached)["status"] == CallStatus.abandoned
+    waiting_callback(client, pending, now - timedelta(days=1))
+    # Tried once, nobody answered, and tried again: the second attempt is still to come.
+    again = asked(4)
+    unanswered_callback(client, again, now - timedelta(days=30))
+    waiting_callback(client, again, now - timedelta(hours=1))
 
     result = retain(session, now)
 
@@ -166,8 +182,69 @@ def test_a_callback_number_goes_14_days_after_the_callback_and_stays_until_then(
         assert stored(session, gone["id"])["callback_phone"] is None
         assert stored(session, gone["id"])["notes"] == NOTES
         assert stored(session, gone["id"])["callback_requested"] is True
-    for kept in (called_13_days_ago, pending, unanswered):
+    for kept in (called_13_days_ago, pending, again):
         assert stored(session, kept["id"])["callback_phone"] == PHONE
+
+
+def test_a_number_goes_14_days_after_a_callback_nobody_answered(client, session):
+    now = BASE_TIME + timedelta(days=120)
+    tried_15_days_ago, tried_13_days_ago = (
+        create_call(client, closed_with_callback(BASE_TIME + timedelta(hours=hours)))
+        for hours in (0, 1)
+    )
+    unanswered_callback(client, tried_15_days_ago, now - timedelta(days=15))
+    unanswered_callback(client, tried_13_days_ago, now - timedelta(days=13, hours=23))
+
+    result = retain(session, now)
+
+    assert result.phones_erased == 1
+    after = stored(session, tried_15_days_ago["id"])
+    assert (after["callback_phone"], after["callback_requested"]) == (None, True)
+    assert after["notes"] == NOTES
+    assert stored(session, tried_13_days_ago["id"])["callback_phone"] == PHONE
+
+
+def test_a_number_with_no_callback_scheduled_goes_14_days_after_the_call_closed(client, session):
+    """A call recorded after the fact schedules no callback: nothing waits for the number."""
+    now = BASE_TIME + timedelta(days=120)
+    closed_15_days_ago = create_call(client, closed_with_callback(now - timedelta(days=15)))
+    closed_13_days_ago = create_call(client, closed_with_callback(now - timedelta(days=13)))
+    assert closed_at(closed_13_days_ago) > now - timedelta(days=14)
+
+    result = retain(session, now)
+
+    assert result.phones_erased == 1
+    assert stored(session, closed_15_days_ago["id"])["callback_phone"] is None
+    assert stored(session, closed_15_days_ago["id"])["callback_requested"] is True
+    assert stored(session, closed_13_days_ago["id"])["callback_phone"] == PHONE
+
+
+def test_a_callback_the_desk_scheduled_keeps_the_number_until_it_is_made(client, session, clock):
+    """Through the live desk: closing with a callback request queues the callback."""
+    desk = Desk(client, session, clock)
+    adviser = desk.adviser()
+    call = desk.incoming()["id"]
+    for action in ("accept", "end"):
+        desk.ok(call, action, adviser)
+    desk.ok(call, "close", adviser, **CLASSIFICATION, callback_requested=True,
+            callback_phone=PHONE)  # fmt: skip
+    desk.presence(adviser, "offline")
+    [callback] = [c for c in client.get("/calls").json()["items"] if c["origin_call_id"] == call]
+    assert callback["status"] == CallStatus.queued
+
+    assert retain(session, clock() + timedelta(days=30)).phones_erased == 0
+    assert stored(session, call)["callback_phone"] == PHONE
+
+    # The callback is made when due: the number goes 14 days later.
+    clock.set(parse_time(callback["callback_due_at"]))
+    desk.presence(adviser, "available")
+    for action in ("accept", "end"):
+        desk.ok(callback["id"], action, adviser)
+    desk.ok(callback["id"], "close", adviser, **CLASSIFICATION)
+    made = parse_time(desk.call(callback["id"])["closed_at"])
+    assert retain(session, made + timedelta(days=13)).phones_erased == 0
+    assert retain(session, made + timedelta(days=14, seconds=1)).phones_erased == 1
+    assert stored(session, call)["callback_phone"] is None
 
 
 # The audit trail
@@ -205,7 +282,7 @@ def test_a_run_is_on_record_once_naming_what_it_erased_and_never_the_content(cli
 
     (row,) = retention_rows(session)
     assert row.object_type == "call" and row.object_id is None
-    assert row.fields == ["audit_event", "callback_phone", "notes"]
+    assert row.fields == ["audit_event:1", "callback_phone:1", "notes:1"]
     assert row.at == now
     # System work: nobody signed in, from nowhere.
     assert (row.adviser_id, row.token_id, row.subject, row.role, row.client_ip) == (None,) * 5
@@ -224,7 +301,7 @@ def test_a_second_run_erases_nothing(client, session):
     assert first == RetentionResult(notes_erased=1, phones_erased=1, audit_rows_deleted=1)
     assert second == NOTHING
     assert [row.fields for row in retention_rows(session)] == [
-        ["audit_event", "callback_phone", "notes"],
+        ["audit_event:1", "callback_phone:1", "notes:1"],
         [],
     ]
 
@@ -271,6 +348,10 @@ def test_the_weekly_reports_are_the_same_before_and_after_retention(client, sess
 
     assert result.notes_erased >= 20
     assert result.phones_erased >= 5
+    [run] = retention_rows(session)
+    assert run.fields == [f"audit_event:{result.audit_rows_deleted}",
+                          f"callback_phone:{result.phones_erased}",
+                          f"notes:{result.notes_erased}"]  # fmt: skip
     assert (
         session.exec(
             select(sa.func.count()).where(
@@ -325,7 +406,9 @@ def test_the_command_runs_retention_on_the_database_it_is_given(migrated: str, t
             assert (call.notes, call.callback_phone) == (None, None)
             assert call.callback_requested is True
             runs = session.exec(select(AuditEvent).where(AuditEvent.action == "retention.run"))
-            assert [run.fields for run in runs] == [["audit_event", "callback_phone", "notes"]]
+            assert [run.fields for run in runs] == [
+                ["audit_event:1", "callback_phone:1", "notes:1"]
+            ]
     finally:
         engine.dispose()
 
@@ -466,6 +549,6 @@ def test_an_admin_runs_retention_through_the_api_and_it_is_on_record(client, ses
     assert response.json() == {"notes_erased": 1, "phones_erased": 1, "audit_rows_deleted": 0}
     assert stored(session, old["id"])["notes"] is None
     [run] = retention_rows(session)
-    assert run.role == "admin" and run.fields == ["callback_phone", "notes"]
+    assert run.role == "admin" and run.fields == ["callback_phone:1", "notes:1"]
     again = client.post("/retention/run").json()
     assert again == {"notes_erased": 0, "phones_erased": 0, "audit_rows_deleted": 0}

@@ -1,15 +1,15 @@
 """The audit trail: written in the transaction of the change it records, and read back.
 
 Changes are recorded by a flush hook, so that no use case can forget to: whatever a
-request's session writes to an audited table is on record with the same commit. Only
-requests are recorded (their session carries the principal); the routing timer's own
-bookkeeping is not.
+request's session writes to an audited table is on record with the same commit, one row
+per record changed. Only requests and the commands an operator runs are recorded (their
+session carries who acts); the routing timer's own bookkeeping is not.
 """
 
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
@@ -26,7 +26,6 @@ AUDITED: dict[type, str] = {
     Adviser: "adviser",
     ApiToken: "token",
     RoutingRule: "routing_rule",
-    OverflowRule: "routing_rule",
 }
 # Lists stored as rows of their own: the record's field each relationship holds.
 LISTS = {
@@ -44,7 +43,21 @@ PARTS: dict[type, tuple[str, str, str]] = {
     AdviserLanguage: ("adviser", "adviser_id", "languages"),
     AdviserExpertise: ("adviser", "adviser_id", "expertise"),
 }
+# Rows that make up a field of another record, which has no relationship to see them by:
+# any of them made, changed or removed is a change of that field.
+MEMBERS: dict[type, tuple[str, str, str]] = {
+    OverflowRule: ("routing_rule", "from_line", "overflow"),
+}
 BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at", "last_used_at"})
+# Who acts when nobody signed in: an operator's command on the server, such as
+# `hotline token create`. Set with `act_as_system`; the role column says "system".
+SYSTEM_ROLE = "system"
+
+
+def act_as_system(session: Session, *, subject: str, now: datetime) -> None:
+    """Put what this session changes on record as the system's work, named `subject`."""
+    session.info["system"] = subject
+    session.info["now"] = now
 
 
 def record(
@@ -57,25 +70,47 @@ def record(
     result: str = "ok",
 ) -> None:
     """Add one audit row for the session's principal; committed with the session's work."""
+    session.add(_event(session, action=action, object_type=object_type, object_id=object_id,
+                       fields=fields, result=result))  # fmt: skip
+
+
+def _event(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    fields: Iterable[str] | None = None,
+    result: str = "ok",
+) -> AuditEvent:
     principal: Principal | None = session.info.get("principal")
-    session.add(
-        AuditEvent(
-            at=session.info.get("now") or utcnow(),
-            adviser_id=principal.adviser_id if principal else None,
-            token_id=principal.token_id if principal else None,
-            subject=principal.subject if principal else None,
-            role=principal.role.value if principal else None,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            fields=sorted(fields) if fields is not None else None,
-            client_ip=session.info.get("client_ip"),
-            result=result,
-        )
+    system: str | None = None if principal else session.info.get("system")
+    return AuditEvent(
+        at=session.info.get("now") or utcnow(),
+        adviser_id=principal.adviser_id if principal else None,
+        token_id=principal.token_id if principal else None,
+        subject=principal.subject if principal else system,
+        role=principal.role.value if principal else (SYSTEM_ROLE if system else None),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        fields=sorted(fields) if fields is not None else None,
+        client_ip=session.info.get("client_ip"),
+        result=result,
     )
 
 
-def record_reads(*, session: Session, calls: Iterable[Call]) -> None:
+class ReadCall(Protocol):
+    """A call as read: the stored row, or the public view of it that a route returns."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def notes(self) -> str | None: ...
+
+
+def record_reads(*, session: Session, calls: Iterable[ReadCall]) -> None:
     """Record that the principal read these calls' notes, and commit."""
     for call in calls:
         if call.notes is not None:
@@ -125,9 +160,7 @@ def _changes(session: Session) -> dict[tuple[str, str], tuple[str, set[str]]]:
     def note(kind: str, object_id: Any, action: str, fields: Iterable[str]) -> None:
         key = (kind, str(object_id))
         old_action, old_fields = found.get(key, (action, set()))
-        # A record made or removed in this flush is that, whatever else happened to it.
-        strongest = min(old_action, action, key=("create", "delete", "update").index)
-        found[key] = (strongest, old_fields | set(fields))
+        found[key] = (_strongest(old_action, action), old_fields | set(fields))
 
     for obj, action in [
         *((o, "create") for o in session.new),
@@ -150,21 +183,50 @@ def _changes(session: Session) -> dict[tuple[str, str], tuple[str, set[str]]]:
         elif type(obj) in PARTS and action == "update" and session.is_modified(obj):
             kind, parent, field = PARTS[type(obj)]
             note(kind, getattr(obj, parent), "update", [field])
+        elif type(obj) in MEMBERS and (action != "update" or session.is_modified(obj)):
+            kind, parent, field = MEMBERS[type(obj)]
+            note(kind, getattr(obj, parent), "update", [field])
     return found
+
+
+def _strongest(*actions: str) -> str:
+    # A record made or removed in this transaction is that, whatever else happened to it.
+    return min(actions, key=("create", "delete", "update").index)
 
 
 def _object_id(obj: Any) -> str:
     if isinstance(obj, RoutingRule):
         return obj.line
-    if isinstance(obj, OverflowRule):
-        return obj.from_line
     return str(obj.id)
+
+
+def _rows_so_far(session: Session) -> dict[tuple[str, str], AuditEvent]:
+    """The change rows this transaction has added, by record.
+
+    A use case flushes more than once (every query flushes first): without this, one
+    request would leave a row per flush for the same record.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get("audit_rows")
+    if held is None or held[0] is not transaction:
+        held = session.info["audit_rows"] = (transaction, {})
+    return held[1]
 
 
 @sa.event.listens_for(Session, "before_flush")
 def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
-    if session.info.get("principal") is None:
+    if session.info.get("principal") is None and session.info.get("system") is None:
         return
+    rows = _rows_so_far(session)
     for (kind, object_id), (action, fields) in _changes(session).items():
-        record(session, action=f"{kind}.{action}", object_type=kind, object_id=object_id,
-               fields=fields)  # fmt: skip
+        row = rows.get((kind, object_id))
+        # A row rolled back with a savepoint is gone: the change needs a row of its own.
+        if row is not None and row in session:
+            row.action = f"{kind}.{_strongest(row.action.removeprefix(f'{kind}.'), action)}"
+            row.fields = sorted(set(row.fields or ()) | fields)
+            continue
+        rows[(kind, object_id)] = row = _event(
+            session, action=f"{kind}.{action}", object_type=kind, object_id=object_id,
+            fields=fields,
+        )  # fmt: skip
+        session.add(row)

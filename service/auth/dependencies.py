@@ -1,9 +1,9 @@
 """Who is asking, and whether they may: the dependencies every route declares."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,7 +15,7 @@ from service.auth.models import Principal, Role
 from service.clock import NowDep
 from service.config import get_settings
 from service.db import SessionDep
-from service.errors import Unauthorized
+from service.errors import FieldProblem, Forbidden, Unauthorized
 
 # auto_error off: a missing header must be our 401 problem, not FastAPI's 403.
 bearer = HTTPBearer(
@@ -74,10 +74,27 @@ def ensure_acting_as_self(principal: Principal, adviser_id: uuid.UUID | None) ->
         raise NotYourself()
 
 
-def ensure_may_change(principal: Principal, closed_at: datetime | None, now: datetime) -> None:
-    """An adviser may change a call until some hours after it closed; then supervisors."""
+class ClosingIsFixed(Forbidden):
+    """An adviser tried to reopen a closed call or move when it was closed."""
+
+    def __init__(self, field: str) -> None:
+        reason = "only a supervisor or admin may reopen a closed call or move when it was closed"
+        super().__init__(
+            f"{field}: {reason}; an adviser's time to change it runs from the closing.",
+            errors=[FieldProblem(field=field, reason=reason)],
+        )
+
+
+def ensure_may_change(
+    principal: Principal, closed_at: datetime | None, now: datetime, changes: Mapping[str, Any]
+) -> None:
+    """An adviser changes a call until hours after its closing, which they may not move."""
+    if principal.role != Role.adviser:
+        return
     hours = get_settings().adviser_edit_hours
-    if principal.role == Role.adviser and not policy.may_still_change(
-        closed_at=closed_at, now=now, hours=hours
-    ):
+    if not policy.may_still_change(closed_at=closed_at, now=now, hours=hours):
         raise ChangeWindowClosed(hours)
+    # Inside the window too: moving the closing would move the window along with it.
+    moved = policy.moved_closing(closed_at=closed_at, changes=changes)
+    if moved is not None:
+        raise ClosingIsFixed(moved)

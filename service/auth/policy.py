@@ -4,24 +4,39 @@ Supervisors and admins reach every call; these rules only narrow an adviser's vi
 """
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from service.calls.models import Call, CallStatus
-from service.routing.models import CallEvent, CallOffer
+from service.routing.models import CallEvent, CallOffer, EventType, OfferState
 
 
 def adviser_may_see(adviser_id: uuid.UUID | None) -> sa.ColumnElement[bool]:
     """The SQL condition on `call` for calls this adviser may read and change."""
+    if adviser_id is None:
+        # `adviser_id == None` would be IS NULL: every call nobody handles.
+        return Call.status == CallStatus.queued
     return sa.or_(
         Call.status == CallStatus.queued,
         Call.adviser_id == adviser_id,
         Call.target_adviser_id == adviser_id,
-        # Offered to them, or handled by them before a transfer.
-        sa.exists().where(CallOffer.call_id == Call.id, CallOffer.adviser_id == adviser_id),
-        sa.exists().where(CallEvent.call_id == Call.id, CallEvent.adviser_id == adviser_id),
+        # They must see what they are offered to decide on it.
+        sa.exists().where(
+            CallOffer.call_id == Call.id,
+            CallOffer.adviser_id == adviser_id,
+            CallOffer.state == OfferState.pending,
+        ),
+        # Handled by them before a transfer. An offer they rejected or let pass gives no
+        # reach: the call was never theirs, and its notes are another adviser's.
+        sa.exists().where(
+            CallEvent.call_id == Call.id,
+            CallEvent.adviser_id == adviser_id,
+            CallEvent.type == EventType.accepted,
+        ),
     )
 
 
@@ -34,3 +49,18 @@ def may_see_call(*, session: Session, call: Call, adviser_id: uuid.UUID | None) 
 def may_still_change(*, closed_at: datetime | None, now: datetime, hours: float) -> bool:
     """An adviser's change window: open until `hours` after the call was closed."""
     return closed_at is None or now - closed_at <= timedelta(hours=hours)
+
+
+def moved_closing(*, closed_at: datetime | None, changes: Mapping[str, Any]) -> str | None:
+    """The field by which a change reopens a closed call or moves its closing, if it does.
+
+    The change window runs from the closing: an adviser who could move it would never see
+    it close. `changes` are the fields a client sent, by name.
+    """
+    if closed_at is None:
+        return None
+    if "closed_at" in changes and changes["closed_at"] != closed_at:
+        return "closed_at"
+    if changes.get("status") not in (None, CallStatus.closed):
+        return "status"
+    return None

@@ -126,7 +126,7 @@ def update_call(
         # Held until the commit, so that no other change slips in between check and write.
         session.refresh(call, with_for_update=True)
         check_if_match(call, if_match, noun="call")
-    ensure_may_change(principal, call.closed_at, now)
+    ensure_may_change(principal, call.closed_at, now, call_in.model_dump(exclude_unset=True))
     if "adviser_id" in call_in.model_fields_set:
         ensure_acting_as_self(principal, call_in.adviser_id)
     call = calls_service.update(session=session, call=call, call_in=call_in, now=now)

@@ -21,8 +21,9 @@ class RetentionRun(BaseModel):
     response_model=RetentionRun,
     status_code=200,
     summary="Erase the personal data past its retention period now (admins)",
-    description="What the daily run does: notes and callback numbers of old calls, callback "
-    "numbers once the callback was made, old audit rows. Safe to run twice.",
+    description="What the daily run does: notes and callback numbers of old calls, a "
+    "callback number `HOTLINE_CALLBACK_PHONE_DAYS` (14) after its callback ended (answered or "
+    "not), or after the call when no callback waits; old audit rows. Safe to run twice.",
     responses=problem_responses(401, 403),
 )
 def run_retention(session: SessionDep, now: NowDep) -> RetentionRun:

@@ -34,17 +34,12 @@ def run_retention(*, session: Session, now: datetime) -> RetentionResult:
     """Erase the personal data whose retention period has passed, on record, and commit."""
     settings = get_settings()
     expired = _finished_before(Call, now - timedelta(days=settings.retention_days))
-    callback = aliased(Call)
-    # Made means the caller was reached: after an attempt nobody answered, the number is
-    # still how the desk tries again.
-    called_back = sa.exists().where(
-        callback.origin_call_id == Call.id,
-        callback.direction == Direction.outbound,
-        callback.answered_at.is_not(None),
-        _finished_before(callback, now - timedelta(days=settings.callback_phone_days)),
-    )
     notes_erased = _erase(session, Call.notes, expired)
-    phones_erased = _erase(session, Call.callback_phone, sa.or_(expired, called_back))
+    phones_erased = _erase(
+        session,
+        Call.callback_phone,
+        sa.or_(expired, _callback_over(now - timedelta(days=settings.callback_phone_days))),
+    )
     audit_rows_deleted = _rowcount(
         session.execute(
             sa.delete(AuditEvent).where(
@@ -75,16 +70,39 @@ def run_retention(*, session: Session, now: datetime) -> RetentionResult:
         action="retention.run",
         object_type="call",
         object_id=None,
-        fields=[kind for kind, count in erased.items() if count],
+        # What went and how much of it, as `field:count` (the trail has no column for a
+        # count): which calls lost it is not kept, since that would be a list to erase too.
+        fields=[f"{kind}:{count}" for kind, count in erased.items() if count],
     )
     session.commit()
     return result
 
 
+def _callback_over(cutoff: datetime) -> sa.ColumnElement[bool]:
+    """Calls whose callback number has served its purpose since before `cutoff`.
+
+    The number exists for calling back: it stays while a callback is waiting or going on,
+    and goes a set time after the last callback ended, reached or not (an unanswered
+    attempt schedules no other), or after the call itself ended when none was scheduled
+    (a call recorded after the fact).
+    """
+    callback = aliased(Call)
+    pending_or_recent = sa.exists().where(
+        callback.origin_call_id == Call.id,
+        callback.direction == Direction.outbound,
+        sa.or_(_finished(callback).is_(None), _finished(callback) >= cutoff),
+    )
+    return sa.and_(_finished_before(Call, cutoff), sa.not_(pending_or_recent))
+
+
+def _finished(call: type[Call]) -> sa.ColumnElement[datetime]:
+    return sa.func.coalesce(call.closed_at, call.ended_at)
+
+
 def _finished_before(call: type[Call], cutoff: datetime) -> sa.ColumnElement[bool]:
     # A call that was never closed (the caller hung up) is finished when it ended; one that
     # has not even ended is still going on and keeps everything.
-    return sa.func.coalesce(call.closed_at, call.ended_at) < cutoff
+    return _finished(call) < cutoff
 
 
 def _erase(session: Session, column: sa.ColumnElement, condition: sa.ColumnElement[bool]) -> int:

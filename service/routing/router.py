@@ -6,6 +6,7 @@ from fastapi.responses import JSONResponse
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
 from service.advisers.models import AdviserPublic, PresenceChange, PresenceEventPublic
+from service.audit import service as audit_service
 from service.auth.dependencies import (
     SIGNED_IN,
     SUPERVISORS,
@@ -285,7 +286,9 @@ def adviser_calls(
     session: SessionDep, adviser: AdviserDep, principal: CurrentPrincipal
 ) -> AdviserCalls:
     ensure_acting_as_self(principal, adviser.id)
-    return views.adviser_calls(session=session, adviser=adviser)
+    calls = views.adviser_calls(session=session, adviser=adviser)
+    audit_service.record_reads(session=session, calls=[*calls.current, *calls.recent])
+    return calls
 
 
 @router.get(
