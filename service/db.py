@@ -148,7 +148,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _configure_sqlite(engine: Engine, database: str | None) -> None:
+def _configure_sqlite(engine: Engine, database: str | None, synchronous: str) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # pysqlite opens transactions lazily and never for SELECT; take control so that
@@ -157,6 +157,7 @@ def _configure_sqlite(engine: Engine, database: str | None) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
         if isinstance(dbapi_connection, WriterQueueConnection) and database:
@@ -197,7 +198,8 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
             connect_args={"check_same_thread": False, "factory": WriterQueueConnection},
         )
         in_memory = parsed.database in (None, "", ":memory:")
-        _configure_sqlite(engine, None if in_memory else parsed.database)
+        synchronous = get_settings().sqlite_synchronous
+        _configure_sqlite(engine, None if in_memory else parsed.database, synchronous)
         return engine
     # Parameters carry notes and phone numbers: keep them out of logs and error messages.
     # pre-ping: a connection the server dropped (restart, failover) is replaced, not used.
@@ -226,6 +228,20 @@ def get_engine() -> Engine:
 def writing_session(engine: Engine) -> Session:
     """Return a session for a use case that writes (see WRITES)."""
     return Session(engine.execution_options(**{WRITES: True}))
+
+
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit without expiring what the session holds.
+
+    For rows the session has just written, with every value made in Python, reading them
+    back would only return what was sent: for a new call and its code lists, three queries
+    inside the write lock.
+    """
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
 
 
 def reading_session(engine: Engine) -> Session:

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from service.config import get_settings
 from service.db import UTCDateTime, create_db_engine
 
 
@@ -17,6 +18,22 @@ def test_sqlite_runs_with_foreign_keys_and_wal(tmp_path):
         assert (tmp_path / "nested" / "folder" / "x.db").exists()
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [(None, 1), ("NORMAL", 1), ("FULL", 2)])
+def test_sqlite_waits_for_the_disk_as_configured(tmp_path, monkeypatch, setting, pragma):
+    # NORMAL by default: in WAL a crash of the service loses nothing, and an fsync per
+    # commit would cap the desk near 200 writes a second.
+    if setting is not None:
+        monkeypatch.setenv("HOTLINE_SQLITE_SYNCHRONOUS", setting)
+    get_settings.cache_clear()
+    engine = create_db_engine(f"sqlite:///{tmp_path}/x.db")
+    try:
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar_one() == pragma
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
 
 
 def test_sqlite_rolls_back_a_savepoint(tmp_path):

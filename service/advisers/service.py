@@ -21,6 +21,7 @@ from service.advisers.models import (
 from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
 from service.taxonomy import service as taxonomy_service
+from service.taxonomy.service import CodeCheck
 
 # Which code list each coded list of an adviser draws from.
 _CODED_LISTS = {"lines": "line", "expertise": "issue_category"}
@@ -164,19 +165,13 @@ def _normalised(sent: dict[str, Any]) -> dict[str, Any]:
 def _code_problems(
     *, session: Session, sent: dict[str, Any], old: dict[str, Any]
 ) -> list[FieldProblem]:
-    problems = []
-    for name, list_name in _CODED_LISTS.items():
-        if name in sent:
-            # A retired code the adviser already has stays allowed; new uses are refused.
-            problems += taxonomy_service.code_problems(
-                session=session,
-                list_name=list_name,
-                field=name,
-                codes=sent[name],
-                already_used=old.get(name, []),
-                indexed=True,
-            )
-    return problems
+    # A retired code the adviser already has stays allowed; new uses are refused.
+    checks = [
+        CodeCheck(list_name, name, sent[name], old.get(name, []), indexed=True)
+        for name, list_name in _CODED_LISTS.items()
+        if name in sent
+    ]
+    return taxonomy_service.check_codes(session=session, checks=checks)
 
 
 def _email_owner(*, session: Session, email: str) -> uuid.UUID | None:

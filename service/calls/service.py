@@ -25,10 +25,11 @@ from service.calls.models import (
     Direction,
 )
 from service.config import get_settings
-from service.db import UTCDateTime, utcnow
+from service.db import UTCDateTime, commit_keeping_loaded, utcnow
 from service.errors import FieldProblem, ValidationFailed
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.taxonomy import service as taxonomy_service
+from service.taxonomy.service import CodeCheck
 
 # Which code list each coded field of a call draws from.
 _CODED_FIELDS = {"line": "line", "caller_type": "caller_type", "sector": "sector"}
@@ -91,8 +92,7 @@ def create(
 ) -> Call:
     """Record a call, checked against the lifecycle rules and the code lists."""
     call = build(session=session, call_in=call_in, now=now, call_id=call_id)
-    session.commit()
-    session.refresh(call)
+    commit_keeping_loaded(session)
     return call
 
 
@@ -220,25 +220,15 @@ def _check(
     new_adviser = adviser_id is not None and adviser_id != old.get("adviser_id")
     if new_adviser and session.get(Adviser, adviser_id) is None:
         problems.append(FieldProblem(field="adviser_id", reason="no adviser has this id"))
-    for name, list_name in _CODED_FIELDS.items():
-        if values[name] is not None:
-            problems += taxonomy_service.code_problems(
-                session=session,
-                list_name=list_name,
-                field=name,
-                codes=[values[name]],
-                already_used=[old[name]] if old.get(name) else [],
-            )
-    for name, list_name in _CODED_LISTS.items():
-        problems += taxonomy_service.code_problems(
-            session=session,
-            list_name=list_name,
-            field=name,
-            codes=values[name],
-            already_used=old.get(name, []),
-            indexed=True,
-        )
-    return problems
+    checks = [
+        CodeCheck(list_name, name, [values[name]], [old[name]] if old.get(name) else [])
+        for name, list_name in _CODED_FIELDS.items()
+        if values[name] is not None
+    ] + [
+        CodeCheck(list_name, name, values[name], old.get(name, []), indexed=True)
+        for name, list_name in _CODED_LISTS.items()
+    ]
+    return problems + taxonomy_service.check_codes(session=session, checks=checks)
 
 
 def _origin_problems(session: Session, values: dict[str, Any]) -> list[FieldProblem]:
@@ -253,19 +243,13 @@ def _origin_problems(session: Session, values: dict[str, Any]) -> list[FieldProb
 
 
 def _check_filter_codes(*, session: Session, query: CallQuery) -> None:
-    problems = []
-    for name, list_name in (*_CODED_FIELDS.items(), ("issue_category", "issue_category")):
-        code = getattr(query, name)
-        if code is not None:
-            # Filtering by a retired code is fine: old calls carry it.
-            problems += taxonomy_service.code_problems(
-                session=session,
-                list_name=list_name,
-                field=name,
-                codes=[code],
-                already_used=[code],
-                location="query",
-            )
+    # Filtering by a retired code is fine: old calls carry it.
+    checks = [
+        CodeCheck(list_name, name, [code], already_used=[code], location="query")
+        for name, list_name in (*_CODED_FIELDS.items(), ("issue_category", "issue_category"))
+        if (code := getattr(query, name)) is not None
+    ]
+    problems = taxonomy_service.check_codes(session=session, checks=checks)
     if problems:
         raise ValidationFailed(problems)
 
