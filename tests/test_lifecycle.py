@@ -152,3 +152,8 @@ def test_a_requested_callback_needs_a_number_before_closing():
     assert fields_of(check_facts(facts, now=NOW, clock_skew=SKEW)) == ["callback_phone"]
     with_phone = replace(facts, callback_phone="+4522345678")
     assert check_facts(with_phone, now=NOW, clock_skew=SKEW) == []
+
+
+def test_a_number_erased_after_closing_does_not_lock_the_record():
+    facts = replace(CLASSIFIED, closed_at=CLASSIFIED.ended_at, callback_requested=True)
+    assert check_facts(facts, now=NOW, clock_skew=SKEW, phone_erased=True) == []

@@ -219,6 +219,20 @@ def test_a_number_with_no_callback_scheduled_goes_14_days_after_the_call_closed(
     assert stored(session, closed_13_days_ago["id"])["callback_phone"] == PHONE
 
 
+def test_a_call_whose_number_was_erased_can_still_be_corrected(client, session):
+    """Closing needs the number; a record closed with it stays editable once it is gone."""
+    now = BASE_TIME + timedelta(days=120)
+    call = create_call(client, closed_with_callback(now - timedelta(days=15)))
+    assert retain(session, now).phones_erased == 1
+
+    response = client.patch(f"/calls/{call['id']}", json={"advice": ["apv"]})
+
+    assert response.status_code == 200, response.text
+    assert response.json()["advice"] == ["apv"]
+    assert response.json()["callback_phone"] is None
+    assert response.json()["status"] == CallStatus.closed
+
+
 def test_a_callback_the_desk_scheduled_keeps_the_number_until_it_is_made(client, session, clock):
     """Through the live desk: closing with a callback request queues the callback."""
     desk = Desk(client, session, clock)

@@ -66,8 +66,14 @@ def apply_requested_status(
     return reopened, []
 
 
-def check_facts(facts: CallFacts, *, now: datetime, clock_skew: timedelta) -> list[FieldProblem]:
-    """Return every inconsistency in a call's facts; an empty list means it may be stored."""
+def check_facts(
+    facts: CallFacts, *, now: datetime, clock_skew: timedelta, phone_erased: bool = False
+) -> list[FieldProblem]:
+    """Return every inconsistency in a call's facts; an empty list means it may be stored.
+
+    `phone_erased`: the call was closed with a callback number that retention has since
+    erased; the number was there when it mattered, and its absence must not lock the record.
+    """
     problems: list[FieldProblem] = []
     latest_allowed = now + clock_skew
     for name in ("received_at", "answered_at", "ended_at", "closed_at"):
@@ -90,11 +96,11 @@ def check_facts(facts: CallFacts, *, now: datetime, clock_skew: timedelta) -> li
         problems.append(_problem("callback_phone", "only allowed when a callback is requested"))
 
     if facts.closed_at is not None:
-        problems.extend(_closing_problems(facts))
+        problems.extend(_closing_problems(facts, phone_erased=phone_erased))
     return problems
 
 
-def _closing_problems(facts: CallFacts) -> list[FieldProblem]:
+def _closing_problems(facts: CallFacts, *, phone_erased: bool) -> list[FieldProblem]:
     if facts.answered_at is None:
         reason = "an unanswered call cannot be closed (it is abandoned or still waiting)"
         return [_problem("closed_at", reason)]
@@ -110,7 +116,7 @@ def _closing_problems(facts: CallFacts) -> list[FieldProblem]:
         problems.append(_problem("issue_categories", "at least one is required to close the call"))
     if not facts.advice:
         problems.append(_problem("advice", "at least one is required to close the call"))
-    if facts.callback_requested and facts.callback_phone is None:
+    if facts.callback_requested and facts.callback_phone is None and not phone_erased:
         problems.append(_problem("callback_phone", "required to close a call with a callback"))
     return problems
 

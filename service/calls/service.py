@@ -215,7 +215,17 @@ def _check(
     now: datetime,
 ) -> list[FieldProblem]:
     settings = get_settings()
-    problems = check_facts(facts, now=now, clock_skew=timedelta(seconds=settings.clock_skew_s))
+    phone_erased = (
+        old.get("closed_at") is not None
+        and bool(old.get("callback_requested"))
+        and old.get("callback_phone") is None
+    )
+    problems = check_facts(
+        facts,
+        now=now,
+        clock_skew=timedelta(seconds=settings.clock_skew_s),
+        phone_erased=phone_erased,
+    )
     adviser_id = values["adviser_id"]
     new_adviser = adviser_id is not None and adviser_id != old.get("adviser_id")
     if new_adviser and session.get(Adviser, adviser_id) is None:
