@@ -74,7 +74,8 @@ class Settings(BaseSettings):
     # Data protection: what retention erases, and when.
     retention_days: int = 365
     audit_retention_days: int = 183
-    # A callback number is kept this long after the callback was made.
+    # A callback number is kept this long after its callback ended (answered or not), or
+    # after the call closed when no callback was scheduled; a waiting callback keeps it.
     callback_phone_days: int = 14
     retention_timer: bool = True
     retention_interval_h: float = 24.0

@@ -1,7 +1,7 @@
 """Engine, sessions and the column types every domain shares."""
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import Session, SQLModel
+from starlette.concurrency import run_in_threadpool
 
 from service import sqlite_writers
 from service.config import get_settings
@@ -257,21 +258,29 @@ def reading_session(engine: Engine) -> Session:
     return Session(engine)
 
 
-# Reading a call records the read in the audit trail: such reads write too.
-AUDITED_READ_PATHS = ("/calls",)
+def _audits_reads(path: str) -> bool:
+    # Reading calls records the read in the audit trail: /calls, /calls/{id} and
+    # /advisers/{id}/calls write too. Reports do not, and must not hold SQLite's write lock.
+    return path.startswith("/calls") or path.endswith("/calls")
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """Yield one session per request; what was not committed is rolled back."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """Yield one session per request; what was not committed is rolled back.
+
+    async, so that making and closing the session takes no trip through the thread pool
+    (the route's own work runs there); only a session left in a transaction, by a failed
+    request, is closed there, since its rollback talks to the database.
+    """
     engine = get_engine()
-    writes = (
-        request.method not in READ_METHODS
-        or request.url.path.startswith(AUDITED_READ_PATHS)
-        or request.url.path.endswith("/calls")
-    )
+    writes = request.method not in READ_METHODS or _audits_reads(request.url.path)
     session = writing_session(engine) if writes else reading_session(engine)
-    with session:
+    try:
         yield session
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

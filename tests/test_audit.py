@@ -1,5 +1,6 @@
 """The audit trail: every change and every read of a call's notes on record, never content."""
 
+import asyncio
 import hashlib
 import uuid
 from datetime import timedelta
@@ -118,12 +119,16 @@ def test_reading_an_advisers_calls_is_on_record_for_each_call_with_notes(client,
 def test_reads_that_are_put_on_record_get_a_session_that_may_write(engine, path, writes):
     """The tests' client shares one session; the service decides per request, here."""
     scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
-    sessions = get_session(Request(scope))
-    session = next(sessions)
-    try:
-        assert session.get_bind().get_execution_options().get(WRITES, False) is writes
-    finally:
-        sessions.close()
+
+    async def bind_options() -> dict:
+        sessions = get_session(Request(scope))
+        session = await anext(sessions)
+        try:
+            return session.get_bind().get_execution_options()
+        finally:
+            await sessions.aclose()
+
+    assert asyncio.run(bind_options()).get(WRITES, False) is writes
 
 
 def test_desk_actions_advisers_tokens_and_rules_are_on_record(client, session, clock):

@@ -1,7 +1,7 @@
 """Who is asking, and whether they may: the dependencies every route declares."""
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -47,10 +47,11 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require(role: Role) -> Callable[[Principal], Principal]:
+def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets through `role` and the roles above it, and 403s the rest."""
 
-    def check(principal: CurrentPrincipal) -> Principal:
+    # async: it only compares, and a plain function would take a trip through the thread pool.
+    async def check(principal: CurrentPrincipal) -> Principal:
         if not principal.at_least(role):
             raise RoleTooLow(role.value)
         return principal
