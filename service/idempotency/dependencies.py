@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
+from starlette.concurrency import run_in_threadpool
 
 from service.auth.dependencies import CurrentPrincipal
 from service.auth.models import Principal
@@ -68,7 +69,8 @@ async def get_idempotency(
         )])  # fmt: skip
     digest = _request_hash(request.method, request.url.path, await request.body())
     owner = _principal_key(principal)
-    record = session.get(IdempotencyRecord, (owner, idempotency_key))
+    # In the thread pool: a query on the event loop would stall every request meanwhile.
+    record = await run_in_threadpool(session.get, IdempotencyRecord, (owner, idempotency_key))
     if record is not None:
         if record.request_hash != digest:
             raise KeyReused()
