@@ -137,18 +137,20 @@ async def adviser(
             tally.note(kind, started, report)
 
 
-def stored_calls(database_url: str, run: str) -> int:
+def stored_calls(database_url: str, run: str) -> set[str]:
+    """The ids of this run's calls in the database (their notes carry the run's mark)."""
     import sqlalchemy as sa
 
+    from service.calls.models import Call
     from service.db import create_db_engine
 
     engine = create_db_engine(database_url)
     try:
         with engine.connect() as connection:
-            return connection.execute(
-                sa.text("SELECT count(*) FROM call WHERE notes LIKE :mark"),
-                {"mark": f"loadtest {run}%"},
-            ).scalar_one()
+            rows = connection.execute(
+                sa.select(Call.id).where(Call.notes.like(f"loadtest {run}%"))
+            ).scalars()
+            return {str(call_id) for call_id in rows}
     finally:
         engine.dispose()
 
@@ -211,11 +213,12 @@ async def main(args: argparse.Namespace) -> int:
         },
         "server_errors": tally.server_errors,
         "calls_created": len(tally.created),
-        "calls_stored": stored,
+        "calls_stored": len(stored),
         "retries_answered_with_the_same_call": tally.retried_same,
         "resent_after_a_dropped_connection": tally.resent,
-        "duplicates": tally.retried_other + max(0, stored - len(tally.created)),
-        "lost": max(0, len(tally.created) - stored),
+        # By id, so that a lost call and a duplicate cannot cancel out in a count.
+        "duplicates": tally.retried_other + len(stored - tally.created),
+        "lost": len(tally.created - stored),
     }
     if args.json:
         print(json.dumps(summary, indent=2))
