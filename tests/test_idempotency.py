@@ -1,23 +1,36 @@
 """Exactly once: a retry with the same Idempotency-Key is answered, not recorded again."""
 
 import json
+import threading
 import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
+from service import migrations
 from service.advisers.models import Adviser
 from service.auth.models import ApiToken, Principal, Role
 from service.calls.models import Call
+from service.config import get_settings
+from service.db import get_engine, writing_session
 from service.idempotency.models import IdempotencyRecord
+from service.main import create_app
 from service.routing import dispatch
+from tests.conftest import TEST_DATABASE_URL
+from tests.databases import throwaway_database
+from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     adviser_payload,
     assert_problem,
     bearer,
     closed_call,
-    create_adviser,
     live_call,
     make_token,
+    random_id,
 )
 
 
@@ -86,21 +99,123 @@ def test_a_failed_request_does_not_use_up_its_key(client, session):
     )
 
 
-def test_a_retried_desk_action_is_answered_and_not_done_twice(client, session, clock):
-    adviser = create_adviser(client)
-    client.put(f"/advisers/{adviser['id']}/presence", json={"presence": "available"})
-    call = client.post("/calls", json=live_call(clock())).json()
-    key = {"Idempotency-Key": "accept-1"}
-    body = {"adviser_id": adviser["id"]}
-    first = client.post(f"/calls/{call['id']}/accept", json=body, headers=key)
+def _offered(desk: Desk) -> tuple[str, str]:
+    adviser = desk.adviser()
+    call = desk.incoming()
+    assert call["adviser_id"] == adviser and call["status"] == "assigned"
+    return call["id"], adviser
+
+
+def _in_progress(desk: Desk) -> tuple[str, str]:
+    call, adviser = _offered(desk)
+    desk.ok(call, "accept", adviser)
+    return call, adviser
+
+
+def _on_hold(desk: Desk) -> tuple[str, str]:
+    call, adviser = _in_progress(desk)
+    desk.ok(call, "hold", adviser)
+    return call, adviser
+
+
+def _in_wrap_up(desk: Desk) -> tuple[str, str]:
+    call, adviser = _in_progress(desk)
+    desk.ok(call, "end", adviser)
+    return call, adviser
+
+
+# Each desk action: the state it acts on, its body (and another valid one), and the event
+# that doing it writes to the call's journal.
+DESK_ACTIONS = {
+    "accept": (_offered, {}, "accepted"),
+    "reject": (_offered, {"reason": "Midt i en anden samtale"}, "rejected"),
+    "hold": (_in_progress, {}, "held"),
+    "resume": (_on_hold, {}, "resumed"),
+    "transfer": (_in_progress, {"to_line": "managers", "reason": "Ringer er leder"}, "transferred"),
+    "end": (_in_progress, {}, "ended"),
+    "close": (_in_wrap_up, CLASSIFICATION, "closed"),
+    "abandon": (_offered, None, "abandoned"),  # the caller hung up: nobody acts, no body
+}
+
+
+def _body(action: str, adviser: str) -> dict | None:
+    extra = DESK_ACTIONS[action][1]
+    return None if extra is None else {"adviser_id": adviser} | extra
+
+
+def _another_body(action: str, adviser: str) -> dict:
+    """A different request to the same path, valid on its own."""
+    if action == "abandon":
+        return {"adviser_id": adviser}
+    if action == "close":
+        return _body(action, adviser) | {"stress_reported": True}
+    if action in ("reject", "transfer"):
+        return _body(action, adviser) | {"reason": "En anden grund"}
+    return {"adviser_id": random_id()}
+
+
+def _done(desk: Desk, call: str) -> tuple[dict, list]:
+    """What the desk shows of a call and its journal: a replay must change neither."""
+    return desk.call(call), desk.events(call)
+
+
+@pytest.fixture
+def desk(client, session, clock) -> Desk:
+    return Desk(client, session, clock)
+
+
+@pytest.mark.parametrize("action", DESK_ACTIONS)
+def test_a_retried_desk_action_gets_the_original_answer_and_is_done_once(desk, action):
+    setup, _, event = DESK_ACTIONS[action]
+    call, adviser = setup(desk)
+    key = {"Idempotency-Key": f"{action}-1"}
+    path = f"/calls/{call}/{action}"
+    first = desk.client.post(path, json=_body(action, adviser), headers=key)
     assert first.status_code == 200, first.text
-    again = client.post(f"/calls/{call['id']}/accept", json=body, headers=key)
-    assert again.status_code == 200, again.text
-    assert again.json()["id"] == call["id"] and again.json()["status"] == "in_progress"
-    events = [e["type"] for e in client.get(f"/calls/{call['id']}/events").json()]
-    assert events.count("accepted") == 1
-    # Without the key, accepting twice is refused on its merits.
-    assert_problem(client.post(f"/calls/{call['id']}/accept", json=body), 409)
+    after_first = _done(desk, call)
+    desk.clock.advance(5)  # a retry comes later: nothing it answers may be made anew
+    again = desk.client.post(path, json=_body(action, adviser), headers=key)
+    assert (again.status_code, again.json()) == (200, first.json())
+    assert _done(desk, call) == after_first
+    assert [kind for kind, _ in after_first[1]].count(event) == 1
+    # It is the key that answers the retry: without one, doing it again is refused.
+    assert_problem(desk.client.post(path, json=_body(action, adviser)), 409)
+
+
+@pytest.mark.parametrize("action", DESK_ACTIONS)
+def test_a_desk_action_key_sent_with_another_body_is_422_and_changes_nothing(desk, action):
+    setup, _, _ = DESK_ACTIONS[action]
+    call, adviser = setup(desk)
+    key = {"Idempotency-Key": f"{action}-2"}
+    path = f"/calls/{call}/{action}"
+    assert desk.client.post(path, json=_body(action, adviser), headers=key).status_code == 200
+    after_first = _done(desk, call)
+    other = desk.client.post(path, json=_another_body(action, adviser), headers=key)
+    body = assert_problem(other, 422, "Idempotency-Key")
+    assert body["errors"][0]["location"] == "header"
+    assert _done(desk, call) == after_first
+
+
+def test_a_key_reused_on_another_path_is_422_and_does_nothing_there(desk):
+    call, adviser = _in_progress(desk)
+    key = {"Idempotency-Key": "one-use"}
+    body = {"adviser_id": adviser}
+    assert desk.client.post(f"/calls/{call}/hold", json=body, headers=key).status_code == 200
+    before = _done(desk, call)
+    # The same key and body to another action on the call, to another call, and to POST /calls.
+    other_call, other_adviser = _in_progress(desk)
+    attempts = [
+        (f"/calls/{call}/resume", body),
+        (f"/calls/{other_call}/hold", body),
+        ("/calls", closed_call()),
+    ]
+    for path, payload in attempts:
+        calls_before = calls_stored(desk.session)
+        assert_problem(desk.client.post(path, json=payload, headers=key), 422, "Idempotency-Key")
+        assert calls_stored(desk.session) == calls_before
+    assert _done(desk, call) == before
+    assert desk.call(other_call)["status"] == "in_progress"
+    assert ("held", other_adviser) not in desk.events(other_call)
 
 
 def test_a_key_that_is_too_long_or_unprintable_is_refused(client):
@@ -179,3 +294,56 @@ def test_a_request_that_fails_half_way_leaves_no_trace(client, session, monkeypa
     assert response.status_code == 500
     assert calls_stored(session) == count
     assert session.exec(select(IdempotencyRecord)).all() == []
+
+
+@pytest.fixture
+def committed_client(tmp_path, monkeypatch) -> Iterator[TestClient]:
+    """The real app, sessions and all, on a database of its own: commits are real, and
+    requests in threads race as they would in production."""
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        try:
+            with writing_session(get_engine()) as session:
+                token = make_token(session, "admin", days=1)
+            with TestClient(create_app(), raise_server_exceptions=False) as client:
+                client.headers.update(bearer(token))
+                yield client
+        finally:
+            get_engine().dispose()
+            get_engine.cache_clear()
+            get_settings.cache_clear()
+
+
+RACERS = 6
+
+
+def test_identical_keyed_posts_at_the_same_moment_store_one_call(committed_client):
+    """A desk client that times out and retries at once sends the same request twice while
+    the first is still running: one call is stored, and every answer either is that call or
+    says to retry (409); none is a 500 and none a second call."""
+    client = committed_client
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    payload = closed_call()
+    start = threading.Barrier(RACERS)
+
+    def post() -> Any:
+        start.wait()
+        return client.post("/calls", json=payload, headers=key)
+
+    with ThreadPoolExecutor(RACERS) as pool:
+        answers = list(pool.map(lambda _: post(), range(RACERS)))
+
+    created = [a for a in answers if a.status_code == 201]
+    assert created, [a.text for a in answers]
+    assert len({a.json()["id"] for a in created}) == 1
+    for answer in answers:
+        if answer.status_code != 201:
+            assert assert_problem(answer, 409)["retry"] is True
+    listed = client.get("/calls").json()["items"]
+    assert [call["id"] for call in listed] == [created[0].json()["id"]]
+    # Once the first is done, a retry gets the call.
+    again = client.post("/calls", json=payload, headers=key)
+    assert (again.status_code, again.json()["id"]) == (201, created[0].json()["id"])

@@ -6,13 +6,14 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool, StringConstraints
+from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.calls.models import Code, CodeList, Language
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
 from service.privacy.fields import WithoutCpr
+from service.text import free_text
 
 MAX_CAPACITY = 5
 
@@ -42,7 +43,7 @@ def _unique_languages(languages: list[Language]) -> list[Language]:
     return languages
 
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Name = free_text(strip_whitespace=True, min_length=1, max_length=200)
 Languages = Annotated[list[Language], AfterValidator(_unique_languages)]
 Capacity = Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
 
@@ -215,7 +216,7 @@ class PresenceChange(SQLModel):
     )
 
     presence: Availability
-    reason: Annotated[str, StringConstraints(max_length=200), WithoutCpr] | None = None
+    reason: Annotated[free_text(max_length=200), WithoutCpr] | None = None
 
 
 class PresenceEventPublic(SQLModel):

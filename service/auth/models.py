@@ -11,6 +11,9 @@ from sqlmodel import Field, SQLModel
 
 from service.db import UTCDateTime, utcnow
 from service.ids import uuid7
+from service.text import free_text
+
+TokenName = free_text(min_length=1, max_length=100)
 
 
 class Role(StrEnum):
@@ -66,7 +69,7 @@ class ApiTokenCreate(SQLModel):
 
     email: EmailStr
     role: Role
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: TokenName | None = None
     days: int | None = Field(default=None, ge=1, le=3650, description="Valid for; default 90.")
 
 

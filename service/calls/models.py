@@ -20,6 +20,7 @@ from service.calls.phone import normalise_danish_phone
 from service.db import CODE_LENGTH, CODE_PATTERN, UTCDateTime, code_type, utcnow
 from service.ids import uuid7
 from service.privacy.fields import WithoutCpr, was_redacted
+from service.text import free_text
 from service.timeutil import CallTime
 
 NOTES_MAX_LENGTH = 4000
@@ -51,13 +52,6 @@ class Language(StrEnum):
     en = "en"
 
 
-def _no_nul(text: str) -> str:
-    # PostgreSQL text cannot hold NUL, and no person types one: refuse rather than mangle.
-    if "\x00" in text:
-        raise ValueError("must not contain NUL characters")
-    return text
-
-
 def _unique(codes: list[str]) -> list[str]:
     seen = set()
     for code in codes:
@@ -70,9 +64,7 @@ def _unique(codes: list[str]) -> list[str]:
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=CODE_LENGTH)]
 CodeList = Annotated[list[Code], AfterValidator(_unique)]
 IndustryCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
-Notes = Annotated[
-    str, StringConstraints(max_length=NOTES_MAX_LENGTH), AfterValidator(_no_nul), WithoutCpr
-]
+Notes = Annotated[free_text(max_length=NOTES_MAX_LENGTH), WithoutCpr]
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_danish_phone)]
 
 _EXAMPLE = {

@@ -11,6 +11,12 @@ from zoneinfo import ZoneInfo
 
 _WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")  # [0-9]: \d would take other scripts' digits
 
+# A report reads the week before as well, and its bounds in UTC may lie up to a day either
+# side of the local dates: in year 1 they fall before 0001-01-01, the first date Python
+# has (OverflowError, a 500), and 9999's last week ends after the last. Years 2 to 9998
+# keep every week, its neighbours and their bounds representable in any time zone.
+FIRST_YEAR, LAST_YEAR = 2, 9998
+
 
 @dataclass(frozen=True, order=True)
 class IsoWeek:
@@ -45,14 +51,17 @@ def weeks_in_year(year: int) -> int:
     return date(year, 12, 28).isocalendar()[1]
 
 
+SUPPORTED = f"must be a week from {FIRST_YEAR:04d}-W01 to {LAST_YEAR}-W{weeks_in_year(LAST_YEAR)}"
+
+
 def parse_week(text: str) -> IsoWeek:
     """Parse `2025-W23`; raise ValueError for a malformed or non-existent week."""
     match = _WEEK.fullmatch(text)
     if match is None:
         raise ValueError("must be an ISO week such as 2025-W23")
     year, week = int(match.group(1)), int(match.group(2))
-    if not 1 <= year <= 9998:
-        raise ValueError("year out of range")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(SUPPORTED)
     if not 1 <= week <= weeks_in_year(year):
         raise ValueError(f"{year} has no week {week} (it has {weeks_in_year(year)})")
     return IsoWeek(year, week)
@@ -83,4 +92,12 @@ def local_hour_slots(start: datetime, end: datetime, timezone: str) -> list[tupl
     return slots
 
 
-__all__ = ["IsoWeek", "local_hour_slots", "parse_week", "weeks_between", "weeks_in_year"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "IsoWeek",
+    "local_hour_slots",
+    "parse_week",
+    "weeks_between",
+    "weeks_in_year",
+]

@@ -14,6 +14,10 @@ from service.calls.models import CallPublic, Code
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
 from service.privacy.fields import WithoutCpr
+from service.text import free_text
+
+# Typed by advisers, who may quote a caller: CPR numbers are taken out before storing.
+Reason = Annotated[free_text(max_length=200), WithoutCpr]
 
 
 class Strategy(StrEnum):
@@ -192,7 +196,7 @@ class CallAction(SQLModel):
 
 
 class CallRejection(CallAction):
-    reason: Annotated[str, WithoutCpr] | None = PydanticField(default=None, max_length=200)
+    reason: Reason | None = None
 
 
 class CallTransfer(CallAction):
@@ -213,7 +217,7 @@ class CallTransfer(CallAction):
 
     to_line: Code | None = None
     to_adviser_id: uuid.UUID | None = None
-    reason: Annotated[str, WithoutCpr] = PydanticField(min_length=1, max_length=200)
+    reason: Annotated[free_text(min_length=1, max_length=200), WithoutCpr]
 
 
 class QueuedCall(SQLModel):
