@@ -144,6 +144,17 @@ def seed(
         )
 
 
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    add_help_option=False,
+)
+def bench(ctx: typer.Context) -> None:
+    """Measure the desk against issue 8's targets, each figure beside a baseline (--help)."""
+    from service.bench.main import main
+
+    raise typer.Exit(main(ctx.args))
+
+
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
