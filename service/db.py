@@ -1,5 +1,6 @@
 """Engine, sessions and the column types every domain shares."""
 
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -266,23 +267,39 @@ def _audits_reads(path: str) -> bool:
     return path.startswith("/calls") or path.endswith("/calls")
 
 
+def _writer_turn(engine: Engine) -> contextlib.AbstractAsyncContextManager[None]:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
+        return contextlib.nullcontext()
+    return sqlite_writers.writing_request(database, timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Yield one session per request; what was not committed is rolled back.
 
     async, so that making and closing the session takes no trip through the thread pool
     (the route's own work runs there); only a session left in a transaction, by a failed
-    request, is closed there, since its rollback talks to the database.
+    request, is closed there, since its rollback talks to the database. On SQLite a request
+    that writes first waits for its turn (`sqlite_writers.writing_request`); past the busy
+    timeout it is answered 503 like any locked database.
     """
     engine = get_engine()
     writes = request.method not in READ_METHODS or _audits_reads(request.url.path)
-    session = writing_session(engine) if writes else reading_session(engine)
+    turn = _writer_turn(engine) if writes else contextlib.nullcontext()
     try:
-        yield session
-    finally:
-        if session.in_transaction():
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
+        async with turn:
+            session = writing_session(engine) if writes else reading_session(engine)
+            try:
+                yield session
+            finally:
+                if session.in_transaction():
+                    await run_in_threadpool(session.close)
+                else:
+                    session.close()
+    except sqlite_writers.WriterBusy:
+        raise sa.exc.OperationalError(
+            "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
+        ) from None
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -11,12 +11,44 @@ commits. Other processes on the same file still meet SQLite's busy handler.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
+from weakref import WeakKeyDictionary
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
+_gates: WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Lock]] = WeakKeyDictionary()
+
+
+class WriterBusy(Exception):
+    """No turn to write came within the busy timeout."""
+
+
+@contextlib.asynccontextmanager
+async def writing_request(database: str, *, timeout_s: float) -> AsyncIterator[None]:
+    """Let one request that writes to `database` at a time through, in order of arrival.
+
+    A request's work goes through the thread pool in several steps (authentication, the
+    route), and its write transaction begins in the first. Waiting for the write lock in a
+    pool thread, enough concurrent writers would hold every thread of the pool while the
+    one with the lock waits for a thread to finish in: a deadlock until the busy timeout.
+    Waiting here, on the event loop, takes no thread; it is also first come, first served.
+    """
+    key = str(Path(database).resolve())
+    gate = _gates.setdefault(asyncio.get_running_loop(), {}).setdefault(key, asyncio.Lock())
+    try:
+        async with asyncio.timeout(timeout_s):
+            await gate.acquire()
+    except TimeoutError:
+        raise WriterBusy from None
+    try:
+        yield
+    finally:
+        gate.release()
 
 
 def lock_for(database: str) -> threading.Lock:

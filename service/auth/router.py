@@ -37,7 +37,7 @@ TokenDep = Annotated[ApiToken, Depends(get_token)]
 def create_token(
     session: SessionDep, token_in: ApiTokenCreate, now: NowDep, idem: IdempotencyDep
 ) -> ApiTokenCreated:
-    if idem.replay and idem.record is not None:
+    if idem.look_up().replay and idem.record is not None:
         raise TokenAlreadyMade(idem.record.object_id)
     token_id = uuid7()
     idem.will_answer(status=201, object_id=token_id)

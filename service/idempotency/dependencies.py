@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from starlette.concurrency import run_in_threadpool
+from sqlmodel import Session
 
 from service.auth.dependencies import CurrentPrincipal
 from service.auth.models import Principal
@@ -23,10 +23,35 @@ KEY_MAX_LENGTH = 200
 
 @dataclass
 class Idempotency:
-    """What the key says about this request: nothing, a replay, or a new record to fill."""
+    """What the key says about this request: nothing, a replay, or a new record to fill.
 
+    The key is looked up by `look_up`, which the route calls (and `will_answer` and
+    `replayed` do): a lookup in the dependency would cost the request a trip through the
+    thread pool of its own, and begin its write transaction there.
+    """
+
+    session: Session | None = None
+    wanted: IdempotencyRecord | None = None  # what this request would record, if new
     record: IdempotencyRecord | None = None
     replay: bool = False
+    looked_up: bool = False
+
+    def look_up(self) -> "Idempotency":
+        """Find the key's record, or add this request's; KeyReused if it was another's."""
+        if self.looked_up or self.wanted is None or self.session is None:
+            return self
+        self.looked_up = True
+        found = self.session.get(IdempotencyRecord, (self.wanted.principal, self.wanted.key))
+        if found is None:
+            self.session.add(self.wanted)
+            self.record = self.wanted
+        elif found.request_hash != self.wanted.request_hash:
+            raise KeyReused()
+        elif found.status is None:
+            raise KeyInProgress()
+        else:
+            self.record, self.replay = found, True
+        return self
 
     def will_answer(self, *, status: int, object_id: uuid.UUID | str) -> None:
         """Note, before the use case runs, what it will make; its one commit stores both.
@@ -34,12 +59,14 @@ class Idempotency:
         Filled in afterwards, in a commit of its own, a crash between the two would leave a
         stored change whose key answers "still being handled" to every retry.
         """
+        self.look_up()
         if self.record is not None and not self.replay:
             self.record.status = status
             self.record.object_id = str(object_id)
 
     def replayed(self, render: Callable[[str], Any]) -> Any | None:
         """The original answer, rendered from what the first request made; None if new."""
+        self.look_up()
         if not self.replay or self.record is None or self.record.object_id is None:
             return None
         return render(self.record.object_id)
@@ -59,7 +86,7 @@ async def get_idempotency(
         ),
     ] = None,
 ) -> Idempotency:
-    """Look the key up; a new one is added to the session, to commit with the change."""
+    """Check the key and note what this request would record under it (see `look_up`)."""
     if idempotency_key is None:
         return Idempotency()
     if not 0 < len(idempotency_key) <= KEY_MAX_LENGTH or not idempotency_key.isprintable():
@@ -67,22 +94,12 @@ async def get_idempotency(
             field="Idempotency-Key", reason=f"1 to {KEY_MAX_LENGTH} printable characters",
             location="header",
         )])  # fmt: skip
-    digest = _request_hash(request.method, request.url.path, await request.body())
-    owner = _principal_key(principal)
-    # In the thread pool: a query on the event loop would stall every request meanwhile.
-    record = await run_in_threadpool(session.get, IdempotencyRecord, (owner, idempotency_key))
-    if record is not None:
-        if record.request_hash != digest:
-            raise KeyReused()
-        if record.status is None:
-            raise KeyInProgress()
-        return Idempotency(record=record, replay=True)
-    record = IdempotencyRecord(
-        principal=owner, key=idempotency_key, request_hash=digest,
+    wanted = IdempotencyRecord(
+        principal=_principal_key(principal), key=idempotency_key,
+        request_hash=_request_hash(request.method, request.url.path, await request.body()),
         method=request.method, path=request.url.path[:200], created_at=now,
     )  # fmt: skip
-    session.add(record)
-    return Idempotency(record=record)
+    return Idempotency(session=session, wanted=wanted)
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

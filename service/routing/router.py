@@ -50,6 +50,7 @@ ActingAction = Annotated[CallAction, Depends(acting)]
 
 def call_action_idempotency(idem: IdempotencyDep, call: CallDep) -> None:
     """A retried action is answered with the call as it is now, and changes nothing."""
+    idem.look_up()
     if idem.replay:
         raise Replayed(JSONResponse(CallPublic.from_call(call).model_dump(mode="json")))
     if idem.record is not None:
