@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     # Larger request bodies are refused with 413 before they are read whole.
     max_body_bytes: int = 64 * 1024
 
+    # The interactive docs (/docs, /redoc) and /openapi.json, the only paths besides the
+    # probes that need no token: they describe the API and hold no data. Off, a
+    # deployment does not publish its API's shape at all.
+    api_docs: bool = True
+
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -37,12 +37,16 @@ are returned in UTC.
 def create_app() -> FastAPI:
     """Build the application with its routers and error handlers."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    docs = get_settings().api_docs
     app = FastAPI(
         title="Hotline case desk",
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=_lifespan,
         dependencies=[Depends(record_denials)],
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
+        openapi_url="/openapi.json" if docs else None,
     )
     # The desk's notion of now; tests replace it to drive offer timeouts themselves.
     app.state.clock = utcnow

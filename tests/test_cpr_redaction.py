@@ -56,6 +56,9 @@ def test_reasons_are_redacted(client, session, clock):
         f"/advisers/{adviser['id']}/presence", json={"presence": "break", "reason": f"ring {CPR}"}
     )
     assert response.json()["presence_reason"] == "ring [CPR]"
+    assert response.json()["redacted"] == ["presence_reason"]
+    [latest, *_] = client.get(f"/advisers/{adviser['id']}/presence").json()
+    assert (latest["reason"], latest["redacted"]) == ("ring [CPR]", ["reason"])
     session.expire_all()
     assert session.get(Adviser, uuid.UUID(adviser["id"])).presence_reason == "ring [CPR]"
     client.put(f"/advisers/{adviser['id']}/presence", json={"presence": "available"})
@@ -68,6 +71,9 @@ def test_reasons_are_redacted(client, session, clock):
         select(CallEvent.reason).where(CallEvent.call_id == uuid.UUID(call["id"]))
     ).all()
     assert "[CPR]" in reasons and not any(CPR in (r or "") for r in reasons)
+    events = client.get(f"/calls/{call['id']}/events").json()
+    assert {e["type"]: e["redacted"] for e in events}["rejected"] == ["reason"]
+    assert {e["type"]: e["redacted"] for e in events}["queued"] == []
 
 
 def test_what_is_not_a_cpr_number_is_kept(client):
@@ -95,6 +101,6 @@ def test_a_transfer_reason_is_redacted_before_it_is_stored_or_shown(client, sess
     assert stored == "Borgeren ([CPR], ellers [CPR]) kender rådgiveren"
     [shown] = [e for e in client.get(f"/calls/{call['id']}/events").json()
                if e["type"] == "transferred"]  # fmt: skip
-    assert shown["reason"] == stored
+    assert (shown["reason"], shown["redacted"]) == (stored, ["reason"])
     everything = str(client.get(f"/calls/{call['id']}/events").json())
     assert CPR not in everything and "0101901234" not in everything

@@ -1,8 +1,10 @@
 """The published API description: examples that work, and problem+json declared."""
 
 import pytest
+from fastapi.testclient import TestClient
 
 from service.calls.models import CALL_CREATE_EXAMPLES
+from service.config import get_settings
 from service.main import create_app
 
 SPEC = create_app().openapi()
@@ -16,6 +18,20 @@ OPERATIONS = [
 def test_docs_are_served(client):
     assert client.get("/docs").status_code == 200
     assert client.get("/openapi.json").json()["paths"].keys() == SPEC["paths"].keys()
+
+
+def test_a_deployment_can_serve_no_docs(monkeypatch):
+    """The docs are the only paths besides the probes that need no token; they can go."""
+    monkeypatch.setenv("HOTLINE_API_DOCS", "false")
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app()) as client:
+            for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect"):
+                assert client.get(path).status_code == 404, path
+            assert client.get("/healthz").status_code == 200
+            assert client.get("/calls").status_code == 401
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize("name", sorted(CALL_CREATE_EXAMPLES))

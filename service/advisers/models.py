@@ -6,13 +6,13 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool
+from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool, computed_field
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.calls.models import Code, CodeList, Language
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
-from service.privacy.fields import WithoutCpr
+from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
 from service.text import free_text
 
 MAX_CAPACITY = 5
@@ -207,6 +207,11 @@ class AdviserPublic(SQLModel):
     created_at: datetime
     updated_at: datetime
 
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
+    @property
+    def redacted(self) -> list[str]:
+        return redacted_fields(presence_reason=self.presence_reason)
+
 
 class PresenceChange(SQLModel):
     """What an adviser sets; `offered`, `on_call` and `wrap_up` are set by the desk itself."""
@@ -223,6 +228,11 @@ class PresenceEventPublic(SQLModel):
     presence: Presence
     reason: str | None
     at: datetime
+
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
+    @property
+    def redacted(self) -> list[str]:
+        return redacted_fields(reason=self.reason)
 
 
 class AdviserQuery(SQLModel):

@@ -19,7 +19,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from service.calls.phone import normalise_danish_phone
 from service.db import CODE_LENGTH, CODE_PATTERN, UTCDateTime, code_type, utcnow
 from service.ids import uuid7
-from service.privacy.fields import WithoutCpr, was_redacted
+from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
 from service.text import free_text
 from service.timeutil import CallTime
 
@@ -336,13 +336,10 @@ class CallPublic(CallBase):
     target_adviser_id: uuid.UUID | None = None
     hold_s: int
 
-    @computed_field(  # type: ignore[prop-decorator]
-        description="Free-text fields in which CPR numbers were replaced by `[CPR]` "
-        "before storing: they are never stored."
-    )
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
     @property
     def redacted(self) -> list[str]:
-        return ["notes"] if was_redacted(self.notes) else []
+        return redacted_fields(notes=self.notes)
 
     @classmethod
     def from_call(cls, call: Call) -> "CallPublic":

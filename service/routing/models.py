@@ -6,14 +6,14 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
+from pydantic import ConfigDict, computed_field
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from service.calls.models import CallPublic, Code
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
-from service.privacy.fields import WithoutCpr
+from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
 from service.text import free_text
 
 # Typed by advisers, who may quote a caller: CPR numbers are taken out before storing.
@@ -152,6 +152,11 @@ class CallEventPublic(SQLModel):
     target_line: str | None
     target_adviser_id: uuid.UUID | None
     reason: str | None
+
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
+    @property
+    def redacted(self) -> list[str]:
+        return redacted_fields(reason=self.reason)
 
 
 class OverflowRulePublic(SQLModel):
