@@ -5,6 +5,7 @@ The suite runs on SQLite by default and on PostgreSQL when HOTLINE_TEST_DATABASE
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sqlmodel import Session
 
 from service import migrations
 from service.config import get_settings
-from service.db import create_db_engine, get_engine, get_session
+from service.db import create_db_engine, get_engine, get_session, writing_session
 from service.main import create_app
 from tests.databases import throwaway_database
 from tests.factories import bearer, make_token
@@ -105,6 +106,35 @@ def client(session: Session, clock: FakeClock) -> Iterator[TestClient]:
         admin = make_token(session, "admin", email=TEST_ADMIN_EMAIL, days=3650, now=clock())
         client.headers.update(bearer(admin))
         yield client
+
+
+@dataclass
+class Committed:
+    """A client of the real app on a database of its own, and that database's URL."""
+
+    client: TestClient
+    url: str
+
+
+@pytest.fixture
+def committed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Committed]:
+    """The real app, sessions and all, on a database of its own: commits are real, and
+    requests in threads race as they would in production. Signed in as an admin."""
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
+        get_settings.cache_clear()
+        get_engine.cache_clear()
+        try:
+            with writing_session(get_engine()) as session:
+                token = make_token(session, "admin", days=1)
+            with TestClient(create_app(), raise_server_exceptions=False) as client:
+                client.headers.update(bearer(token))
+                yield Committed(client, url)
+        finally:
+            get_engine().dispose()
+            get_engine.cache_clear()
+            get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -3,25 +3,17 @@
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import func, select
 
-from service import migrations
 from service.advisers.models import Adviser
 from service.auth.models import ApiToken, Principal, Role
 from service.calls.models import Call
-from service.config import get_settings
-from service.db import get_engine, writing_session
 from service.idempotency.models import IdempotencyRecord
-from service.main import create_app
 from service.routing import dispatch
-from tests.conftest import TEST_DATABASE_URL
-from tests.databases import throwaway_database
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     adviser_payload,
@@ -296,35 +288,14 @@ def test_a_request_that_fails_half_way_leaves_no_trace(client, session, monkeypa
     assert session.exec(select(IdempotencyRecord)).all() == []
 
 
-@pytest.fixture
-def committed_client(tmp_path, monkeypatch) -> Iterator[TestClient]:
-    """The real app, sessions and all, on a database of its own: commits are real, and
-    requests in threads race as they would in production."""
-    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
-        migrations.upgrade("head", database_url=url)
-        monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        try:
-            with writing_session(get_engine()) as session:
-                token = make_token(session, "admin", days=1)
-            with TestClient(create_app(), raise_server_exceptions=False) as client:
-                client.headers.update(bearer(token))
-                yield client
-        finally:
-            get_engine().dispose()
-            get_engine.cache_clear()
-            get_settings.cache_clear()
-
-
 RACERS = 6
 
 
-def test_identical_keyed_posts_at_the_same_moment_store_one_call(committed_client):
+def test_identical_keyed_posts_at_the_same_moment_store_one_call(committed):
     """A desk client that times out and retries at once sends the same request twice while
     the first is still running: one call is stored, and every answer either is that call or
     says to retry (409); none is a 500 and none a second call."""
-    client = committed_client
+    client = committed.client
     key = {"Idempotency-Key": str(uuid.uuid4())}
     payload = closed_call()
     start = threading.Barrier(RACERS)

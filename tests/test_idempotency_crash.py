@@ -11,20 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
-from service import migrations
 from service.advisers.models import Adviser
 from service.auth.models import ApiToken
 from service.calls.models import Call
-from service.config import get_settings
-from service.db import get_engine, writing_session
+from service.db import get_engine
 from service.idempotency.models import IdempotencyRecord
-from service.main import create_app
-from tests.conftest import TEST_DATABASE_URL
-from tests.databases import throwaway_database
-from tests.factories import adviser_payload, bearer, closed_call, make_token
+from tests.factories import adviser_payload, closed_call
 
 
 class ProcessDied(Exception):
@@ -53,26 +47,6 @@ def dying_after_the_commit_that_makes(model: type) -> Iterator[list]:
         sa.event.remove(Session, "after_commit", die)
 
 
-@pytest.fixture
-def client(tmp_path, monkeypatch) -> Iterator[TestClient]:
-    """The real app and its sessions on a database of its own, so that commits are real."""
-    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
-        migrations.upgrade("head", database_url=url)
-        monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        try:
-            with writing_session(get_engine()) as session:
-                token = make_token(session, "admin", days=1)
-            with TestClient(create_app(), raise_server_exceptions=False) as client:
-                client.headers.update(bearer(token))
-                yield client
-        finally:
-            get_engine().dispose()
-            get_engine.cache_clear()
-            get_settings.cache_clear()
-
-
 def stored(model: type) -> int:
     with Session(get_engine()) as session:
         return session.exec(select(func.count()).select_from(model)).one()
@@ -83,8 +57,9 @@ def stored(model: type) -> int:
     [("/calls", closed_call(), Call), ("/advisers", adviser_payload(), Adviser)],
 )
 def test_a_retry_after_a_crash_past_the_commit_gets_the_original_answer(
-    client, path, payload, model
+    committed, path, payload, model
 ):
+    client = committed.client
     key = {"Idempotency-Key": str(uuid.uuid4())}
     before = stored(model)
     with dying_after_the_commit_that_makes(model) as died:
@@ -103,7 +78,8 @@ def test_a_retry_after_a_crash_past_the_commit_gets_the_original_answer(
     assert stored(model) == before + 1
 
 
-def test_a_token_request_retried_after_a_crash_names_the_token_it_made(client):
+def test_a_token_request_retried_after_a_crash_names_the_token_it_made(committed):
+    client = committed.client
     key = {"Idempotency-Key": str(uuid.uuid4())}
     body = {"email": "ny@example.dk", "role": "adviser"}
     with dying_after_the_commit_that_makes(ApiToken) as died:

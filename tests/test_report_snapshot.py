@@ -5,48 +5,20 @@ the calls committed since the one before, so a line could be missing from the to
 present in the percentiles, and the report failed with a 500.
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 
-from service import migrations
 from service.calls import service as calls_service
 from service.calls.models import CallCreate
-from service.config import get_settings
 from service.db import create_db_engine, get_engine, utcnow, writing_session
-from service.main import create_app
-from tests.conftest import TEST_DATABASE_URL
-from tests.databases import throwaway_database
-from tests.factories import BASE_TIME, bearer, closed_call, make_token
+from tests.factories import BASE_TIME, closed_call
 
 WEEK = "2025-W23"  # BASE_TIME is Monday 2 June 2025
 
 
-@pytest.fixture
-def client_and_url(tmp_path, monkeypatch) -> Iterator[tuple[TestClient, str]]:
-    """The real app, sessions and all, on a database of its own with committed data."""
-    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
-        migrations.upgrade("head", database_url=url)
-        monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-        get_settings.cache_clear()
-        get_engine.cache_clear()
-        try:
-            with writing_session(get_engine()) as session:
-                token = make_token(session, "admin", days=1)
-            with TestClient(create_app()) as client:
-                client.headers.update(bearer(token))
-                yield client, url
-        finally:
-            get_engine().dispose()
-            get_engine.cache_clear()
-            get_settings.cache_clear()
-
-
-def test_calls_committed_during_a_report_do_not_tear_it(client_and_url):
-    client, url = client_and_url
+def test_calls_committed_during_a_report_do_not_tear_it(committed):
+    client, url = committed.client, committed.url
     assert client.post("/calls", json=closed_call(BASE_TIME)).status_code == 201
     other = create_db_engine(url)
     inserted = []

@@ -8,24 +8,19 @@ whole busy timeout (p99 over 3 s, and 503s) while others came and went.
 import statistics
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import anyio.to_thread
 import pytest
 import sqlalchemy as sa
-from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, func, select
 
-from service import migrations
 from service.calls.models import Call
-from service.config import get_settings
 from service.db import create_db_engine, get_engine, writing_session
-from service.main import create_app
 from tests.conftest import TEST_DATABASE_URL
-from tests.factories import bearer, closed_call, make_token
+from tests.factories import closed_call
 
 pytestmark = pytest.mark.skipif(
     TEST_DATABASE_URL is not None and make_url(TEST_DATABASE_URL).get_backend_name() != "sqlite",
@@ -137,27 +132,7 @@ def test_a_writer_that_cannot_get_the_lock_in_time_is_told_the_database_is_locke
         thread.join()
 
 
-@pytest.fixture
-def real_client(tmp_path, monkeypatch) -> Iterator[TestClient]:
-    """The real app and its sessions on a SQLite file of its own."""
-    url = f"sqlite:///{tmp_path / 'desk.db'}"
-    migrations.upgrade("head", database_url=url)
-    monkeypatch.setenv("HOTLINE_DATABASE_URL", url)
-    get_settings.cache_clear()
-    get_engine.cache_clear()
-    try:
-        with writing_session(get_engine()) as session:
-            token = make_token(session, "admin", days=1)
-        with TestClient(create_app()) as client:
-            client.headers.update(bearer(token))
-            yield client
-    finally:
-        get_engine().dispose()
-        get_engine.cache_clear()
-        get_settings.cache_clear()
-
-
-def test_more_writers_than_pool_threads_do_not_deadlock(real_client):
+def test_more_writers_than_pool_threads_do_not_deadlock(committed):
     """Found while tuning: a request begins its write in one trip through the thread pool
     (authentication) and ends it in another (the route). With writers waiting for the lock
     in pool threads, a full pool starved the one holding it until the busy timeout (503s).
@@ -166,12 +141,13 @@ def test_more_writers_than_pool_threads_do_not_deadlock(real_client):
     def shrink_pool() -> None:
         anyio.to_thread.current_default_thread_limiter().total_tokens = 3
 
-    real_client.portal.call(shrink_pool)
+    committed.client.portal.call(shrink_pool)
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=12) as pool:
-        responses = list(
-            pool.map(lambda _: real_client.post("/calls", json=closed_call()), range(24))
-        )
+        posts = [
+            pool.submit(committed.client.post, "/calls", json=closed_call()) for _ in range(24)
+        ]
+        responses = [post.result() for post in posts]
     assert [r.status_code for r in responses] == [201] * 24
     assert time.monotonic() - started < 4  # well inside the 5 s busy timeout
     with Session(get_engine()) as session:
