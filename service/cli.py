@@ -86,7 +86,10 @@ def seed(
         from zoneinfo import ZoneInfo
 
         current = IsoWeek.of(datetime.now(ZoneInfo(settings.timezone)).date())
-        span = weeks_between(current.shifted(-weeks), current.shifted(-1))
+        try:
+            span = weeks_between(current.shifted(-weeks), current.shifted(-1))
+        except (OverflowError, ValueError):
+            raise typer.BadParameter("reaches back before year 1", param_hint="--weeks") from None
     else:
         try:
             span = weeks_between(parse_week(first), parse_week(last))

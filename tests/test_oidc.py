@@ -192,6 +192,8 @@ def test_audience_unchecked_when_not_configured(
         ({"sub": None}, NOW, "missing sub"),
         ({"iss": None}, NOW, "missing iss"),
         ({"sub": 42}, NOW, "malformed sub"),
+        ({"sub": "user\x00one"}, NOW, "malformed sub"),
+        ({"sub": "x" * 256}, NOW, "malformed sub"),
         ({"exp": "tomorrow"}, NOW, "malformed exp"),
         ({"exp": float("nan")}, NOW, "malformed exp"),
         ({"nbf": True}, NOW, "malformed nbf"),

@@ -191,6 +191,7 @@ def test_weeks_and_a_range_together_are_refused(empty, folder):
         (("--from", "2025-W54", "--to", "2025-W55"), "2025 has no week 54"),
         (("--from", "2025-10", "--to", "2025-W11"), "2025-W23"),
         (("--weeks", "0"), "at least 1"),
+        (("--weeks", "9999999"), "before year 1"),
         (("--weeks", "1", "--calls-per-week", "-1"), "--calls-per-week"),
         (("--weeks", "1", "--total", "-5"), "--total"),
     ],

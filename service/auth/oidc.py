@@ -18,6 +18,7 @@ _KEY_TYPES = {
 }
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _ALG_NAME = re.compile(r"[A-Za-z0-9]{1,16}")
+MAX_SUBJECT = 255
 Fetch = Callable[[str], str]
 
 
@@ -145,7 +146,9 @@ def verify(
         raise InvalidToken("wrong issuer")
     _check_times(claims, time.time() if now is None else now, config.leeway_s)
     subject = claims["sub"]
-    if not isinstance(subject, str) or not subject:
+    # The audit trail stores the subject (at most 255 characters; PostgreSQL takes no NUL):
+    # one it could not store would fail every request of that user with a 500.
+    if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT or "\x00" in subject:
         raise InvalidToken("malformed sub")
     email = claims.get(config.email_claim)
     return Identity(
