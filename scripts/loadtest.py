@@ -29,6 +29,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from service.bench.load import call_payload
+from service.bench.server import admin_token
+
 WEIGHTS = {"create": 45, "retry": 10, "read": 20, "patch": 10, "list": 10, "report": 5}
 
 
@@ -69,22 +72,6 @@ async def send(
     raise AssertionError("unreachable")
 
 
-def call_payload(run: str, rng: random.Random) -> dict:
-    received = datetime.now(UTC) - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600))
-    return {
-        "line": rng.choice(["stress", "managers"]),
-        "received_at": received.isoformat(),
-        "answered_at": (received + timedelta(seconds=rng.randint(5, 90))).isoformat(),
-        "ended_at": (received + timedelta(minutes=rng.randint(3, 25))).isoformat(),
-        "caller_type": "employee",
-        "sector": "health_social",
-        "issue_categories": ["workload"],
-        "advice": ["apv"],
-        "notes": f"loadtest {run}",
-        "status": "closed",
-    }
-
-
 async def adviser(
     client: httpx.AsyncClient, run: str, deadline: float, tally: Tally, seed: int
 ) -> None:
@@ -97,7 +84,7 @@ async def adviser(
             kind = "create"
         started = time.perf_counter()
         if kind in ("create", "retry"):
-            body, key = call_payload(run, rng), str(uuid.uuid4())
+            body, key = call_payload(rng, notes=f"loadtest {run}"), str(uuid.uuid4())
             headers = {"Idempotency-Key": key}
             response = await send(client, tally, "POST", "/calls", json=body, headers=headers)
             tally.note("create", started, response)
@@ -155,27 +142,13 @@ def stored_calls(database_url: str, run: str) -> set[str]:
         engine.dispose()
 
 
-def admin_token(database_url: str) -> str:
-    from service.auth import service as auth_service
-    from service.auth.models import ApiTokenCreate, Role
-    from service.db import create_db_engine, utcnow, writing_session
-
-    engine = create_db_engine(database_url)
-    try:
-        with writing_session(engine) as session:
-            token_in = ApiTokenCreate(email="loadtest@example.dk", role=Role.admin, days=1)
-            return auth_service.create_token(session=session, token_in=token_in, now=utcnow())[1]
-    finally:
-        engine.dispose()
-
-
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def main(args: argparse.Namespace) -> int:
-    token = args.token or admin_token(args.database_url)
+    token = args.token or admin_token(args.database_url, email="loadtest@example.dk")
     run = uuid.uuid4().hex[:12]
     tally = Tally()
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)

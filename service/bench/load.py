@@ -51,8 +51,8 @@ def intake(client: httpx.AsyncClient, rng: random.Random) -> Awaitable[httpx.Res
     )
 
 
-def call_payload(rng: random.Random) -> dict:
-    """A closed call of the last few days, as scripts/loadtest.py records them."""
+def call_payload(rng: random.Random, notes: str = "bench") -> dict:
+    """A closed call of the last few days, recorded after the fact (also the load test's)."""
     received = datetime.now(UTC) - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600))
     return {
         "line": rng.choice(["stress", "managers"]),
@@ -63,7 +63,7 @@ def call_payload(rng: random.Random) -> dict:
         "sector": "health_social",
         "issue_categories": ["workload"],
         "advice": ["apv"],
-        "notes": "bench",
+        "notes": notes,
         "status": "closed",
     }
 

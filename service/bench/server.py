@@ -105,7 +105,7 @@ class Server:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def admin_token(database_url: str) -> str:
+def admin_token(database_url: str, email: str = "bench@example.dk") -> str:
     """A new admin token, made in the database as `hotline token create` makes one."""
     from service.auth import service as auth_service
     from service.auth.models import ApiTokenCreate, Role
@@ -114,7 +114,7 @@ def admin_token(database_url: str) -> str:
     engine = create_db_engine(database_url)
     try:
         with writing_session(engine) as session:
-            token_in = ApiTokenCreate(email="bench@example.dk", role=Role.admin, days=1)
+            token_in = ApiTokenCreate(email=email, role=Role.admin, days=1)
             return auth_service.create_token(session=session, token_in=token_in, now=utcnow())[1]
     finally:
         engine.dispose()
