@@ -34,7 +34,8 @@ from service.calls.lifecycle import CallFacts, apply_requested_status, check_fac
 from service.calls.models import Call, CallCreate
 from service.db import create_db_engine, get_session
 from service.demo import seed as demo
-from service.demo.generate import Generator
+from service.demo import writer
+from service.demo.generate import COLUMNS, Generator
 from service.main import create_app
 from service.models import metadata
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS
@@ -828,10 +829,12 @@ def bulk_seed(url: str) -> demo.SeedResult:
             with engine.connect() as connection:
                 pragmas = {
                     name: connection.exec_driver_sql(f"PRAGMA {name}").scalar()
-                    for name in ("foreign_keys", "ignore_check_constraints", "journal_mode")
-                }
+                    for name in ("foreign_keys", "ignore_check_constraints", "journal_mode",
+                                 "mmap_size", "threads")
+                }  # fmt: skip
             assert pragmas == {
-                "foreign_keys": 1, "ignore_check_constraints": 0, "journal_mode": "wal"
+                "foreign_keys": 1, "ignore_check_constraints": 0, "journal_mode": "wal",
+                "mmap_size": 0, "threads": 0,
             }  # fmt: skip
         return result
     finally:
@@ -881,3 +884,24 @@ def test_every_check_constraint_holds(dataset):
     """SQLite is loaded with CHECK constraints off, so the data must keep them itself."""
     with contextlib.closing(sqlite3.connect(dataset.url.removeprefix("sqlite:///"))) as db:
         assert db.execute("PRAGMA quick_check").fetchall() == [("ok",)]
+
+
+STEP = writer.ROWS_PER_INSERT
+
+
+@pytest.mark.parametrize("count", [0, 1, STEP - 1, STEP, STEP + 1, 3 * STEP + 5])
+def test_many_rows_a_statement_insert_every_row_once_in_order(count):
+    """SQLite gets INSERTs of many rows each, and the rest one by one; none lost or doubled."""
+    columns = COLUMNS["call_event"]
+    database = sqlite3.connect(":memory:")
+    database.execute(f"CREATE TABLE call_event ({', '.join(columns)})")
+    rows = [tuple(f"{n}-{column}" for column in columns) for n in range(count)]
+    statements = []
+
+    def executemany(statement, parameters):
+        statements.append(statement.count("?") // len(columns))
+        database.executemany(statement, parameters)
+
+    writer.insert(executemany, "call_event", list(itertools.chain.from_iterable(rows)))
+    assert database.execute("SELECT * FROM call_event ORDER BY rowid").fetchall() == rows
+    assert statements == [STEP] * (count >= STEP) + [1] * (count % STEP > 0)

@@ -1,12 +1,14 @@
 """Bulk insertion of generated rows: one transaction per batch, no ORM round trips.
 
-SQLite gets the driver's executemany; PostgreSQL gets COPY, which is several times faster
-than INSERT. Rows already hold the stored formats (UTC text times, hex ids).
+SQLite gets the driver's executemany of INSERTs of many rows each; PostgreSQL gets COPY,
+which is several times faster than INSERT. Rows already hold the stored formats (UTC text
+times, hex ids).
 """
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from itertools import chain
 
 from sqlalchemy import Connection, Engine
 
@@ -25,6 +27,17 @@ ORDER = (
     "call_event",
     "presence_event",
 )
+
+# Rows per SQLite INSERT. One statement of many rows costs about a third less per row than
+# a statement per row (measured here: 2.4 against 1.6 µs per `call_event` row), and a
+# third less to pickle on the way from the generating process, as one flat list.
+ROWS_PER_INSERT = 64
+
+# SQLite reads the database through a memory map during a load instead of a read() per page
+# that fell out of its small cache: a tenth off the load. Only address space, and the
+# operating system's page cache it shares.
+MMAP_BYTES = 1 << 40
+SORTING_THREADS = 2
 
 
 @contextlib.contextmanager
@@ -48,6 +61,12 @@ def loading(engine: Engine, *, bulk: bool) -> Iterator[Connection]:
         driver.execute("PRAGMA foreign_keys=OFF")
         driver.execute("PRAGMA ignore_check_constraints=ON")
         driver.execute("PRAGMA synchronous=OFF")
+        mmap = driver.execute("PRAGMA mmap_size").fetchone()[0]
+        driver.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        threads = driver.execute("PRAGMA threads").fetchone()[0]
+        # The indexes are built after the rows, when the generating process is done: its
+        # core can sort for them.
+        driver.execute(f"PRAGMA threads={SORTING_THREADS}")
         journal = _leave_wal(driver) if bulk else None
         try:
             yield connection
@@ -57,6 +76,8 @@ def loading(engine: Engine, *, bulk: bool) -> Iterator[Connection]:
             if journal:
                 driver.execute(f"PRAGMA journal_mode={journal}")
             driver.execute(f"PRAGMA synchronous={int(synchronous)}")
+            driver.execute(f"PRAGMA mmap_size={int(mmap)}")
+            driver.execute(f"PRAGMA threads={int(threads)}")
             driver.execute("PRAGMA ignore_check_constraints=OFF")
             driver.execute("PRAGMA foreign_keys=ON")
 
@@ -91,15 +112,31 @@ def write(connection: Connection, rows: dict[str, list[tuple]]) -> None:
                         for row in rows[table]:  # psycopg's C row formatting: 3x ours
                             copy.write_row(row)
             return
+        cursor = connection.connection.driver_connection.cursor()
         for table in ORDER:
             if rows.get(table):
-                connection.exec_driver_sql(insert_statement(table), rows[table])
+                insert(cursor.executemany, table, list(chain.from_iterable(rows[table])))
+        cursor.close()
 
 
-def insert_statement(table: str) -> str:
-    """The SQLite INSERT of one generated row of `table`."""
+def insert(executemany: Callable, table: str, values: list) -> None:
+    """Insert the flat `values` of rows of `table`, `ROWS_PER_INSERT` rows a statement."""
+    width = len(COLUMNS[table])
+    step = width * ROWS_PER_INSERT
+    whole = len(values) - len(values) % step
+    if whole:
+        statement = insert_statement(table, ROWS_PER_INSERT)
+        executemany(statement, [values[at : at + step] for at in range(0, whole, step)])
+    if whole < len(values):  # one statement per remaining row, not a statement per count
+        rest = [values[at : at + width] for at in range(whole, len(values), width)]
+        executemany(insert_statement(table, 1), rest)
+
+
+def insert_statement(table: str, rows: int) -> str:
+    """The SQLite INSERT of `rows` generated rows of `table`."""
     columns = COLUMNS[table]
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    row = f"({', '.join('?' * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
 
 
 def copy_tables(connection: Connection, path: str, tables: tuple[str, ...]) -> None:
@@ -157,6 +194,7 @@ class PartFile:
         self.connection.execute("PRAGMA journal_mode=OFF")
         self.connection.execute("PRAGMA synchronous=OFF")
         self.connection.execute("PRAGMA ignore_check_constraints=ON")
+        self.connection.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         for kind, sql in schema:
             if kind == "table":
                 self.connection.execute(sql)
@@ -172,7 +210,8 @@ class PartFile:
         """Write this file's tables out of `rows` and remove them from it."""
         for table in self.tables:
             if rows.get(table):
-                self.connection.executemany(insert_statement(table), rows.pop(table))
+                values = list(chain.from_iterable(rows.pop(table)))
+                insert(self.connection.executemany, table, values)
 
     def finish(self) -> None:
         self.connection.execute("COMMIT")
