@@ -45,9 +45,9 @@ class Plan:
 class Pipeline:
     """Starts the generating process and hands its messages over, in order.
 
-    Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, with the day's
-    calls), `advisers` (the advisers' final rows, after every day) and `part` (a part file
-    is complete).
+    Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, flat as
+    `writer.flatten` makes them, with the day's calls), `advisers` (the advisers' final
+    rows, after every day) and `part` (a part file is complete).
     """
 
     def __init__(self, plan: Plan, parts: list[Part]) -> None:
@@ -101,13 +101,15 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> N
             peak_calls_per_week=max(plan.calls_per_week, default=0),
             timezone=plan.timezone,
         )
-        inbox.put(("rows", _packed(generator.adviser_rows(plan.weeks[0].monday).rows), 0))
+        advisers = writer.flatten(generator.adviser_rows(plan.weeks[0].monday).rows)
+        inbox.put(("rows", _packed(advisers), 0))
         last = len(plan.weeks) - 1
         for number, (week, count) in enumerate(zip(plan.weeks, plan.calls_per_week, strict=True)):
             for batch in generator.days(week, count, last=number == last):
+                rows = writer.flatten(batch.rows)
                 for file in files:
-                    file.take(batch.rows)
-                inbox.put(("day", _packed(batch.rows), batch.calls))
+                    file.take(rows)
+                inbox.put(("day", _packed(rows), batch.calls))
         inbox.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
         for part, file in zip(parts, files, strict=True):
             file.finish()
@@ -117,6 +119,6 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> N
     inbox.put(("end", None, 0))
 
 
-def _packed(rows: dict[str, list[tuple]]) -> bytes:
-    # marshal: a third cheaper than pickle for plain tuples of text, numbers and None.
+def _packed(rows: dict[str, list]) -> bytes:
+    # marshal: a third cheaper than pickle for plain lists of text, numbers and None.
     return marshal.dumps(rows)

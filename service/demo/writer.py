@@ -98,8 +98,18 @@ def _leave_wal(driver: sqlite3.Connection) -> str | None:
     return journal
 
 
-def write(connection: Connection, rows: dict[str, list[tuple]]) -> None:
-    """Insert every table's rows in one transaction."""
+def flatten(rows: dict[str, list[tuple]]) -> dict[str, list]:
+    """Each table's rows as one list of values, row after row: what `write` takes.
+
+    Flat lists are what SQLite's INSERTs of many rows bind, and they cost less to hand
+    between processes than tuples; so the generating process, which has time to spare,
+    flattens, not the one that writes.
+    """
+    return {table: list(chain.from_iterable(table_rows)) for table, table_rows in rows.items()}
+
+
+def write(connection: Connection, rows: dict[str, list]) -> None:
+    """Insert every table's flat rows (`flatten`) in one transaction."""
     with connection.begin():
         if connection.dialect.name == "postgresql":
             cursor = connection.connection.driver_connection.cursor()
@@ -111,14 +121,16 @@ def write(connection: Connection, rows: dict[str, list[tuple]]) -> None:
             for table in ORDER:
                 if rows.get(table):
                     columns = ", ".join(COLUMNS[table])
+                    values = iter(rows[table])
                     with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for row in rows[table]:  # psycopg's C row formatting: 3x ours
+                        # psycopg's C row formatting: 3x ours
+                        for row in zip(*[values] * len(COLUMNS[table]), strict=True):
                             copy.write_row(row)
             return
         cursor = connection.connection.driver_connection.cursor()
         for table in ORDER:
             if rows.get(table):
-                insert(cursor.executemany, table, list(chain.from_iterable(rows[table])))
+                insert(cursor.executemany, table, rows[table])
         cursor.close()
 
 
@@ -209,12 +221,11 @@ class PartFile:
         }  # fmt: skip
         self.connection.execute("BEGIN")
 
-    def take(self, rows: dict[str, list[tuple]]) -> None:
-        """Write this file's tables out of `rows` and remove them from it."""
+    def take(self, rows: dict[str, list]) -> None:
+        """Write this file's tables out of the flat `rows` and remove them from it."""
         for table in self.tables:
             if rows.get(table):
-                values = list(chain.from_iterable(rows.pop(table)))
-                insert(self.connection.executemany, table, values)
+                insert(self.connection.executemany, table, rows.pop(table))
 
     def finish(self) -> None:
         self.connection.execute("COMMIT")
