@@ -161,7 +161,7 @@ def run(
 
 @contextlib.contextmanager
 def _without_cyclic_gc() -> Iterator[None]:
-    """The cyclic garbage collector off: the batches are millions of tuples without cycles,
+    """The cyclic garbage collector off: the batches are millions of objects without cycles,
     which it would only walk over and over."""
     enabled = gc.isenabled()
     gc.disable()
