@@ -35,7 +35,7 @@ from service.calls.models import Call, CallCreate
 from service.db import create_db_engine, get_session
 from service.demo import seed as demo
 from service.demo import writer
-from service.demo.generate import COLUMNS, Generator
+from service.demo.generate import COLUMNS, Generator, rows_of
 from service.main import create_app
 from service.models import metadata
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS
@@ -389,7 +389,7 @@ def test_christmas_eve_new_years_eve_and_the_holidays_around_them_are_closed(spr
     days = set()
     for number, week in enumerate(weeks):
         for batch in generator.days(week, 100, last=number == 1):
-            for row in batch.rows["call"]:
+            for row in rows_of("call", batch.rows["call"]):
                 received = datetime.fromisoformat(row[3]).replace(tzinfo=UTC)
                 days.add(local(received).date())
     expected = {date(2025, 12, 22), date(2025, 12, 23), date(2025, 12, 29), date(2025, 12, 30)}

@@ -5,8 +5,9 @@ A small simulation, not a random dump: each day's callers arrive by the weights 
 after closing the last), and every step leaves the events, offers and presence changes that
 live routing writes, so that every weekly figure can be computed from the result.
 
-Rows come out as plain tuples in the tables' column order (`COLUMNS`), with times as UTC
-text and ids as 32-digit hex, ready for bulk insertion; nothing here touches a database.
+Rows come out flat, one list of values per table, row after row in the tables' column
+order (`COLUMNS`), with times as UTC text and ids as 32-digit hex: what multi-row INSERTs
+bind and what crosses between processes most cheaply. Nothing here touches a database.
 """
 
 import heapq
@@ -66,6 +67,10 @@ _CLOCK = [f" {h:02d}:{m:02d}:{s:02d}." for h in range(24) for m in range(60) for
 _DIGITS = [f"{n:03d}" for n in range(1000)]
 _LOW_62 = (1 << 62) - 1
 _UUID7 = (0x7 << 76) | (0b10 << 62)  # the version and variant bits
+# Random id tails (version, variant and random bits) drawn once from the seeded generator:
+# formatting a fresh 74-bit number for each of ten ids a call cost twice as much. Behind a
+# millisecond the tails make ids that are unique and sort by time.
+ID_TAILS = 1 << 16
 
 
 # @lru_cache(maxsize=1 << 16)
@@ -121,10 +126,15 @@ class Adviser:
 
 @dataclass
 class Batch:
-    """Rows for each table, in `COLUMNS` order."""
+    """Each table's rows as one flat list of values, in `COLUMNS` order (see `rows_of`)."""
 
-    rows: dict[str, list[tuple]] = field(default_factory=lambda: {t: [] for t in COLUMNS})
+    rows: dict[str, list] = field(default_factory=lambda: {t: [] for t in COLUMNS})
     calls: int = 0
+
+
+def rows_of(table: str, values: list) -> list[tuple]:
+    """A table's flat values as one tuple per row."""
+    return list(zip(*[iter(values)] * len(COLUMNS[table]), strict=True))
 
 
 class Generator:
@@ -139,7 +149,13 @@ class Generator:
         timezone: str,
     ) -> None:
         self.rng = random.Random(seed)
-        self._last_ms, self._last_bits = -1, 0
+        self._tails = [
+            (_UUID7 | self.rng.getrandbits(74) & ~(0xF << 76 | 0b11 << 62))
+            .to_bytes(16, "big")
+            .hex()[12:]
+            for _ in range(ID_TAILS)
+        ]
+        self._tail, self._last_ms, self._last_id = 0, -1, ""
         self.faker = Faker("da_DK")
         self.faker.seed_instance(seed)
         self.zone = ZoneInfo(timezone)
@@ -185,17 +201,17 @@ class Generator:
         self.weekday = A.WEEKDAY
 
     def _id(self, at_us: int) -> str:
-        """A UUIDv7 for a row made at `at_us`, drawn from the seeded generator."""
+        """A UUIDv7 for a row made at `at_us`, with a tail from the seeded generator."""
         ms = at_us // 1000
         if ms == self._last_ms:
             # Rows of one instant (an offer made the moment a call is queued, a log-off the
             # moment the last call closes) must sort in the order they happened.
-            bits = self._last_bits = self._last_bits + 1
-        else:
-            self._last_ms = ms
-            bits = self._last_bits = self.rng.getrandbits(73)
-        value = (ms << 80) | _UUID7 | ((bits >> 62) << 64) | (bits & _LOW_62)
-        return value.to_bytes(16, "big").hex()  # twice as fast as formatting with :032x
+            self._last_id = _next_id(self._last_id)
+            return self._last_id
+        self._last_ms = ms
+        tail = self._tail = (self._tail + 1) & (ID_TAILS - 1)
+        self._last_id = ms.to_bytes(6, "big").hex() + self._tails[tail]
+        return self._last_id
 
     def _advisers(self, peak_calls_per_week: int) -> list[Adviser]:
         weekday_share = max(self.weekday.values()) / sum(self.weekday.values())
@@ -219,14 +235,17 @@ class Generator:
         created = _us(datetime.combine(first_day - timedelta(days=3), A.OPENS, tzinfo=self.zone))
         for adviser in self.advisers:
             adviser.id = self._id(created)
-            batch.rows["adviser_line"].extend((adviser.id, line) for line in adviser.lines)
+            for line in adviser.lines:
+                batch.rows["adviser_line"] += (adviser.id, line)
             languages = ["da", "en"] if self.rng.random() < 0.5 else ["da"]
-            batch.rows["adviser_language"].extend((adviser.id, lang) for lang in languages)
+            for language in languages:
+                batch.rows["adviser_language"] += (adviser.id, language)
             if self.rng.random() < A.EXPERTISE:
                 expertise = _Pick(A.ISSUES_ANYWHERE).several(self.rng, self.rng.randint(1, 2))
-                batch.rows["adviser_expertise"].extend((adviser.id, code) for code in expertise)
+                for code in expertise:
+                    batch.rows["adviser_expertise"] += (adviser.id, code)
         self._created = created
-        batch.rows["adviser"] = self.adviser_final_rows()
+        batch.rows["adviser"] = [value for row in self.adviser_final_rows() for value in row]
         return batch
 
     def adviser_final_rows(self) -> list[tuple]:
@@ -306,10 +325,9 @@ class Generator:
         for adviser in self.advisers:
             off = max(closes, adviser.free_at)
             adviser.presence.append((off, "offline", utc_text(off)))
-            day_batch["presence_event"] += [
-                (new_id(at), adviser.id, presence, None, text)
-                for at, presence, text in adviser.presence
-            ]
+            presence_rows = day_batch["presence_event"]
+            for at, presence, text in adviser.presence:
+                presence_rows += (new_id(at), adviser.id, presence, None, text)
             adviser.logged_off_at = adviser.presence[-1][0]
             adviser.presence = []
 
@@ -348,22 +366,20 @@ class Generator:
         else:
             line = self.line(rng)
             language = "en" if rng.random() < A.ENGLISH else "da"
-        events.append(
-            (new_id(received), call_id, "queued", received_t, None, line, None, None,
-             callback and "callback")
+        events += (
+            new_id(received), call_id, "queued", received_t, None, line, None, None,
+             callback and "callback"
         )  # fmt: skip
 
         if callback is None and rng.random() < A.ABANDON:
             wait = _between(rng, 1, 5) if rng.random() < A.SHORT_ABANDON else _between(rng, 6, 240)
             ended = received + wait * US
             ended_t = utc_text(ended)
-            events.append(
-                (new_id(ended), call_id, "abandoned", ended_t, None, line, None, None, None)
-            )
-            rows["call"].append(
-                (call_id, line, "inbound", received_t, None, ended_t, None, None,
+            events += (new_id(ended), call_id, "abandoned", ended_t, None, line, None, None, None)
+            rows["call"] += (
+                call_id, line, "inbound", received_t, None, ended_t, None, None,
                  None, None, None, None, False, None, False, None, language, 0, "abandoned",
-                 None, None, None, None, None, 0, 1, received_t, ended_t)
+                 None, None, None, None, None, 0, 1, received_t, ended_t
             )  # fmt: skip
             return
 
@@ -374,13 +390,13 @@ class Generator:
         if callback is None and line == "stress" and rng.random() < A.TRANSFER:
             moved = answered + int(self._talk() * 0.3)
             requeued_t = utc_text(moved)
-            events.append(
-                (new_id(moved), call_id, "transferred", requeued_t, adviser.id, line,
-                 "managers", None, "Kalderen er leder")
+            events += (
+                new_id(moved), call_id, "transferred", requeued_t, adviser.id, line,
+                 "managers", None, "Kalderen er leder"
             )  # fmt: skip
-            events.append(
-                (new_id(moved), call_id, "queued", requeued_t, None, "managers", None, None,
-                 "transfer")
+            events += (
+                new_id(moved), call_id, "queued", requeued_t, None, "managers", None, None,
+                 "transfer"
             )  # fmt: skip
             adviser.presence.append((moved, "available", requeued_t))
             adviser.last_ended = moved
@@ -395,25 +411,33 @@ class Generator:
         if rng.random() < A.HOLD:
             hold_s = _between(rng, *A.HOLD_S)
             held = started + talk // 3
-            events.append(
-                (new_id(held), call_id, "held", utc_text(held), adviser_id, final_line, None,
-                 None, None)
+            events += (
+                new_id(held), call_id, "held", utc_text(held), adviser_id, final_line, None,
+                 None, None
             )  # fmt: skip
             resumed = held + hold_s * US
-            events.append(
-                (new_id(resumed), call_id, "resumed", utc_text(resumed), adviser_id,
-                 final_line, None, None, None)
+            events += (
+                new_id(resumed), call_id, "resumed", utc_text(resumed), adviser_id,
+                 final_line, None, None, None
             )  # fmt: skip
             talk += hold_s * US
         ended = started + talk
         closed = ended + _between(rng, *A.WRAP_UP_S) * US
         ended_t, closed_t = utc_text(ended), utc_text(closed)
-        events.append(
-            (new_id(ended), call_id, "ended", ended_t, adviser_id, final_line, None, None, None)
+        events += (
+            new_id(ended),
+            call_id,
+            "ended",
+            ended_t,
+            adviser_id,
+            final_line,
+            None,
+            None,
+            None,
         )
-        events.append(
-            (new_id(closed), call_id, "closed", closed_t, adviser_id, final_line, None, None,
-             None)
+        events += (
+            new_id(closed), call_id, "closed", closed_t, adviser_id, final_line, None, None,
+             None
         )  # fmt: skip
         adviser.presence.append((ended, "wrap_up", ended_t))
         adviser.presence.append((closed, "available", closed_t))
@@ -432,19 +456,20 @@ class Generator:
         if wants_callback:
             details = {"origin": call_id, "line": final_line, "language": language}
             self.pending_callbacks.append((0, details | {"caller": caller}))
-        rows["call"].append(
-            (call_id, final_line, "outbound" if callback else "inbound", received_t,
+        rows["call"] += (
+            call_id, final_line, "outbound" if callback else "inbound", received_t,
              answered_t, ended_t, closed_t, adviser_id,
              caller["caller_type"], caller["sector"], None, caller["size"],
              caller["stress"], caller["notes"], wants_callback, phone, language, 0, "closed",
              received_t if callback else None, requeued_t,
              callback["origin"] if callback else None, None, None, hold_s, 1,
-             received_t, closed_t)
+             received_t, closed_t
         )  # fmt: skip
-        rows["call_issue_category"] += [
-            (call_id, n, code) for n, code in enumerate(caller["issues"])
-        ]
-        rows["call_advice"] += [(call_id, n, code) for n, code in enumerate(caller["advice"])]
+        categories, advice = rows["call_issue_category"], rows["call_advice"]
+        for n, code in enumerate(caller["issues"]):
+            categories += (call_id, n, code)
+        for n, code in enumerate(caller["advice"]):
+            advice += (call_id, n, code)
 
     def _answer(
         self, rows: dict, queues: dict, call_id: str, line: str, queued: int, wait: int
@@ -455,17 +480,25 @@ class Generator:
         offered = max(queued + wait - ring, adviser.free_at, queued)
         answered = offered + ring
         offered_t, answered_t = utc_text(offered), utc_text(answered)
-        rows["call_offer"].append(
-            (self._id(offered), call_id, adviser.id, offered_t,
-             utc_text(offered + OFFER_TIMEOUT_US), "accepted", answered_t)
+        rows["call_offer"] += (
+            self._id(offered), call_id, adviser.id, offered_t,
+             utc_text(offered + OFFER_TIMEOUT_US), "accepted", answered_t
         )  # fmt: skip
         events = rows["call_event"]
-        events.append(
-            (self._id(offered), call_id, "offered", offered_t, adviser.id, line, None, None, None)
+        events += (
+            self._id(offered),
+            call_id,
+            "offered",
+            offered_t,
+            adviser.id,
+            line,
+            None,
+            None,
+            None,
         )
-        events.append(
-            (self._id(answered), call_id, "accepted", answered_t, adviser.id, line, None, None,
-             None)
+        events += (
+            self._id(answered), call_id, "accepted", answered_t, adviser.id, line, None, None,
+             None
         )  # fmt: skip
         adviser.presence.append((answered, "on_call", answered_t))
         return adviser, answered, answered_t
@@ -503,6 +536,15 @@ def weeks_of(first: IsoWeek, last: IsoWeek) -> Iterator[IsoWeek]:
     while week <= last:
         yield week
         week = week.shifted(1)
+
+
+def _next_id(previous: str) -> str:
+    """The id that sorts right after `previous`: its random bits plus one."""
+    value = int(previous, 16)
+    if value & _LOW_62 == _LOW_62:  # carry past the variant bits, into the ones before
+        value += 1 << 64
+    value = value & ~_LOW_62 | (value + 1) & _LOW_62
+    return value.to_bytes(16, "big").hex()
 
 
 def _text(us: int | None) -> str | None:

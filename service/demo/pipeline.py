@@ -45,8 +45,8 @@ class Plan:
 class Pipeline:
     """Starts the generating process and hands its messages over, in order.
 
-    Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, flat as
-    `writer.flatten` makes them, with the day's calls), `advisers` (the advisers' final
+    Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, flat as the
+    generator makes them, with the day's calls), `advisers` (the advisers' final
     rows, after every day) and `part` (a part file is complete).
     """
 
@@ -101,15 +101,14 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> N
             peak_calls_per_week=max(plan.calls_per_week, default=0),
             timezone=plan.timezone,
         )
-        advisers = writer.flatten(generator.adviser_rows(plan.weeks[0].monday).rows)
+        advisers = generator.adviser_rows(plan.weeks[0].monday).rows
         inbox.put(("rows", _packed(advisers), 0))
         last = len(plan.weeks) - 1
         for number, (week, count) in enumerate(zip(plan.weeks, plan.calls_per_week, strict=True)):
             for batch in generator.days(week, count, last=number == last):
-                rows = writer.flatten(batch.rows)
                 for file in files:
-                    file.take(rows)
-                inbox.put(("day", _packed(rows), batch.calls))
+                    file.take(batch.rows)
+                inbox.put(("day", _packed(batch.rows), batch.calls))
         inbox.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
         for part, file in zip(parts, files, strict=True):
             file.finish()

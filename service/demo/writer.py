@@ -8,7 +8,6 @@ times, hex ids).
 import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
-from itertools import chain
 
 from sqlalchemy import Connection, Engine
 
@@ -97,18 +96,8 @@ def _leave_wal(driver: sqlite3.Connection) -> str | None:
     return journal
 
 
-def flatten(rows: dict[str, list[tuple]]) -> dict[str, list]:
-    """Each table's rows as one list of values, row after row: what `write` takes.
-
-    Flat lists are what SQLite's INSERTs of many rows bind, and they cost less to hand
-    between processes than tuples; so the generating process, which has time to spare,
-    flattens, not the one that writes.
-    """
-    return {table: list(chain.from_iterable(table_rows)) for table, table_rows in rows.items()}
-
-
 def write(connection: Connection, rows: dict[str, list]) -> None:
-    """Insert every table's flat rows (`flatten`) in one transaction."""
+    """Insert every table's flat rows (as the generator makes them) in one transaction."""
     with connection.begin():
         if connection.dialect.name == "postgresql":
             cursor = connection.connection.driver_connection.cursor()
