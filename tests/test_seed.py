@@ -35,7 +35,15 @@ from service.calls.models import Call, CallCreate
 from service.db import create_db_engine, get_session
 from service.demo import seed as demo
 from service.demo import writer
-from service.demo.generate import COLUMNS, Generator, rows_of
+from service.demo.generate import (
+    COLUMNS,
+    PRESENCE_AFTER,
+    Generator,
+    _next_id,
+    derived_presence,
+    presence_id,
+    rows_of,
+)
 from service.main import create_app
 from service.models import metadata
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS
@@ -67,8 +75,7 @@ CLOSED_DAYS = {
 REPORT_WEEK = "2025-W11"  # a past week of SPRING, so that nothing depends on "now"
 
 # The order of a journal's steps that happen at the same instant (a call offered the moment
-# it is queued; a transfer re-queues at once), and of presence changes at one instant (an
-# adviser who closes their last call after hours logs off at once).
+# it is queued; a transfer re-queues at once), and of presence changes at one instant.
 STEPS = ("transferred", "queued", "offered", "accepted", "held", "resumed", "ended", "closed",
          "abandoned")  # fmt: skip
 EVENT_STEP = {name: n for n, name in enumerate(STEPS)}
@@ -905,3 +912,54 @@ def test_many_rows_a_statement_insert_every_row_once_in_order(count):
     writer.insert(executemany, "call_event", list(itertools.chain.from_iterable(rows)))
     assert database.execute("SELECT * FROM call_event ORDER BY rowid").fetchall() == rows
     assert statements == [STEP] * (count >= STEP) + [1] * (count % STEP > 0)
+
+
+def _generated_days(spring, days: int) -> list[dict[str, list]]:
+    generator = Generator(
+        seed=5, codes=spring.active, peak_calls_per_week=400, timezone="Europe/Copenhagen"
+    )
+    generator.adviser_rows(IsoWeek(2025, 10).monday)
+    return [
+        batch.rows
+        for batch in itertools.islice(generator.days(IsoWeek(2025, 10), 400, last=False), days)
+    ]
+
+
+def test_presence_derived_in_sql_is_the_one_derived_in_python(spring):
+    """SQLite derives the presence changes from the journal in SQL, PostgreSQL in Python."""
+    database = sqlite3.connect(":memory:")
+    for table in ("call_event", "presence_event"):
+        database.execute(f"CREATE TABLE {table} ({', '.join(COLUMNS[table])})")
+    expected = []
+    for rows in _generated_days(spring, 2):
+        (last,) = database.execute("SELECT coalesce(max(rowid), 0) FROM call_event").fetchone()
+        writer.insert(database.executemany, "call_event", rows["call_event"])
+        database.execute(writer.PRESENCE_FROM_EVENTS, (last,))
+        expected += rows_of("presence_event", derived_presence(rows["call_event"]))
+    derived = database.execute("SELECT * FROM presence_event ORDER BY rowid").fetchall()
+    assert derived == expected  # each day's once: the earlier days' events are not read again
+    assert {row[2] for row in derived} == set(PRESENCE_AFTER.values())
+
+
+def test_derived_presence_ids_are_new_uuid7s_of_the_events_millisecond(spring):
+    events = rows_of("call_event", _generated_days(spring, 1)[0]["call_event"])
+    ids = [presence_id(event[0]) for event in events]
+    assert len(set(ids)) == len(events)
+    assert not set(ids) & {event[0] for event in events}
+    for event, derived in zip(events, ids, strict=True):
+        assert uuid.UUID(derived).version == 7
+        assert uuid.UUID(derived).variant == uuid.RFC_4122
+        assert derived[:12] == event[0][:12]  # the same millisecond
+
+
+@pytest.mark.parametrize(
+    "previous, following",
+    [
+        ("0190000000007abc8000000000000005", "0190000000007abc8000000000000006"),
+        ("0190000000007abc8fffffffffffffff", "0190000000007abc9000000000000000"),
+        ("0190000000007abcbfffffffffffffff", "0190000000007abd8000000000000000"),
+    ],
+)
+def test_an_id_of_the_same_millisecond_sorts_right_after_the_last(previous, following):
+    assert _next_id(previous) == following
+    assert uuid.UUID(following).variant == uuid.RFC_4122

@@ -10,7 +10,7 @@ from service.bench.figures import Figure
 from service.config import get_settings
 from service.db import create_db_engine
 from service.demo import writer
-from service.demo.generate import COLUMNS, Batch, Generator, rows_of
+from service.demo.generate import COLUMNS, Batch, Generator, derived_presence, rows_of
 from service.demo.seed import SeedResult
 from service.reports.weeks import IsoWeek
 from service.taxonomy.models import CODE_LISTS
@@ -38,8 +38,9 @@ def floor(
             for table in writer.ORDER
         }
         say(f"seeding floor: {calls:,} calls generated; inserting them with executemany")
-        # One tuple per row, as a plain executemany takes them (not timed).
-        days = [{table: rows_of(table, rows) for table, rows in b.rows.items()} for b in batches]
+        # One tuple per row, as a plain executemany takes them, with the presence changes
+        # that the seeder derives from the journal (not timed).
+        days = [_as_tuples(batch.rows) for batch in batches]
         with engine.connect() as connection:
             started = time.perf_counter()
             for rows in days:
@@ -55,6 +56,14 @@ def floor(
         return calls, seconds
     finally:
         engine.dispose()
+
+
+def _as_tuples(rows: dict[str, list]) -> dict[str, list[tuple]]:
+    presence = rows.get("presence_event", []) + derived_presence(rows.get("call_event", []))
+    return {
+        table: rows_of(table, values)
+        for table, values in (rows | {"presence_event": presence}).items()
+    }
 
 
 def _generate(engine, weeks, calls_per_week, seed_value, sample_calls) -> list[Batch]:

@@ -3,7 +3,9 @@
 A small simulation, not a random dump: each day's callers arrive by the weights in
 `assumptions`, queue for the advisers of their line (an adviser takes the next call only
 after closing the last), and every step leaves the events, offers and presence changes that
-live routing writes, so that every weekly figure can be computed from the result.
+live routing writes, so that every weekly figure can be computed from the result. The
+presence changes that go with a journal event (on a call when it is accepted, and so on)
+are left to the writer, which derives them from the events (`derived_presence`).
 
 Rows come out flat, one list of values per table, row after row in the tables' column
 order (`COLUMNS`), with times as UTC text and ids as 32-digit hex: what multi-row INSERTs
@@ -121,7 +123,9 @@ class Adviser:
     last_ended: int | None = None
     logged_off_at: int | None = None
     available_since: int | None = None
-    presence: list[tuple[int, str, str]] = field(default_factory=list)  # at, presence, text
+    # The day's log-in and log-off (at, presence, text); the changes in between follow from
+    # the journal (`derived_presence`).
+    presence: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -323,7 +327,9 @@ class Generator:
             self._call(day_batch, queues, received, callback, allow_callback=not last_day)
             batch.calls += 1
         for adviser in self.advisers:
-            off = max(closes, adviser.free_at)
+            # Logging off is the step after closing the last call, a microsecond later: at one
+            # instant, the order would be left to the ids.
+            off = max(closes, adviser.free_at + 1)
             adviser.presence.append((off, "offline", utc_text(off)))
             presence_rows = day_batch["presence_event"]
             for at, presence, text in adviser.presence:
@@ -398,7 +404,6 @@ class Generator:
                 new_id(moved), call_id, "queued", requeued_t, None, "managers", None, None,
                  "transfer"
             )  # fmt: skip
-            adviser.presence.append((moved, "available", requeued_t))
             adviser.last_ended = moved
             self._busy_until(queues, adviser, moved)
             final_line = "managers"
@@ -439,8 +444,6 @@ class Generator:
             new_id(closed), call_id, "closed", closed_t, adviser_id, final_line, None, None,
              None
         )  # fmt: skip
-        adviser.presence.append((ended, "wrap_up", ended_t))
-        adviser.presence.append((closed, "available", closed_t))
         adviser.last_ended = ended
         self._busy_until(queues, adviser, closed)
 
@@ -500,7 +503,6 @@ class Generator:
             self._id(answered), call_id, "accepted", answered_t, adviser.id, line, None, None,
              None
         )  # fmt: skip
-        adviser.presence.append((answered, "on_call", answered_t))
         return adviser, answered, answered_t
 
     def _talk(self) -> int:
@@ -536,6 +538,45 @@ def weeks_of(first: IsoWeek, last: IsoWeek) -> Iterator[IsoWeek]:
     while week <= last:
         yield week
         week = week.shifted(1)
+
+
+# The presence change that live routing writes with a journal event, in the same step.
+PRESENCE_AFTER = {
+    "accepted": "on_call",
+    "transferred": "available",
+    "ended": "wrap_up",
+    "closed": "available",
+}
+_EVENT = {name: COLUMNS["call_event"].index(name) for name in ("id", "type", "at", "adviser_id")}
+_FLIP = dict(zip("0123456789abcdef", "89abcdef01234567", strict=True))
+
+
+def presence_id(event_id: str) -> str:
+    """The id of the presence change that follows from a journal event.
+
+    The event's own id with the first of its random bits flipped: unique, of the same
+    millisecond, and a UUIDv7 still. SQL that derives these (`writer`) does the same.
+    """
+    return event_id[:13] + _FLIP[event_id[13]] + event_id[14:]
+
+
+def derived_presence(events: list) -> list:
+    """The flat presence rows that follow from flat journal rows (`PRESENCE_AFTER`).
+
+    The generator leaves them out: the writer derives them where the journal is written,
+    on SQLite in SQL, which costs less than binding the same rows one value at a time.
+    """
+    width, at_id = len(COLUMNS["call_event"]), _EVENT["id"]
+    at_type, at_at, at_adviser = _EVENT["type"], _EVENT["at"], _EVENT["adviser_id"]
+    rows: list = []
+    for start in range(0, len(events), width):
+        presence = PRESENCE_AFTER.get(events[start + at_type])
+        if presence:
+            rows += (
+                presence_id(events[start + at_id]), events[start + at_adviser], presence, None,
+                events[start + at_at],
+            )  # fmt: skip
+    return rows
 
 
 def _next_id(previous: str) -> str:

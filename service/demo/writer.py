@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy import Connection, Engine
 
-from service.demo.generate import COLUMNS
+from service.demo.generate import COLUMNS, PRESENCE_AFTER, derived_presence
 
 # Parents before children, so that every foreign key finds its row.
 ORDER = (
@@ -97,7 +97,8 @@ def _leave_wal(driver: sqlite3.Connection) -> str | None:
 
 
 def write(connection: Connection, rows: dict[str, list]) -> None:
-    """Insert every table's flat rows (as the generator makes them) in one transaction."""
+    """Insert every table's flat rows (as the generator makes them) in one transaction,
+    with the presence changes that follow from the journal events among them."""
     with connection.begin():
         if connection.dialect.name == "postgresql":
             cursor = connection.connection.driver_connection.cursor()
@@ -106,6 +107,8 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
             # A batch need not wait for the disk: a crash loses at most the last few batches
             # of a seed, which is run again anyway, never a half of one.
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            derived = derived_presence(rows.get("call_event", []))
+            rows = rows | {"presence_event": rows.get("presence_event", []) + derived}
             for table in ORDER:
                 if rows.get(table):
                     columns = ", ".join(COLUMNS[table])
@@ -116,10 +119,31 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
                             copy.write_row(row)
             return
         cursor = connection.connection.driver_connection.cursor()
+        (last_event,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM call_event").fetchone()
         for table in ORDER:
             if rows.get(table):
                 insert(cursor.executemany, table, rows[table])
+        cursor.execute(PRESENCE_FROM_EVENTS, (last_event,))
         cursor.close()
+
+
+def _presence_from_events() -> str:
+    """SQLite's `derived_presence` of the journal rows after a rowid: the same rows."""
+    # presence_id: the 14th hex digit with its top bit flipped
+    flipped = "substr('89abcdef01234567', instr('0123456789abcdef', substr(id, 14, 1)), 1)"
+    cases = " ".join(
+        f"WHEN '{event}' THEN '{presence}'" for event, presence in PRESENCE_AFTER.items()
+    )
+    types = ", ".join(f"'{event}'" for event in PRESENCE_AFTER)
+    return (
+        "INSERT INTO presence_event (id, adviser_id, presence, reason, at) "
+        f"SELECT substr(id, 1, 13) || {flipped} || substr(id, 15), adviser_id, "
+        f"CASE type {cases} END, NULL, at "
+        f"FROM call_event WHERE rowid > ? AND type IN ({types})"
+    )
+
+
+PRESENCE_FROM_EVENTS = _presence_from_events()
 
 
 def insert(executemany: Callable, table: str, values: list) -> None:
