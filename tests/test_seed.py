@@ -963,3 +963,50 @@ def test_derived_presence_ids_are_new_uuid7s_of_the_events_millisecond(spring):
 def test_an_id_of_the_same_millisecond_sorts_right_after_the_last(previous, following):
     assert _next_id(previous) == following
     assert uuid.UUID(following).variant == uuid.RFC_4122
+
+
+def test_the_generator_makes_no_empty_text(spring):
+    """SQLite's INSERTs bind NULL as an empty text (`writer.NULL`): none may be a real value."""
+    empty = [
+        (table, n % len(COLUMNS[table]))
+        for rows in _generated_days(spring, 5)
+        for table, values in rows.items()
+        for n, value in enumerate(values)
+        if value == writer.NULL
+    ]
+    assert not empty, empty[:3]
+
+
+def test_rows_for_sqlite_bind_null_in_nullable_columns_and_nothing_else():
+    columns = COLUMNS["call_event"]
+    database = sqlite3.connect(":memory:")
+    definitions = [
+        f"{name} NOT NULL" if n not in writer.NULLABLE["call_event"] else name
+        for n, name in enumerate(columns)
+    ]
+    database.execute(f"CREATE TABLE call_event ({', '.join(definitions)})")
+    rows = [tuple(None if name in ("adviser_id", "reason") else f"{n}-{name}" for name in columns)
+            for n in range(3)]  # fmt: skip
+    values = writer.for_sqlite({"call_event": list(itertools.chain.from_iterable(rows))})
+    assert values["call_event"].count(writer.NULL) == 6
+    writer.insert(database.executemany, "call_event", values["call_event"])
+    assert database.execute("SELECT * FROM call_event ORDER BY rowid").fetchall() == rows
+    # A missing value where the schema wants one still fails, not stored as the stand-in.
+    broken = writer.for_sqlite({"call_event": [None, *values["call_event"][1 : len(columns)]]})
+    with pytest.raises(sqlite3.IntegrityError):
+        writer.insert(database.executemany, "call_event", broken["call_event"])
+
+
+def test_rows_for_sqlite_bind_booleans_as_numbers():
+    row = [f"v{n}" for n in range(len(COLUMNS["call"]))]
+    stress, callback = (
+        COLUMNS["call"].index(name) for name in ("stress_reported", "callback_requested")
+    )
+    row[stress], row[callback] = True, False
+    values = writer.for_sqlite({"call": row})["call"]
+    assert (type(values[stress]), values[stress], type(values[callback]), values[callback]) == (
+        int,
+        1,
+        int,
+        0,
+    )

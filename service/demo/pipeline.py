@@ -40,6 +40,7 @@ class Plan:
     weeks: list[IsoWeek]
     calls_per_week: list[int]
     timezone: str
+    sqlite: bool  # the rows are made ready for SQLite's INSERTs (`writer.for_sqlite`)
 
 
 class Pipeline:
@@ -101,14 +102,16 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> N
             peak_calls_per_week=max(plan.calls_per_week, default=0),
             timezone=plan.timezone,
         )
-        advisers = generator.adviser_rows(plan.weeks[0].monday).rows
+        ready = writer.for_sqlite if plan.sqlite else lambda rows: rows
+        advisers = ready(generator.adviser_rows(plan.weeks[0].monday).rows)
         inbox.put(("rows", _packed(advisers), 0))
         last = len(plan.weeks) - 1
         for number, (week, count) in enumerate(zip(plan.weeks, plan.calls_per_week, strict=True)):
             for batch in generator.days(week, count, last=number == last):
+                rows = ready(batch.rows)
                 for file in files:
-                    file.take(batch.rows)
-                inbox.put(("day", _packed(batch.rows), batch.calls))
+                    file.take(rows)
+                inbox.put(("day", _packed(rows), batch.calls))
         inbox.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
         for part, file in zip(parts, files, strict=True):
             file.finish()

@@ -132,7 +132,8 @@ def run(
                     Part(str(part_dir / f"{n}.db"), tables, writer.part_schema(connection, tables))
                     for n, tables in enumerate(PARTS)
                 ]
-        plan = Plan(seed, codes, weeks, calls_per_week, get_settings().timezone)
+        sqlite = engine.dialect.name == "sqlite"
+        plan = Plan(seed, codes, weeks, calls_per_week, get_settings().timezone, sqlite)
         pipeline = stack.enter_context(Pipeline(plan, parts))
         kept = tuple(table for part in parts for table in part.tables)
         restore = stack.enter_context(_relaxed_schema(engine, enabled=bulk, keep=kept))
