@@ -2,7 +2,8 @@
 
 SQLite gets the driver's executemany of INSERTs of many rows each; PostgreSQL gets COPY,
 which is several times faster than INSERT. Rows already hold the stored formats (UTC text
-times, hex ids).
+times, hex ids). The presence changes that go with journal events are derived here, where
+the events are written (`derived_presence`).
 """
 
 import contextlib
