@@ -75,7 +75,6 @@ _UUID7 = (0x7 << 76) | (0b10 << 62)  # the version and variant bits
 ID_TAILS = 1 << 16
 
 
-# @lru_cache(maxsize=1 << 16)
 def utc_text(us: int) -> str:
     """A time as stored: UTC, `YYYY-MM-DD HH:MM:SS.ffffff` (strftime is too slow here)."""
     seconds, micro = divmod(us, US)
@@ -154,9 +153,7 @@ class Generator:
     ) -> None:
         self.rng = random.Random(seed)
         self._tails = [
-            (_UUID7 | self.rng.getrandbits(74) & ~(0xF << 76 | 0b11 << 62))
-            .to_bytes(16, "big")
-            .hex()[12:]
+            (_UUID7 | self.rng.getrandbits(76) & ~(0b11 << 62)).to_bytes(16, "big").hex()[12:]
             for _ in range(ID_TAILS)
         ]
         self._tail, self._last_ms, self._last_id = 0, -1, ""
@@ -208,8 +205,8 @@ class Generator:
         """A UUIDv7 for a row made at `at_us`, with a tail from the seeded generator."""
         ms = at_us // 1000
         if ms == self._last_ms:
-            # Rows of one instant (an offer made the moment a call is queued, a log-off the
-            # moment the last call closes) must sort in the order they happened.
+            # Rows of one instant (an offer made the moment a call is queued, a transfer and
+            # its new place in the queue) must sort in the order they happened.
             self._last_id = _next_id(self._last_id)
             return self._last_id
         self._last_ms = ms
