@@ -10,7 +10,7 @@ from service.bench.figures import Figure
 from service.config import get_settings
 from service.db import create_db_engine
 from service.demo import writer
-from service.demo.generate import COLUMNS, Batch, Generator, derived_presence, rows_of
+from service.demo.generate import COLUMNS, Batch, Generator, rows_of
 from service.demo.seed import SeedResult
 from service.reports.weeks import IsoWeek
 from service.taxonomy.models import CODE_LISTS
@@ -59,10 +59,9 @@ def floor(
 
 
 def _as_tuples(rows: dict[str, list]) -> dict[str, list[tuple]]:
-    presence = rows.get("presence_event", []) + derived_presence(rows.get("call_event", []))
     return {
         table: rows_of(table, values)
-        for table, values in (rows | {"presence_event": presence}).items()
+        for table, values in writer.with_derived_presence(rows).items()
     }
 
 

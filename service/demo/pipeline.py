@@ -47,7 +47,8 @@ class Pipeline:
     """Starts the generating process and hands its messages over, in order.
 
     Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, flat as the
-    generator makes them, with the day's calls), `advisers` (the advisers' final
+    generator makes them and, for SQLite, as `writer.for_sqlite` leaves them, with the
+    day's calls), `advisers` (the advisers' final
     rows, after every day) and `part` (a part file is complete).
     """
 

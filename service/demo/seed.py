@@ -41,7 +41,8 @@ BULK_TABLES = ("call", "call_issue_category", "call_advice", "call_offer", "call
                "presence_event")  # fmt: skip
 # In a bulk load into SQLite, the generating process writes these groups of tables into
 # files of its own, copied over whole at the end: SQLite has one writer, so this is how
-# both cores write. Chosen to balance that process's work against this one's.
+# both cores write. Chosen to balance that process's work against this one's. Not the
+# journal: the presence changes are derived from it where it is written (`writer.write`).
 PARTS = (("call_offer",),)
 
 

@@ -132,8 +132,7 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
             # A batch need not wait for the disk: a crash loses at most the last few batches
             # of a seed, which is run again anyway, never a half of one.
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            derived = derived_presence(rows.get("call_event", []))
-            rows = rows | {"presence_event": rows.get("presence_event", []) + derived}
+            rows = with_derived_presence(rows)
             for table in ORDER:
                 if rows.get(table):
                     columns = ", ".join(COLUMNS[table])
@@ -150,6 +149,12 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
                 insert(cursor.executemany, table, rows[table])
         cursor.execute(PRESENCE_FROM_EVENTS, (last_event,))
         cursor.close()
+
+
+def with_derived_presence(rows: dict[str, list]) -> dict[str, list]:
+    """The flat rows with the presence changes that follow from their journal events."""
+    derived = derived_presence(rows.get("call_event", []))
+    return rows | {"presence_event": rows.get("presence_event", []) + derived}
 
 
 def _presence_from_events() -> str:
