@@ -37,10 +37,14 @@ from service.demo import seed as demo
 from service.demo import writer
 from service.demo.generate import (
     COLUMNS,
+    GROUPS,
+    KEYS,
     PRESENCE_AFTER,
+    ROW_COLUMNS,
     Generator,
     _next_id,
     derived_presence,
+    full_rows,
     presence_id,
     rows_of,
 )
@@ -396,7 +400,7 @@ def test_christmas_eve_new_years_eve_and_the_holidays_around_them_are_closed(spr
     days = set()
     for number, week in enumerate(weeks):
         for batch in generator.days(week, 100, last=number == 1):
-            for row in rows_of("call", batch.rows["call"]):
+            for row in rows_of("call", full_rows(batch.rows)["call"]):
                 received = datetime.fromisoformat(row[3]).replace(tzinfo=UTC)
                 days.add(local(received).date())
     expected = {date(2025, 12, 22), date(2025, 12, 23), date(2025, 12, 29), date(2025, 12, 30)}
@@ -933,16 +937,45 @@ def test_presence_derived_in_sql_is_the_one_derived_in_python(spring):
     expected = []
     for rows in _generated_days(spring, 2):
         (last,) = database.execute("SELECT coalesce(max(rowid), 0) FROM call_event").fetchone()
-        writer.insert(database.executemany, "call_event", rows["call_event"])
+        for key in KEYS["call_event"]:  # as the seeder writes them: group by group
+            writer.insert(database.executemany, key, rows[key])
         database.execute(writer.PRESENCE_FROM_EVENTS, (last,))
-        expected += rows_of("presence_event", derived_presence(rows["call_event"]))
+        expected += rows_of("presence_event", derived_presence(full_rows(rows)["call_event"]))
     derived = database.execute("SELECT * FROM presence_event ORDER BY rowid").fetchall()
     assert derived == expected  # each day's once: the earlier days' events are not read again
     assert {row[2] for row in derived} == set(PRESENCE_AFTER.values())
 
 
+def test_groups_as_sqlite_stores_them_are_the_whole_rows(spring):
+    """A group's constants go into the INSERT as literals: stored, they are the whole rows
+    that `full_rows` makes (and that COPY writes)."""
+    database = sqlite3.connect(":memory:")
+    database.execute(f"CREATE TABLE call_event ({', '.join(COLUMNS['call_event'])})")
+    expected = []
+    for rows in _generated_days(spring, 2):
+        expected += rows_of("call_event", full_rows(rows)["call_event"])
+        ready = writer.for_sqlite({key: list(rows[key]) for key in KEYS["call_event"]})
+        for key in KEYS["call_event"]:
+            writer.insert(database.executemany, key, ready[key])
+    stored = database.execute("SELECT * FROM call_event ORDER BY rowid").fetchall()
+    assert stored == expected
+    assert {row[2] for row in stored} >= {"queued", "offered", "accepted", "ended", "closed"}
+    assert any(row[8] is None for row in stored) and any(row[8] for row in stored)
+
+
+def test_full_rows_put_every_group_constant_back():
+    values = {"call_event": [], "call_event:queued": ["q1", "c1", "t1", "stress", None]}
+    values |= {"call_event:transferred": ["x1", "c1", "t2", "a1", "stress", "managers", "r"]}
+    rows = rows_of("call_event", full_rows(values)["call_event"])
+    assert rows == [
+        ("q1", "c1", "queued", "t1", None, "stress", None, None, None),
+        ("x1", "c1", "transferred", "t2", "a1", "stress", "managers", None, "r"),
+    ]
+
+
 def test_derived_presence_ids_are_new_uuid7s_of_the_events_millisecond(spring):
-    events = rows_of("call_event", _generated_days(spring, 1)[0]["call_event"])
+    events = rows_of("call_event", full_rows(_generated_days(spring, 1)[0])["call_event"])
+    assert len(events) > 300
     ids = [presence_id(event[0]) for event in events]
     assert len(set(ids)) == len(events)
     assert not set(ids) & {event[0] for event in events}
@@ -967,14 +1000,16 @@ def test_an_id_of_the_same_millisecond_sorts_right_after_the_last(previous, foll
 
 def test_the_generator_makes_no_empty_text(spring):
     """SQLite's INSERTs bind NULL as an empty text (`writer.NULL`): none may be a real value."""
+    days = _generated_days(spring, 5)
     empty = [
-        (table, n % len(COLUMNS[table]))
-        for rows in _generated_days(spring, 5)
-        for table, values in rows.items()
+        (key, ROW_COLUMNS[key][n % len(ROW_COLUMNS[key])])
+        for rows in days
+        for key, values in rows.items()
         for n, value in enumerate(values)
         if value == writer.NULL
     ]
     assert not empty, empty[:3]
+    assert all(any(rows[key] for rows in days) for key in GROUPS if "transferred" not in key)
 
 
 def test_rows_for_sqlite_bind_null_in_nullable_columns_and_nothing_else():

@@ -10,7 +10,7 @@ from service.bench.figures import Figure
 from service.config import get_settings
 from service.db import create_db_engine
 from service.demo import writer
-from service.demo.generate import COLUMNS, Batch, Generator, rows_of
+from service.demo.generate import COLUMNS, Batch, Generator, full_rows, rows_of
 from service.demo.seed import SeedResult
 from service.reports.weeks import IsoWeek
 from service.taxonomy.models import CODE_LISTS
@@ -61,7 +61,7 @@ def floor(
 def _as_tuples(rows: dict[str, list]) -> dict[str, list[tuple]]:
     return {
         table: rows_of(table, values)
-        for table, values in writer.with_derived_presence(rows).items()
+        for table, values in writer.with_derived_presence(full_rows(rows)).items()
     }
 
 

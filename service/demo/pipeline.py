@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from service.demo import writer
-from service.demo.generate import Generator
+from service.demo.generate import Generator, full_rows
 from service.reports.weeks import IsoWeek
 
 # Batches in flight per queue: enough to keep every process busy, little memory.
@@ -40,15 +40,15 @@ class Plan:
     weeks: list[IsoWeek]
     calls_per_week: list[int]
     timezone: str
-    sqlite: bool  # the rows are made ready for SQLite's INSERTs (`writer.for_sqlite`)
+    sqlite: bool  # rows ready for SQLite's INSERTs (`writer.for_sqlite`), else whole rows
 
 
 class Pipeline:
     """Starts the generating process and hands its messages over, in order.
 
-    Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, flat as the
-    generator makes them and, for SQLite, as `writer.for_sqlite` leaves them, with the
-    day's calls), `advisers` (the advisers' final
+    Messages are `(kind, payload, count)`: `rows` and `day` (rows to insert, flat: for
+    SQLite as the generator makes them and `writer.for_sqlite` leaves them, else whole rows
+    by table (`full_rows`); with the day's calls), `advisers` (the advisers' final
     rows, after every day) and `part` (a part file is complete).
     """
 
@@ -103,7 +103,8 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> N
             peak_calls_per_week=max(plan.calls_per_week, default=0),
             timezone=plan.timezone,
         )
-        ready = writer.for_sqlite if plan.sqlite else lambda rows: rows
+        # COPY takes whole rows; SQLite's INSERTs take the groups as they are.
+        ready = writer.for_sqlite if plan.sqlite else full_rows
         advisers = ready(generator.adviser_rows(plan.weeks[0].monday).rows)
         inbox.put(("rows", _packed(advisers), 0))
         last = len(plan.weeks) - 1

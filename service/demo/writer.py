@@ -13,7 +13,15 @@ from collections.abc import Callable, Iterator
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from service.demo.generate import COLUMNS, PRESENCE_AFTER, derived_presence
+from service.demo.generate import (
+    COLUMNS,
+    GROUPS,
+    KEYS,
+    PRESENCE_AFTER,
+    ROW_COLUMNS,
+    derived_presence,
+    table_of,
+)
 from service.models import metadata
 
 # Parents before children, so that every foreign key finds its row.
@@ -46,17 +54,17 @@ SORTING_THREADS = 2
 # turns it back into NULL.
 NULL = ""
 NULLABLE = {
-    table: [n for n, name in enumerate(COLUMNS[table]) if metadata.tables[table].c[name].nullable]
-    for table in COLUMNS
+    key: [n for n, name in enumerate(columns) if metadata.tables[table_of(key)].c[name].nullable]
+    for key, columns in ROW_COLUMNS.items()
 }
 # And for the same reason booleans as 0 and 1, as SQLite stores them anyway.
 BOOLEAN = {
-    table: [
+    key: [
         n
-        for n, name in enumerate(COLUMNS[table])
-        if isinstance(metadata.tables[table].c[name].type, sa.Boolean)
+        for n, name in enumerate(columns)
+        if isinstance(metadata.tables[table_of(key)].c[name].type, sa.Boolean)
     ]
-    for table in COLUMNS
+    for key, columns in ROW_COLUMNS.items()
 }
 
 
@@ -122,7 +130,8 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
     """Insert every table's flat rows in one transaction, with the presence changes that
     follow from the journal events among them.
 
-    The rows are as the generator makes them, and on SQLite as `for_sqlite` leaves them.
+    The rows are on SQLite as the generator makes them and `for_sqlite` leaves them, and on
+    PostgreSQL whole rows by table (`full_rows`).
     """
     with connection.begin():
         if connection.dialect.name == "postgresql":
@@ -145,8 +154,9 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
         cursor = connection.connection.driver_connection.cursor()
         (last_event,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM call_event").fetchone()
         for table in ORDER:
-            if rows.get(table):
-                insert(cursor.executemany, table, rows[table])
+            for key in KEYS[table]:
+                if rows.get(key):
+                    insert(cursor.executemany, key, rows[key])
         cursor.execute(PRESENCE_FROM_EVENTS, (last_event,))
         cursor.close()
 
@@ -179,36 +189,56 @@ PRESENCE_FROM_EVENTS = _presence_from_events()
 def for_sqlite(rows: dict[str, list]) -> dict[str, list]:
     """The generator's flat rows with each None of a nullable column as `NULL`, and
     booleans as 0 and 1, in place."""
-    for table, values in rows.items():
-        width = len(COLUMNS[table])
-        for column in BOOLEAN[table]:
+    for key, values in rows.items():
+        width = len(ROW_COLUMNS[key])
+        for column in BOOLEAN[key]:
             values[column::width] = [v if v is None else int(v) for v in values[column::width]]
-        for column in NULLABLE[table]:
+        for column in NULLABLE[key]:
             values[column::width] = [NULL if v is None else v for v in values[column::width]]
     return rows
 
 
-def insert(executemany: Callable, table: str, values: list) -> None:
-    """Insert the flat `values` of rows of `table`, `ROWS_PER_INSERT` rows a statement."""
-    width = len(COLUMNS[table])
+def insert(executemany: Callable, key: str, values: list) -> None:
+    """Insert the flat `values` of rows of a table or group (`ROW_COLUMNS`),
+    `ROWS_PER_INSERT` rows a statement."""
+    width = len(ROW_COLUMNS[key])
     step = width * ROWS_PER_INSERT
     whole = len(values) - len(values) % step
     if whole:
-        statement = insert_statement(table, ROWS_PER_INSERT)
+        statement = insert_statement(key, ROWS_PER_INSERT)
         executemany(statement, [values[at : at + step] for at in range(0, whole, step)])
     if whole < len(values):  # one statement per remaining row, not a statement per count
         rest = [values[at : at + width] for at in range(whole, len(values), width)]
-        executemany(insert_statement(table, 1), rest)
+        executemany(insert_statement(key, 1), rest)
 
 
-def insert_statement(table: str, rows: int) -> str:
-    """The SQLite INSERT of `rows` generated rows of `table` (`for_sqlite`)."""
-    columns = COLUMNS[table]
-    marks = ["?"] * len(columns)
-    for column in NULLABLE[table]:
-        marks[column] = f"nullif(?, '{NULL}')"
+def insert_statement(key: str, rows: int) -> str:
+    """The SQLite INSERT of `rows` generated rows of a table or group (`for_sqlite`): a
+    group's constants are literals."""
+    table = table_of(key)
+    constants = GROUPS.get(key, {})
+    nullable = {ROW_COLUMNS[key][n] for n in NULLABLE[key]}
+    marks = [
+        _literal(constants[name])
+        if name in constants
+        else f"nullif(?, '{NULL}')"
+        if name in nullable
+        else "?"
+        for name in COLUMNS[table]
+    ]
     row = f"({', '.join(marks)})"
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * rows)}"
+    return f"INSERT INTO {table} ({', '.join(COLUMNS[table])}) VALUES {', '.join([row] * rows)}"
+
+
+def _literal(value: object) -> str:
+    """A constant of `GROUPS` as SQLite's literal."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool | int):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")
 
 
 def copy_tables(connection: Connection, path: str, tables: tuple[str, ...]) -> None:
@@ -281,8 +311,9 @@ class PartFile:
     def take(self, rows: dict[str, list]) -> None:
         """Write this file's tables out of the flat `rows` and remove them from it."""
         for table in self.tables:
-            if rows.get(table):
-                insert(self.connection.executemany, table, rows.pop(table))
+            for key in KEYS[table]:
+                if rows.get(key):
+                    insert(self.connection.executemany, key, rows.pop(key))
 
     def finish(self) -> None:
         self.connection.execute("COMMIT")
