@@ -9,9 +9,9 @@ are left to the writer, which derives them from the events (`derived_presence`).
 
 Rows come out flat, one list of values per table, row after row in the tables' column
 order (`COLUMNS`), with times as UTC text and ids as 32-digit hex: what multi-row INSERTs
-bind and what crosses between processes most cheaply. The journal comes in groups of rows
-of one type instead (`GROUPS`), without the columns that are the same for every row of the
-type; `full_rows` puts them back. Nothing here touches a database.
+bind and what crosses between processes most cheaply. The journal and the calls come in groups
+of rows of one kind instead (`GROUPS`), without the columns that are the same for every row
+of the group; `full_rows` puts them back. Nothing here touches a database.
 """
 
 import heapq
