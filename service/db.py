@@ -71,8 +71,29 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def _sqlite_microseconds_between(start: str, end: str) -> str:
+    """SQLite's whole microseconds from `start` to `end`: an integer, exact.
+
+    Both are stored text, `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (UTCDateTime, and the demo
+    seeder's `utc_text`). The date functions keep milliseconds only, rounded: julianday()
+    and strftime('%s') put `…:59.9996` in the next second. So the microseconds come from
+    the digits after the point, and the whole seconds from julianday(): its difference, less
+    the digits' difference, is a whole number of seconds to within 2 ms, rounded to it
+    exactly. (Parsing the text cut to whole seconds instead took twice as long.)
+    """
+    micro = f"(CAST(substr({end}, 21) AS INTEGER) - CAST(substr({start}, 21) AS INTEGER))"
+    seconds = f"(julianday({end}) - julianday({start})) * 86400.0"
+    return f"(CAST(ROUND({seconds} - {micro} / 1000000.0) AS INTEGER) * 1000000 + {micro})"
+
+
 class seconds_between(sa.sql.functions.FunctionElement[float]):
-    """`seconds_between(start, end)`: the seconds from one stored timestamp to another."""
+    """`seconds_between(start, end)`: the seconds from one stored timestamp to another.
+
+    Exact to the microsecond on both databases: PostgreSQL's is a numeric, SQLite's the
+    whole microseconds divided by 1e6 once, which rounds n µs to the double nearest n / 1e6.
+    So a wait compares with a threshold of whole microseconds (5, 20, 12.5 s) as the exact
+    value would: 5.000001 s is over 5 s on both, and 5.000000 s is not.
+    """
 
     type = sa.Float()
     inherit_cache = True
@@ -81,8 +102,7 @@ class seconds_between(sa.sql.functions.FunctionElement[float]):
 @compiles(seconds_between, "sqlite")
 def _seconds_between_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    # julianday() is a double: round to the millisecond so that 20 s stays exactly 20 s.
-    return f"ROUND((julianday({end}) - julianday({start})) * 86400.0, 3)"
+    return f"({_sqlite_microseconds_between(start, end)} / 1000000.0)"
 
 
 @compiles(seconds_between, "postgresql")
@@ -101,9 +121,9 @@ class whole_hours_between(sa.sql.functions.FunctionElement[int]):
 @compiles(whole_hours_between, "sqlite")
 def _whole_hours_sqlite(element: whole_hours_between, compiler: Any, **kw: Any) -> str:
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    # Whole Unix seconds, then integer division: exact, where julianday() would round.
-    seconds = "CAST(strftime('%s', {}) AS INTEGER)"
-    return f"(({seconds.format(end)} - {seconds.format(start)}) / 3600)"
+    # Whole microseconds, then integer division: exact, where strftime('%s') would round
+    # 10:59:59.9996 up into the next hour.
+    return f"({_sqlite_microseconds_between(start, end)} / 3600000000)"
 
 
 @compiles(whole_hours_between, "postgresql")

@@ -144,7 +144,7 @@ def abandoned(
             received_at=row.received_at,
             ended_at=row.ended_at,
             line=row.line,
-            wait_s=round(float(row.wait), 3),
+            wait_s=round(float(row.wait), 6),  # to the microsecond, as `short` is decided
             short=row.wait <= settings.short_abandon_s,
             callback={None: "none", 0: "pending", 1: "completed"}[row.callback],
         )
