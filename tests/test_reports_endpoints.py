@@ -290,7 +290,7 @@ def test_the_csv_table_holds_the_json_report(client, hyperlink_week):
     response = client.get("/reports/weekly.csv", params={"week": "2025-W23"})
     rows = csv_rows(response)
     disposition = response.headers["content-disposition"]
-    assert disposition == 'attachment; filename="hotline-2025-W23.csv"'
+    assert disposition == 'attachment; filename="hotline-2025-W23-all.csv"'
     accept = {"Accept": "text/csv"}
     negotiated = client.get("/reports/weekly", params={"week": "2025-W23"}, headers=accept)
     assert negotiated.content == response.content

@@ -3,6 +3,7 @@
 import csv
 import io
 
+from service.reports import labels
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS, Totals, WeeklyReport
 
 COLUMNS = ["week", "line", "dimension", "code", "label", "count", "share", "value"]
@@ -18,8 +19,21 @@ BREAKDOWNS = (
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def download_name(report: WeeklyReport, extension: str) -> str:
+    """The file name a download is saved as: week, line and whether it is publishable, so
+    that the reports of one week for different lines or audiences do not overwrite each other,
+    e.g. hotline-2025-W23-stress-publishable.xlsx."""
+    parts = ["hotline", report.week, report.line or "all"]
+    if report.publishable:
+        parts.append("publishable")
+    return f"{'-'.join(parts)}.{extension}"
+
+
 def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
-    """Render the report: totals, breakdowns, hours and staffing as rows of one table."""
+    """Render the report: totals, breakdowns, hours and staffing as rows of one table.
+
+    The text starts with a byte-order mark and its lines end in CRLF: encoded as UTF-8, it is
+    the body of GET /reports/weekly.csv and what `hotline report --format csv` writes."""
     out = io.StringIO()
     # The byte-order mark tells spreadsheet programs that the file is UTF-8 (æ, ø, å).
     out.write("\ufeff")
@@ -43,9 +57,9 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
             ]
         )
 
-    _totals(row, line, report.totals)
+    _totals(row, line, report.totals, language)
     for code, totals in report.by_line.items():
-        _totals(row, code, totals, dimension="by_line")
+        _totals(row, code, totals, language, dimension="by_line")
     for dimension in BREAKDOWNS:
         for entry in getattr(report, dimension):
             label = entry.label_da if language == "da" else entry.label_en
@@ -54,15 +68,16 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
         line,
         "stress_reported",
         "share",
-        "stress_reported_share",
+        labels.figure("stress_reported_share", language),
         share=report.stress_reported_share,
     )
     for weekday, hours in enumerate(report.arrivals_by_hour, start=1):
         for hour, count in enumerate(hours):
             row(line, "arrivals_by_hour", f"{weekday}-{hour:02d}", "", count)
+    needed = labels.column("advisers", language)
     for slot in report.staffing:
         code = f"{slot.weekday}-{slot.hour:02d}"
-        row(line, "staffing", code, "advisers needed", slot.arrivals, slot.occupancy, slot.advisers)
+        row(line, "staffing", code, needed, slot.arrivals, slot.occupancy, slot.advisers)
     for adviser in report.by_adviser:
         row(
             line,
@@ -73,17 +88,17 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
             adviser.occupancy,
             adviser.mean_handle_s,
         )
-    _totals(row, line, report.previous_week.totals, dimension="previous_week")
+    _totals(row, line, report.previous_week.totals, language, dimension="previous_week")
     return out.getvalue()
 
 
-def _totals(row, line: str, totals: Totals, dimension: str = "totals") -> None:
+def _totals(row, line: str, totals: Totals, language: str, dimension: str = "totals") -> None:
     for name in TOTAL_COUNTS:
-        row(line, dimension, name, name, count=getattr(totals, name))
+        row(line, dimension, name, labels.figure(name, language), count=getattr(totals, name))
     for name in TOTAL_RATES:
-        row(line, dimension, name, name, share=getattr(totals, name))
+        row(line, dimension, name, labels.figure(name, language), share=getattr(totals, name))
     for name in TOTAL_SECONDS:
-        row(line, dimension, name, name, value=getattr(totals, name))
+        row(line, dimension, name, labels.figure(name, language), value=getattr(totals, name))
 
 
 def _cell(value: object) -> str:

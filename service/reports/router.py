@@ -13,7 +13,7 @@ from service.auth.dependencies import (
 from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
-from service.reports import export
+from service.reports import export, xlsx
 from service.reports import service as reports_service
 from service.reports.models import AbandonedReport, AdviserWeek, Trend, WeeklyReport
 from service.reports.params import AbandonedQuery, OwnFiguresQuery, TrendQuery, WeeklyQuery
@@ -39,11 +39,16 @@ def _weekly(session: SessionDep, query: WeeklyQuery, now: NowDep) -> WeeklyRepor
     )
 
 
+def _attachment(report: WeeklyReport, extension: str) -> dict[str, str]:
+    name = export.download_name(report, extension)
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
 def _csv(report: WeeklyReport, language: str) -> Response:
     return PlainTextResponse(
         export.weekly_csv(report, language=language),
         media_type=CSV,
-        headers={"Content-Disposition": f'attachment; filename="hotline-{report.week}.csv"'},
+        headers=_attachment(report, "csv"),
     )
 
 
@@ -81,6 +86,36 @@ def weekly_report_csv(
     session: SessionDep, query: Annotated[WeeklyQuery, Query()], now: NowDep
 ) -> Response:
     return _csv(_weekly(session, query, now), query.language)
+
+
+@router.get(
+    "/weekly.xlsx",
+    status_code=200,
+    summary="The weekly report as an XLSX workbook, a sheet per section",
+    description="Sheets: totals with the previous week and the change, the totals of each "
+    "line, each breakdown, advisers, arrivals per local weekday and hour (7 x 24, coloured "
+    "as a heat map), the staffing forecast, the definitions and the report's own facts. "
+    "Numbers are stored as numbers, formatted as counts, percentages or seconds; `language` "
+    "picks Danish or English labels. In a publishable report a withheld figure is the text "
+    f"{xlsx.WITHHELD!r} (an en dash, never 0) and the advisers' sheet has no rows.",
+    response_class=Response,
+    responses=problem_responses(422)
+    | {
+        200: {
+            "description": "The workbook, as an attachment named by week, line and audience.",
+            "content": {xlsx.MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+def weekly_report_xlsx(
+    session: SessionDep, query: Annotated[WeeklyQuery, Query()], now: NowDep
+) -> Response:
+    report = _weekly(session, query, now)
+    return Response(
+        xlsx.weekly_xlsx(report, language=query.language),
+        media_type=xlsx.MEDIA_TYPE,
+        headers=_attachment(report, "xlsx"),
+    )
 
 
 @router.get(

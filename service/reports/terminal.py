@@ -3,37 +3,46 @@
 from rich.console import Console
 from rich.table import Table
 
+from service.reports import labels
 from service.reports.export import BREAKDOWNS
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS, WeeklyReport
 
 # Shown for a figure that has no value (no calls to average over, or withheld).
-MISSING = "\u2013"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MISSING = labels.WITHHELD
 
 
-def print_report(report: WeeklyReport, console: Console) -> None:
+def print_report(report: WeeklyReport, console: Console, *, language: str = "en") -> None:
     """Print the totals, each breakdown, the advisers and the staffing forecast."""
-    scope = report.line or "all lines"
+
+    def heading(name: str) -> str:
+        return labels.column(name, language)
+
+    scope = report.line or labels.word("all_lines", language)
     console.print(
-        f"[bold]Hotline weekly report {report.week}[/bold] ({scope}), "
+        f"[bold]{labels.word('title', language)} {report.week}[/bold] ({scope}), "
         f"{report.start:%Y-%m-%d %H:%M %z} to {report.end:%Y-%m-%d %H:%M %z}"
         + (" [italic]publishable[/italic]" if report.publishable else "")
     )
-    console.print(_totals_table(report))
+    console.print(_totals_table(report, language))
     for name in BREAKDOWNS:
-        table = Table(title=name.replace("_", " "), title_justify="left")
-        table.add_column("code")
-        table.add_column("label")
-        table.add_column("count", justify="right")
-        table.add_column("share", justify="right")
+        table = Table(title=labels.section(name, language), title_justify="left")
+        table.add_column(heading("code"))
+        table.add_column(heading("label"))
+        table.add_column(heading("count"), justify="right")
+        table.add_column(heading("share"), justify="right")
         for row in getattr(report, name):
-            table.add_row(row.code or "-", row.label_en, _number(row.count), _percent(row.share))
+            label = row.label_da if language == "da" else row.label_en
+            table.add_row(row.code or "-", label, _number(row.count), _percent(row.share))
         console.print(table)
-    console.print(f"stress reported: {_percent(report.stress_reported_share)} of closed calls")
+    console.print(
+        f"{labels.figure('stress_reported_share', language)}: "
+        f"{_percent(report.stress_reported_share)} {labels.word('of_closed_calls', language)}"
+    )
     if report.by_adviser:
-        table = Table(title="advisers", title_justify="left")
-        for column in ("name", "answered", "mean handle", "missed", "on call", "occupancy"):
-            table.add_column(column, justify="left" if column == "name" else "right")
+        table = Table(title=labels.section("by_adviser", language), title_justify="left")
+        columns = ("name", "answered", "mean_handle_s", "offers_missed", "on_call_s", "occupancy")
+        for column in columns:
+            table.add_column(heading(column), justify="left" if column == "name" else "right")
         for adviser in report.by_adviser:
             table.add_row(
                 adviser.name,
@@ -45,12 +54,14 @@ def print_report(report: WeeklyReport, console: Console) -> None:
             )
         console.print(table)
     if report.staffing:
-        table = Table(title="staffing forecast (Erlang C)", title_justify="left")
-        for column in ("day", "hour", "arrivals", "advisers", "occupancy"):
-            table.add_column(column, justify="right")
+        table = Table(
+            title=f"{labels.section('staffing', language)} (Erlang C)", title_justify="left"
+        )
+        for column in ("weekday", "hour", "arrivals", "advisers", "occupancy"):
+            table.add_column(heading(column), justify="right")
         for slot in report.staffing:
             table.add_row(
-                WEEKDAYS[slot.weekday - 1],
+                labels.weekday(slot.weekday, language)[:3],
                 f"{slot.hour:02d}",
                 _number(slot.arrivals),
                 _number(slot.advisers),
@@ -59,12 +70,12 @@ def print_report(report: WeeklyReport, console: Console) -> None:
         console.print(table)
 
 
-def _totals_table(report: WeeklyReport) -> Table:
-    table = Table(title="totals", title_justify="left")
-    table.add_column("figure")
+def _totals_table(report: WeeklyReport, language: str) -> Table:
+    table = Table(title=labels.section("totals", language), title_justify="left")
+    table.add_column(labels.column("figure", language))
     table.add_column(report.week, justify="right")
     table.add_column(report.previous_week.week, justify="right")
-    table.add_column("change", justify="right")
+    table.add_column(labels.column("change", language), justify="right")
     current, previous, change = (
         report.totals,
         report.previous_week.totals,
@@ -78,7 +89,7 @@ def _totals_table(report: WeeklyReport) -> Table:
     for names, shown, change_template in kinds:
         for name in names:
             table.add_row(
-                name,
+                labels.figure(name, language),
                 shown(getattr(current, name)),
                 shown(getattr(previous, name)),
                 _signed(getattr(change, name), change_template),
