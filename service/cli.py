@@ -1,7 +1,11 @@
 """The `hotline` command."""
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from pathlib import Path
+from typing import IO, Annotated, Any
 
 import typer
 
@@ -162,6 +166,12 @@ class ReportFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+    xlsx = "xlsx"
+
+
+class ReportLanguage(StrEnum):
+    da = "da"
+    en = "en"
 
 
 @app.command()
@@ -170,21 +180,42 @@ def report(
     line: Annotated[
         str | None, typer.Option(help="stress or managers; all lines if left out.")
     ] = None,
-    output: Annotated[
+    output_format: Annotated[
         ReportFormat, typer.Option("--format", help="Output format.")
     ] = ReportFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write to FILE instead of standard output; xlsx needs it.",
+            metavar="FILE",
+            dir_okay=False,
+        ),
+    ] = None,
     publishable: Annotated[bool, typer.Option(help="Withhold small counts.")] = False,
-    language: Annotated[str, typer.Option(help="Labels in the CSV: da or en.")] = "da",
+    language: Annotated[
+        ReportLanguage | None,
+        typer.Option(help="Labels: da or en. CSV and XLSX default to da, as the endpoints do."),
+    ] = None,
 ) -> None:
-    """Print the weekly report: the same figures as GET /reports/weekly."""
+    """Print the weekly report: the same figures as GET /reports/weekly.
+
+    --format csv writes the very bytes of GET /reports/weekly.csv (a byte-order mark, CRLF
+    line ends), and --format xlsx those of GET /reports/weekly.xlsx, with the same labels.
+    """
     from rich.console import Console
 
     from service.db import get_engine, reading_session, utcnow
     from service.errors import ValidationFailed
-    from service.reports import export, terminal
+    from service.reports import export, terminal, xlsx
     from service.reports import service as reports_service
     from service.reports.weeks import parse_week
 
+    if output_format is ReportFormat.xlsx and output is None:
+        raise typer.BadParameter(
+            "an XLSX workbook is not for a terminal: give --output FILE", param_hint="--output"
+        )
     try:
         iso_week = parse_week(week)
     except ValueError as exc:
@@ -196,12 +227,40 @@ def report(
             )
         except ValidationFailed as exc:
             raise typer.BadParameter(exc.detail, param_hint="--line") from None
-    if output is ReportFormat.json:
-        typer.echo(built.model_dump_json(indent=2))
-    elif output is ReportFormat.csv:
-        typer.echo(export.weekly_csv(built, language=language).removeprefix("\ufeff"), nl=False)
+    # The endpoints' default; the table keeps the English it has always had.
+    chosen = (language or ReportLanguage.da).value
+    if output_format is ReportFormat.table:
+        if output is None:
+            terminal.print_report(built, Console(), language=language or "en")
+            return
+        with _written(output, "w", encoding="utf-8") as handle:
+            terminal.print_report(built, Console(file=handle), language=language or "en")
+        return
+    if output_format is ReportFormat.json:
+        data = (built.model_dump_json(indent=2) + "\n").encode()
+    elif output_format is ReportFormat.csv:
+        data = export.weekly_csv(built, language=chosen).encode("utf-8")
     else:
-        terminal.print_report(built, Console())
+        data = xlsx.weekly_xlsx(built, language=chosen)
+    if output is None:
+        # As bytes: text mode could turn the CSV's CRLF into something else.
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    with _written(output, "wb") as handle:
+        handle.write(data)
+
+
+@contextmanager
+def _written(path: Path, mode: str, **options: Any) -> Iterator[IO[Any]]:
+    """The file at `path` opened for writing; a file that cannot be written ends the command
+    with the system's reason and exit code 1."""
+    try:
+        with path.open(mode, **options) as handle:
+            yield handle
+    except OSError as exc:
+        typer.echo(f"hotline report: cannot write {path}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
