@@ -181,7 +181,12 @@ def report(
         str | None, typer.Option(help="stress or managers; all lines if left out.")
     ] = None,
     output_format: Annotated[
-        ReportFormat, typer.Option("--format", help="Output format.")
+        ReportFormat,
+        typer.Option(
+            "--format",
+            help="Output format; csv and xlsx are the very files of GET /reports/weekly.csv "
+            "and .xlsx (the CSV with its byte-order mark and CRLF line ends).",
+        ),
     ] = ReportFormat.table,
     output: Annotated[
         Path | None,
@@ -199,11 +204,7 @@ def report(
         typer.Option(help="Labels: da or en. CSV and XLSX default to da, as the endpoints do."),
     ] = None,
 ) -> None:
-    """Print the weekly report: the same figures as GET /reports/weekly.
-
-    --format csv writes the very bytes of GET /reports/weekly.csv (a byte-order mark, CRLF
-    line ends), and --format xlsx those of GET /reports/weekly.xlsx, with the same labels.
-    """
+    """Print the weekly report: the same figures as GET /reports/weekly."""
     from rich.console import Console
 
     from service.db import get_engine, reading_session, utcnow
