@@ -126,13 +126,19 @@ def test_advisers_of_the_live_morning(client, mixed):
     by_name = {a["name"]: a for a in weekly(client, "2025-W23")["by_adviser"]}
     assert list(by_name) == ["Anna", "Bo"]
     # Anna: available 0-10, 120-500 (390); offered 10-20, 500-505 (15); on call 20-120,
-    # 505-605 (200); wrap-up 605-640 (35); break 640-700 (not logged in).
+    # 505-605 (200); wrap-up 605-640 (35); break 640-700 (not logged in). On call and
+    # wrap-up are her legs' times in the journal; logged in is her presence, desk-wide.
     assert by_name["Anna"] | {"adviser_id": None} == approx(
         {
             "adviser_id": None,
             "name": "Anna",
-            "answered": 2,  # accepted A and D
-            "mean_handle_s": 135.0,  # A ended with Bo: only D (135)
+            "calls_answered": 2,  # answered A first (it ended on managers) and D
+            "legs_answered": 2,  # A's first leg, D
+            "callbacks_answered": 0,
+            "answered": 2,  # = legs_answered
+            # A's first leg 20-120 (100, hold included, no wrap-up: transferred) and D's
+            # 505-605 + wrap-up 605-640 (135): (100 + 135) / 2
+            "mean_handle_s": 117.5,
             "offers_missed": 0,
             "on_call_s": 200.0,
             "wrap_up_s": 35.0,
@@ -147,8 +153,12 @@ def test_advisers_of_the_live_morning(client, mixed):
         {
             "adviser_id": None,
             "name": "Bo",
-            "answered": 2,  # accepted A (after the transfer) and the callback C1
-            "mean_handle_s": 310.0,  # A: 280 talk incl. 30 hold + 30 wrap-up; C1 is outbound
+            "calls_answered": 0,  # A was first answered by Anna
+            "legs_answered": 2,  # A's second leg (after the transfer) and the callback C1
+            "callbacks_answered": 1,  # C1
+            "answered": 2,
+            # A's second leg 125-300 + wrap-up 300-330 = 205; C1 is outbound, not in it
+            "mean_handle_s": 205.0,
             "offers_missed": 1,  # B at t=50
             "on_call_s": 240.0,
             "wrap_up_s": 40.0,

@@ -71,15 +71,36 @@ class BreakdownRow(BaseModel):
 
 
 class AdviserFigures(BaseModel):
+    """One adviser's week; with `line`, every figure but `logged_in_s` is of that line.
+
+    The report's `definitions` (`by_adviser` and `by_adviser.*`) say exactly what each
+    counts.
+    """
+
     adviser_id: uuid.UUID
     name: str
-    answered: int
-    mean_handle_s: float | None
+    calls_answered: int = Field(
+        description="The report's answered calls that this adviser answered first: summed "
+        "over advisers, `totals.answered` less calls recorded after the fact without one."
+    )
+    legs_answered: int = Field(
+        description="Legs accepted in the week, inbound and outbound: each adviser who "
+        "accepts a transferred call has a leg of it."
+    )
+    callbacks_answered: int = Field(description="Of `legs_answered`, legs of callbacks.")
+    answered: int = Field(
+        description="The same as `legs_answered` (legs, not calls), kept for older clients."
+    )
+    mean_handle_s: float | None = Field(
+        description="Mean handle time of the adviser's finished legs of inbound calls."
+    )
     offers_missed: int
-    on_call_s: float
-    wrap_up_s: float
-    logged_in_s: float
-    occupancy: float | None
+    on_call_s: float = Field(description="Time in the adviser's legs (of the line).")
+    wrap_up_s: float = Field(description="Wrap-up of the calls the adviser ended (of the line).")
+    logged_in_s: float = Field(description="Desk-wide, every line: presence is not per line.")
+    occupancy: float | None = Field(
+        description="(on_call_s + wrap_up_s) ÷ the desk-wide logged_in_s."
+    )
 
 
 class AdviserWeek(BaseModel):

@@ -248,52 +248,205 @@ def arrivals_by_hour(session: Session, scope: Scope) -> dict[int, int]:
 
 @dataclass
 class AdviserWeek:
+    """One adviser's raw figures of a week; see `adviser_weeks`."""
+
     adviser_id: uuid.UUID
     name: str
-    answered: int = 0
-    mean_handle_s: float | None = None
+    calls_answered: int = 0
+    legs_answered: int = 0
+    callbacks_answered: int = 0
+    legs_handled: int = 0
+    handle_sum: float = 0.0
     offers_missed: int = 0
+    on_call_s: float = 0.0
+    wrap_up_s: float = 0.0
     seconds_in: dict[str, float] | None = None
+
+    @property
+    def mean_handle_s(self) -> float | None:
+        return self.handle_sum / self.legs_handled if self.legs_handled else None
 
 
 def adviser_weeks(
     session: Session, scope: Scope, *, until: datetime
 ) -> dict[uuid.UUID, AdviserWeek]:
-    """Each adviser's answered calls, handle time, missed offers and time per presence."""
-    events_in_week = [CallEvent.at >= scope.start, CallEvent.at < scope.end]
-    if scope.line is not None:
-        events_in_week.append(CallEvent.line == scope.line)
-    per_type = session.execute(
-        sa.select(CallEvent.adviser_id, CallEvent.type, sa.func.count())
+    """Each adviser's calls and legs answered, handle and on-call time, missed offers, presence.
+
+    With a line, everything but the presence is of that line: a leg (and its wrap-up, and
+    a missed offer) on the line its journal event was on, a call on the line it ended on,
+    as the totals count it. Presence is not per line: it is the desk's, and only advisers
+    with a figure of the line are listed.
+    """
+    line_only = [] if scope.line is None else [CallEvent.line == scope.line]
+    missed = session.execute(
+        sa.select(CallEvent.adviser_id, sa.func.count())
         .where(
-            *events_in_week,
+            CallEvent.type == EventType.timed_out,
+            CallEvent.at >= scope.start,
+            CallEvent.at < scope.end,
             CallEvent.adviser_id.is_not(None),
-            CallEvent.type.in_([EventType.accepted, EventType.timed_out]),
+            *line_only,
         )
-        .group_by(CallEvent.adviser_id, CallEvent.type)
+        .group_by(CallEvent.adviser_id)
     ).all()
-    w = _week_calls(scope, "adviser_id", "answered", "handle")
-    handles = session.execute(
-        sa.select(w.c.adviser_id, sa.func.avg(w.c.handle))
-        .where(w.c.answered == 1, w.c.adviser_id.is_not(None), w.c.handle.is_not(None))
-        .group_by(w.c.adviser_id)
-    ).all()
+    legs = _leg_figures(session, scope, until=until)
+    calls = _calls_answered(session, scope)
     presence = _presence_seconds(session, scope, until=until)
 
-    ids = {a for a, _, _ in per_type} | {a for a, _ in handles} | set(presence)
+    ids = {a for a, _ in missed} | {row.adviser_id for row in legs} | set(calls)
+    if scope.line is None:
+        ids |= set(presence)
     rows = session.execute(sa.select(Adviser.id, Adviser.name).where(Adviser.id.in_(ids)))
     names = {adviser_id: name for adviser_id, name in rows}
     weeks = {a: AdviserWeek(adviser_id=a, name=names[a], seconds_in={}) for a in ids}
-    for adviser_id, kind, n in per_type:
-        if kind == EventType.accepted:
-            weeks[adviser_id].answered = n
-        else:
-            weeks[adviser_id].offers_missed = n
-    for adviser_id, mean in handles:
-        weeks[adviser_id].mean_handle_s = float(mean)
+    for adviser_id, n in missed:
+        weeks[adviser_id].offers_missed = n
+    for row in legs:
+        week = weeks[row.adviser_id]
+        week.legs_answered, week.callbacks_answered = row.legs, int(row.callbacks or 0)
+        week.legs_handled, week.handle_sum = int(row.handled or 0), float(row.handle or 0.0)
+        week.on_call_s = max(float(row.on_call or 0.0), 0.0)
+        week.wrap_up_s = max(float(row.wrap_up or 0.0), 0.0)
+    for adviser_id, n in calls.items():
+        weeks[adviser_id].calls_answered = n
     for adviser_id, seconds in presence.items():
-        weeks[adviser_id].seconds_in = seconds
+        if adviser_id in weeks:
+            weeks[adviser_id].seconds_in = seconds
     return weeks
+
+
+def _seconds_within(start: sa.ColumnElement, end: sa.ColumnElement, limit: sa.ColumnElement):
+    """Seconds from `start` to a later `end`, cut at `limit`; 0 if `start` is not before it."""
+    return sa.case((start < limit, seconds_between(start, earlier_of(end, limit))), else_=0.0)
+
+
+def _leg_figures(session: Session, scope: Scope, *, until: datetime) -> list[sa.Row]:
+    """Per adviser, the legs accepted in the week (on the line): count, callbacks, times.
+
+    A leg runs from an `accepted` to the `transferred` or `ended` next in the call's
+    journal (by time, then id), found by one lookup per leg on (call_id, at); the leg that
+    ends the call has the wrap-up, to `closed`. On-call and wrap-up time are cut at the
+    week's end and at `until`; the handle time of a leg is whole, as aht_s has it.
+    """
+    accepted, later = aliased(CallEvent, name="accepted"), aliased(CallEvent, name="later")
+    next_close = (
+        sa.select(later.id)
+        .where(
+            later.call_id == accepted.call_id,
+            later.type.in_([EventType.transferred, EventType.ended]),
+            later.at >= accepted.at,
+            sa.or_(later.at > accepted.at, later.id > accepted.id),
+        )
+        # By time alone, as the index has it: two legs are not closed in one microsecond.
+        .order_by(later.at)
+        .limit(1)
+        .correlate(accepted)
+        .scalar_subquery()
+    )
+    conditions = [
+        accepted.type == EventType.accepted,
+        accepted.at >= scope.start,
+        accepted.at < scope.end,
+        accepted.adviser_id.is_not(None),
+    ]
+    if scope.line is not None:
+        conditions.append(accepted.line == scope.line)
+    # OFFSET 0 keeps each layer's lookups to one per leg, as in `_week_calls`.
+    found = (
+        sa.select(
+            accepted.adviser_id,
+            accepted.call_id,
+            accepted.at.label("accepted_at"),
+            next_close.label("close_id"),
+        )
+        .where(*conditions)
+        .offset(0)
+        .subquery("legs")
+    )
+    close, closed = aliased(CallEvent, name="close"), aliased(CallEvent, name="closed")
+    ends_call = close.type == EventType.ended
+    closed_at = (
+        sa.select(sa.func.max(closed.at))
+        .where(closed.call_id == found.c.call_id, closed.type == EventType.closed)
+        .scalar_subquery()
+    )
+    legs = (
+        sa.select(
+            found.c.adviser_id,
+            found.c.accepted_at,
+            close.at.label("close_at"),
+            _flag(ends_call).label("ends_call"),
+            _flag(Call.direction == Direction.outbound).label("outbound"),
+            sa.case((ends_call, closed_at)).label("closed_at"),
+            Call.closed_at.label("call_closed_at"),
+        )
+        .select_from(found)
+        .join(Call, Call.id == found.c.call_id)
+        .outerjoin(close, close.id == found.c.close_id)
+        .offset(0)
+        .subquery("leg_times")
+    )
+    limit = sa.literal(min(scope.end, max(until, scope.start)), UTCDateTime())
+    ended = legs.c.ends_call == 1
+    handled = sa.and_(legs.c.close_at.is_not(None), legs.c.outbound == 0)
+    # The leg, and its wrap-up where the desk measured it: to the close, else to the end.
+    handled_until = sa.case(
+        (sa.and_(ended, legs.c.closed_at.is_not(None)), legs.c.closed_at), else_=legs.c.close_at
+    )
+    wrap_up_end = sa.func.coalesce(legs.c.closed_at, legs.c.call_closed_at, limit)
+    return list(
+        session.execute(
+            sa.select(
+                legs.c.adviser_id,
+                sa.func.count().label("legs"),
+                sa.func.sum(legs.c.outbound).label("callbacks"),
+                sa.func.sum(_flag(handled)).label("handled"),
+                sa.func.sum(
+                    sa.case(
+                        (handled, seconds_between(legs.c.accepted_at, handled_until)), else_=0.0
+                    )
+                ).label("handle"),
+                sa.func.sum(
+                    _seconds_within(
+                        legs.c.accepted_at, sa.func.coalesce(legs.c.close_at, limit), limit
+                    )
+                ).label("on_call"),
+                sa.func.sum(
+                    sa.case(
+                        (ended, _seconds_within(legs.c.close_at, wrap_up_end, limit)), else_=0.0
+                    )
+                ).label("wrap_up"),
+            ).group_by(legs.c.adviser_id)
+        ).all()
+    )
+
+
+def _calls_answered(session: Session, scope: Scope) -> dict[uuid.UUID, int]:
+    """The scope's answered calls per adviser who answered first (one lookup per call).
+
+    A call recorded after the fact has no journal: it goes to the adviser recorded on it,
+    and nowhere if none is.
+    """
+    first = aliased(CallEvent, name="first")
+    first_accepter = (
+        sa.select(first.adviser_id)
+        .where(first.call_id == Call.id, first.type == EventType.accepted)
+        .order_by(first.at, first.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    answerers = (
+        sa.select(sa.func.coalesce(first_accepter, Call.adviser_id).label("adviser_id"))
+        .where(*scope.conditions(), Call.answered_at.is_not(None))
+        .offset(0)
+        .subquery("answerers")
+    )
+    rows = session.execute(
+        sa.select(answerers.c.adviser_id, sa.func.count())
+        .where(answerers.c.adviser_id.is_not(None))
+        .group_by(answerers.c.adviser_id)
+    ).all()
+    return {adviser_id: n for adviser_id, n in rows}
 
 
 def _presence_seconds(

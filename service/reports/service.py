@@ -199,9 +199,39 @@ def definitions(settings: Settings) -> dict[str, str]:
         "to more than 1; primary_issue_category counts the first category only.",
         "stress_reported_share": "Closed calls where the caller reported stress symptoms ÷ "
         "closed calls.",
-        "by_adviser": "answered = calls accepted in the week; offers_missed = offers timed "
-        "out; mean_handle_s as aht_s over the week's calls the adviser ended up handling; "
-        "occupancy = (on call + wrap-up) ÷ time logged in and not on break.",
+        "by_adviser": "One row per adviser with a figure in the week; with line=, per adviser "
+        "with a figure of that line. A leg is one adviser's turn with a call: from accepted "
+        "to the transferred or ended next in the journal; a transferred call has a leg for "
+        "each adviser who accepted it, and its wrap-up goes with the leg that ended it. "
+        "Legs count in the week they were accepted, their time cut at the week's end (and "
+        "now). With line=, every adviser figure except logged_in_s is of that line: a leg, "
+        "its wrap-up and a missed offer on the line the call was on then, calls_answered on "
+        "the line the call ended on. Calls recorded after the fact have no legs: they count "
+        "in calls_answered only.",
+        "by_adviser.calls_answered": "The report's answered calls (as totals.answered counts "
+        "them) that the adviser answered first (the first accepted in the journal; for a call "
+        "recorded after the fact, the adviser recorded on it). Summed over advisers: "
+        "totals.answered less the calls recorded after the fact without an adviser.",
+        "by_adviser.legs_answered": "Legs the adviser accepted in the week, inbound and "
+        "outbound: a transferred call is one leg for each adviser who accepted it.",
+        "by_adviser.callbacks_answered": "Of legs_answered, the legs of outbound calls "
+        "(callbacks).",
+        "by_adviser.answered": "The same as legs_answered (legs, not calls), kept for older "
+        "clients.",
+        "by_adviser.mean_handle_s": "Mean handle time of the adviser's legs of inbound calls "
+        "that were transferred or ended: accepted to transferred or ended, hold included, + "
+        "the measured wrap-up where the leg ended the call. A call's handle time (aht_s) is "
+        "the sum of its legs'.",
+        "by_adviser.offers_missed": "Offers to the adviser that timed out in the week.",
+        "by_adviser.on_call_s": "Seconds in the adviser's legs; two calls at once count twice.",
+        "by_adviser.wrap_up_s": "Seconds from ended to closed (or now) of the calls the "
+        "adviser ended.",
+        "by_adviser.logged_in_s": "Desk-wide, on every line even with line=: seconds in the "
+        "week (up to now) shown on_call, wrap_up, offered or available in the presence "
+        "history, which is not per line.",
+        "by_adviser.occupancy": "(on_call_s + wrap_up_s) ÷ logged_in_s: the share of the "
+        "adviser's desk-wide logged-in time spent on calls (of the line, with line=), so the "
+        "lines' occupancies add up to the desk's.",
         "arrivals_by_hour": "Received calls per local weekday (Monday first) and hour 0-23.",
         "staffing": f"Advisers needed per local weekday and hour to answer "
         f"{settings.service_level_target:.0%} within {threshold:g} s by Erlang C, from that "
@@ -306,16 +336,23 @@ def _by_adviser(session: Session, scope: queries.Scope, *, now: datetime) -> lis
     figures = []
     for week in queries.adviser_weeks(session, scope, until=now).values():
         seconds = week.seconds_in or {}
-        on_call, wrap_up = seconds.get("on_call", 0.0), seconds.get("wrap_up", 0.0)
-        logged_in = on_call + wrap_up + seconds.get("available", 0.0) + seconds.get("offered", 0.0)
-        if not (logged_in or week.answered or week.offers_missed or week.mean_handle_s):
+        # Desk-wide even with a line: presence is not per line. On-call and wrap-up time are
+        # the line's legs (the journal's), so the lines' occupancies add up to the desk's.
+        logged_in = sum(seconds.get(s, 0.0) for s in ("on_call", "wrap_up", "available", "offered"))
+        on_call, wrap_up = week.on_call_s, week.wrap_up_s
+        counted = (week.calls_answered, week.legs_answered, week.offers_missed, on_call, wrap_up)
+        if not (logged_in or any(counted)):
             continue  # logged off all week: nothing to report
+        mean_handle = week.mean_handle_s
         figures.append(
             AdviserFigures(
                 adviser_id=week.adviser_id,
                 name=week.name,
-                answered=week.answered,
-                mean_handle_s=None if week.mean_handle_s is None else round(week.mean_handle_s, 3),
+                calls_answered=week.calls_answered,
+                legs_answered=week.legs_answered,
+                callbacks_answered=week.callbacks_answered,
+                answered=week.legs_answered,
+                mean_handle_s=None if mean_handle is None else round(mean_handle, 3),
                 offers_missed=week.offers_missed,
                 on_call_s=round(on_call, 3),
                 wrap_up_s=round(wrap_up, 3),
