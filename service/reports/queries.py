@@ -43,6 +43,40 @@ def _flag(condition: sa.ColumnElement[bool]) -> sa.Case:
     return sa.case((condition, 1), else_=0)
 
 
+def _journal_handle() -> sa.ScalarSelect:
+    """A call's handle time from its journal (NULL without one), for a call that has ended.
+
+    The advisers' legs, each from an `accepted` to the `transferred` or `ended` after it
+    (hold is inside the leg), and the wrap-up from `ended` to `closed` where the desk
+    measured it (closed through POST /close). Once a call has ended every accept has its
+    transfer or end, so the legs are the sum of those times less the sum of the accepts:
+    no pairing, one lookup per call on (call_id, at). The waits between a transfer and
+    the next accept, in a queue, are in no leg. The end and the close are the call's own
+    ended_at and closed_at, as the desk sets them with the events: the last leg ends at
+    ended_at and its wrap-up at closed_at, so with a measured wrap-up the legs and it run
+    to closed_at. A call whose every leg ended in a transfer was hung up in a queue.
+    """
+    at = seconds_between(Call.answered_at, CallEvent.at)
+    accepted, transferred = (
+        CallEvent.type == EventType.accepted,
+        CallEvent.type == EventType.transferred,
+    )
+    legs = sa.func.sum(sa.case((accepted, -at), (transferred, at), else_=0.0))
+    ended_by_adviser = sa.func.sum(_flag(accepted)) > sa.func.sum(_flag(transferred))
+    closed_live = sa.func.max(_flag(CallEvent.type == EventType.closed)) == 1
+    last = sa.case(
+        (sa.and_(ended_by_adviser, closed_live), seconds_between(Call.answered_at, Call.closed_at)),
+        (ended_by_adviser, seconds_between(Call.answered_at, Call.ended_at)),
+        else_=0.0,
+    )
+    types = [EventType.accepted, EventType.transferred, EventType.closed]
+    return (
+        sa.select(legs + last)
+        .where(CallEvent.call_id == Call.id, CallEvent.type.in_(types))
+        .scalar_subquery()
+    )
+
+
 @lru_cache(maxsize=1)
 def _call_figures() -> dict[str, sa.ColumnElement]:
     """What the reports need of each call, by name: flags, and times in seconds.
@@ -51,12 +85,13 @@ def _call_figures() -> dict[str, sa.ColumnElement]:
     the queries that use them.
     """
     wait = seconds_between(Call.received_at, sa.func.coalesce(Call.answered_at, Call.ended_at))
-    closed_live = sa.exists().where(
-        CallEvent.call_id == Call.id, CallEvent.type == EventType.closed
+    # A call recorded after the fact has no journal: answered_at to ended_at, no wrap-up.
+    handle = sa.case(
+        (
+            sa.and_(Call.answered_at.is_not(None), Call.ended_at.is_not(None)),
+            sa.func.coalesce(_journal_handle(), seconds_between(Call.answered_at, Call.ended_at)),
+        )
     )
-    # Wrap-up counts only where the desk measured it: closed through POST /close.
-    wrap_up = sa.case((closed_live, seconds_between(Call.ended_at, Call.closed_at)), else_=0.0)
-    handle = seconds_between(Call.answered_at, Call.ended_at) + sa.func.coalesce(wrap_up, 0.0)
     callback = aliased(Call)
     # A callback is requested when the call is closed with the request (not while drafting).
     requested = sa.and_(Call.callback_requested.is_(True), Call.status == CallStatus.closed)

@@ -177,7 +177,8 @@ def definitions(settings: Settings) -> dict[str, str]:
     return {
         "week": f"ISO week, Monday 00:00 to Monday 00:00 in {settings.timezone}.",
         "received": "Inbound calls whose received_at falls in the week, whatever the outcome. "
-        "A transferred call counts on the line it ended on.",
+        "A transferred call counts once, on the line it is on last (where it ended, or waits "
+        "now), with all its figures: answered, wait, aht_s and transfers.",
         "wait": "From received_at to answered_at; for a call never answered, to ended_at.",
         "answered": "Received calls with an answered_at.",
         "abandoned": f"Received calls never answered whose caller hung up after more than "
@@ -188,11 +189,18 @@ def definitions(settings: Settings) -> dict[str, str]:
         f"{threshold:g} s).",
         "asa_s": "Mean wait of answered calls, seconds.",
         "wait_p90_s": "90th percentile (nearest rank) of answered calls' waits, seconds.",
-        "aht_s": "Mean of talk + hold (answered_at to ended_at) + wrap-up (ended_at to "
-        "closed_at, only where the desk measured it live) over answered and ended calls.",
+        "aht_s": "Mean handle time of answered calls that have ended, seconds. Handle time = "
+        "the time advisers had the call, each leg from accepted to transferred or ended in "
+        "the journal (hold is inside its leg, so hold_s is not added again), + wrap-up from "
+        "ended to closed where the desk measured it (closed through POST /close); the waits "
+        "in a queue between legs are not in it. A call recorded after the fact has no "
+        "journal: answered_at to ended_at, no wrap-up. A transferred call's whole handle "
+        "time, every leg, counts on the line it ended on.",
         "callbacks_requested": "Received calls closed with a callback requested.",
         "callbacks_completed": "Of those, the ones whose callback call has been closed.",
-        "transfers": "Transfers of the week's received calls.",
+        "transfers": "Transfers of the week's received calls (journal events; a call "
+        "transferred twice counts 2), on the line the call is on last, like the call: not on "
+        "the line it was transferred from.",
         "breakdowns": "Over answered calls. share = count ÷ calls with that field recorded; "
         "the row with code null counts answered calls without it (share null). A call counts "
         "once for each of its issue categories and advice types, so those shares can add up "
