@@ -7,6 +7,7 @@ tests/test_reports_weekly.py; its comments give every moment that the figures ar
 
 import csv
 import io
+import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from math import factorial
@@ -301,3 +302,33 @@ def csv_rows(response: Any) -> list[dict[str, str]]:
 
 def number(text: str) -> float | None:
     return None if text == "" else float(text)
+
+
+def busy_week(client, seed: int) -> None:
+    """2025-W24: about 120 calls on both lines, their classifications drawn at random."""
+    draw = random.Random(seed)
+    sectors = ["health_social", "education", "public_admin", "trade", "construction"]
+    callers = ["employee", "manager", "safety_rep", "union_rep"]
+    categories = ["workload", "emotional_demands", "violence", "unclear_demands", "moral_stress"]
+    advice = ["apv", "involve_representatives", "rules"]
+    for i in range(120):
+        day, minute = divmod(i, 24)
+        received = utc(2025, 6, 9 + day, 6, 0) + timedelta(minutes=15 * minute + draw.random())
+        line = "stress" if draw.random() < 0.75 else "managers"
+        if draw.random() < 0.1:
+            hung_up(client, received, draw.choice([3, 30, 90]), line=line)
+            continue
+        wait = draw.choice([4, 12, 25, 60])
+        payload = closed_call(
+            received,
+            line=line,
+            answered_at=iso(received + timedelta(seconds=wait)),
+            ended_at=iso(received + timedelta(seconds=wait + draw.randint(300, 1500))),
+            caller_type=draw.choice(callers),
+            sector=draw.choice(sectors),
+            issue_categories=draw.sample(categories, draw.randint(1, 2)),
+            advice=draw.sample(advice, draw.randint(1, 2)),
+            workplace_size=draw.choice(["1-9", "10-49", "50-249", "250+"]),
+            stress_reported=draw.random() < 0.6,
+        )
+        create_call(client, payload)

@@ -57,6 +57,7 @@ LEAST_ROLE = {
     ("put", "/routing/rules/{line}"): "supervisor",
     ("get", "/reports/weekly"): "supervisor",
     ("get", "/reports/weekly.csv"): "supervisor",
+    ("get", "/reports/weekly.xlsx"): "supervisor",
     ("get", "/reports/trend"): "supervisor",
     ("get", "/reports/abandoned"): "supervisor",
     ("post", "/tokens"): "admin",

@@ -205,53 +205,43 @@ def test_the_trend_repeats_each_weeks_totals(client, clock):
     assert managers["weeks"][0]["totals"] == weekly(client, "2025-W22", line="managers")["totals"]
 
 
-WITHHELD = ["abandoned", "short_abandoned", "callbacks_requested", "callbacks_completed"]
-WITHHELD += ["transfers", "abandonment_rate", "service_level"]
-
-
-def test_publishable_withholds_small_counts(client, session, clock):
+def test_publishable_withholds_small_counts_and_their_complements(client, session, clock):
     publishable_week(client, session, clock)
     full, public = weekly(client, "2025-W24"), weekly(client, "2025-W24", publishable="true")
+    stress = weekly(client, "2025-W24", line="stress", publishable="true")
     # SL: 6 within / (6 answered + 3 abandoned after 20 s)
     assert totals_of(full["totals"]) == approx(
         figures(9, 6, 3, 0, 3 / 9, 6 / 9, 10.0, 10.0, 600.0, 0, 0, 0)
     )
-    # 9 received and 6 answered are shown; 3 abandoned and the zeros are not, nor the rates.
-    assert totals_of(public["totals"]) == approx(
-        figures(9, 6, None, None, None, None, 10.0, 10.0, 600.0, None, None, None)
-    )
-    assert public["totals"]["suppressed"] == WITHHELD
-    assert public["by_line"]["stress"] == public["totals"]
+    # Every call is on stress: each all-lines figure is the stress line's plus the managers'
+    # 0, so the two cannot both be shown. Of the stress line's, received 9 stays; answered 6
+    # would give abandoned 3 back (9 - 6 - 0 short - 0 waiting), so it goes with it, and so
+    # do the means over those answered calls.
+    assert totals_of(stress["totals"]) == figures(9, *[None] * 11)
+    assert set(public["totals"]["suppressed"]) == set(TOTAL_KEYS)
+    assert public["by_line"]["stress"] == stress["totals"]
     assert set(public["by_line"]["managers"]["suppressed"]) == set(TOTAL_KEYS)
     assert public["publishable"] is True and full["publishable"] is False
-
-    def rows(report, name):
-        return {r["code"]: (r["count"], r["share"], r["suppressed"]) for r in report[name]}
-
-    callers = rows(public, "by_caller_type")
-    assert callers.pop("employee") == (5, 5 / 6, False)
-    assert set(callers.values()) == {(None, None, True)}  # manager 1, the others 0
-    assert rows(full, "by_caller_type")["manager"] == (1, 1 / 6, False)
-    sectors = rows(public, "by_sector")
-    assert sectors.pop("health_social") == (6, 1.0, False)
-    assert set(sectors.values()) == {(None, None, True)}
-    # 4 of 6 closed calls reported stress: 4 < 5.
+    # With every line's answered withheld, no breakdown cell can be shown: they add up to it.
+    for name in ("by_caller_type", "by_sector", "by_issue_category", "by_advice_type"):
+        assert {(r["count"], r["share"], r["suppressed"]) for r in public[name]} == {
+            (None, None, True)
+        }
     assert full["stress_reported_share"] == 4 / 6 and public["stress_reported_share"] is None
     assert len(full["by_adviser"]) == 1 and public["by_adviser"] == []
     assert grid_cells(full) == {(2, 10): 5, (3, 10): 4}
-    assert public["arrivals_by_hour"][1][10] == 5
-    assert sum(cell is None for day in public["arrivals_by_hour"] for cell in day) == 7 * 24 - 1
-    shown, withheld = public["staffing"]
-    assert (shown["arrivals"], shown["suppressed"]) == (5, False)
-    assert shown == full["staffing"][0]
-    assert (withheld["weekday"], withheld["hour"]) == (3, 10)
-    assert (withheld["arrivals"], withheld["suppressed"]) == (None, True)
+    # Arrivals add up to received, withheld for all lines: the 5 at Tuesday 10:00 would
+    # give the managers' 0 back too.
+    assert {cell for day in public["arrivals_by_hour"] for cell in day} == {None}
+    assert [slot["suppressed"] for slot in public["staffing"]] == [True, True]
     # The empty W23 before: every count 0, so every figure and every change withheld.
     assert set(totals_of(public["previous_week"]["totals"]).values()) == {None}
     assert set(public["previous_week"]["change"].values()) == {None}
     week = {"from": "2025-W24", "to": "2025-W24"}
     trend = get_ok(client, "/reports/trend", publishable="true", **week)
     assert trend["weeks"][0]["totals"] == public["totals"]
+    trend = get_ok(client, "/reports/trend", publishable="true", line="stress", **week)
+    assert trend["weeks"][0]["totals"] == stress["totals"]
     gone = get_ok(client, "/reports/abandoned", week="2025-W24", publishable="true")
     assert (gone["abandoned"], gone["short_abandoned"], gone["called_back"]) == (None, None, None)
     assert gone["suppressed"] == ["abandoned", "short_abandoned", "called_back"]

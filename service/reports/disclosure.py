@@ -178,7 +178,13 @@ def _complement(table: Table, withheld: set[Cell], cell: Cell, threshold: int) -
                 continue
             reach = sum(min(_single(table, corners, direction), threshold) for direction in (1, -1))
             cost = sum(table.values[c] for c in new)
-            key = (reach < threshold, -min(reach, threshold), cost, len(new), repr(sorted(new)))
+            key = (
+                reach < threshold,
+                -min(reach, threshold),
+                cost,
+                len(new),
+                sorted(map(repr, new)),
+            )
             if best is None or key < best:
                 best, best_cells = key, new
     return best_cells
@@ -243,11 +249,6 @@ def free_scopes_of(lines: Sequence[str], totals_withheld: Iterable[str], totals:
         others = [scope for scope in (ALL, *lines) if scope not in free]
         free.add(min(others, key=lambda scope: (totals[scope], scope != ALL, scope)))
     return frozenset(free)
-
-
-def small(count: int, threshold: int) -> bool:
-    """A count that describes a small group: 1 to threshold - 1 (0 describes no one)."""
-    return 0 < count < threshold
 
 
 def across_lines(lines: Sequence[str], withheld: set[str], sizes: Mapping[str, float]) -> set[str]:
@@ -416,27 +417,18 @@ def _withhold_measures(week: Week, figures: dict[str, set[str]], threshold: int)
     def counts_withheld(scope: str, *names: str) -> bool:
         return any(name in figures[scope] for name in names)
 
-    def any_small(*counts: int) -> bool:
-        return any(small(int(count), threshold) for count in counts)
-
     rules: dict[str, tuple[str, callable]] = {
         # abandoned ÷ (answered + abandoned): both published, so it tells nothing new.
         "abandonment_rate": (
             "answered",
             lambda s, t: counts_withheld(s, "answered", "abandoned"),
         ),
-        # within ÷ (answered + abandoned late): neither part is a published count, so none
-        # of them may be a small group either.
+        # within ÷ (answered + abandoned late): over the published answered and abandoned.
         "service_level": (
             "answered",
             lambda s, t: (
                 counts_withheld(s, "answered", "abandoned")
-                or any_small(
-                    t["within"],
-                    t["answered"] - t["within"],
-                    t["abandoned_late"],
-                    t["abandoned"] - t["abandoned_late"],
-                )
+                or int(t["answered"]) + int(t["abandoned_late"]) < threshold
             ),
         ),
         "asa_s": ("answered", lambda s, t: counts_withheld(s, "answered")),
@@ -447,10 +439,7 @@ def _withhold_measures(week: Week, figures: dict[str, set[str]], threshold: int)
         ),
         "stress_reported_share": (
             "closed",
-            lambda s, t: (
-                int(t["closed"]) < threshold
-                or any_small(t["stress_reported"], t["closed"] - t["stress_reported"])
-            ),
+            lambda s, t: int(t["closed"]) < threshold,
         ),
     }
     for measure, (size, rule) in rules.items():

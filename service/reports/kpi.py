@@ -35,19 +35,11 @@ def change(current: Totals, previous: Totals) -> Change:
     for name in (*TOTAL_COUNTS, *TOTAL_RATES, *TOTAL_SECONDS):
         now, before = getattr(current, name), getattr(previous, name)
         values[name] = None if now is None or before is None else now - before
+    # Rates and times are rounded as the figures are, so that change = this - last as shown.
+    for name in TOTAL_SECONDS:
+        if values[name] is not None:
+            values[name] = round(values[name], 3)
     return Change(**values)
-
-
-def suppress_totals(totals_: Totals, below: int) -> Totals:
-    """Withhold every count below `below`, and each rate computed from a withheld count."""
-    withheld = {name for name in TOTAL_COUNTS if (getattr(totals_, name) or 0) < below}
-    if withheld & {"answered", "abandoned"}:
-        withheld |= {"abandonment_rate", "service_level"}
-    # Times averaged over fewer than `below` answered calls describe individual callers.
-    if "answered" in withheld:
-        withheld |= set(TOTAL_SECONDS)
-    ordered = [n for n in (*TOTAL_COUNTS, *TOTAL_RATES, *TOTAL_SECONDS) if n in withheld]
-    return totals_.model_copy(update=dict.fromkeys(withheld) | {"suppressed": ordered})
 
 
 def _seconds(value: float | None) -> float | None:

@@ -37,20 +37,21 @@ class Totals(BaseModel):
 
 
 class Change(BaseModel):
-    """This week's figure minus last week's (rates in fractions, times in seconds)."""
+    """This week's figure minus last week's: counts in calls, rates in fractions, times in
+    seconds. Null where either week's figure is null or withheld."""
 
-    received: float | None
-    answered: float | None
-    abandoned: float | None
-    short_abandoned: float | None
+    received: int | None
+    answered: int | None
+    abandoned: int | None
+    short_abandoned: int | None
     abandonment_rate: float | None
     service_level: float | None
     asa_s: float | None
     wait_p90_s: float | None
     aht_s: float | None
-    callbacks_requested: float | None
-    callbacks_completed: float | None
-    transfers: float | None
+    callbacks_requested: int | None
+    callbacks_completed: int | None
+    transfers: int | None
 
 
 class PreviousWeek(BaseModel):

@@ -559,3 +559,20 @@ def abandoned_calls(session: Session, scope: Scope) -> list[sa.Row]:
             .order_by(Call.received_at, Call.id)
         ).all()
     )
+
+
+def called_back_by_line(session: Session, scope: Scope) -> dict[str, int]:
+    """Per line and for all lines, the week's hung-up calls whose callback was completed."""
+    callback = aliased(Call)
+    completed = sa.exists().where(
+        callback.origin_call_id == Call.id, callback.status == CallStatus.closed
+    )
+    rows = session.execute(
+        sa.select(Call.line, sa.func.count())
+        .where(
+            *scope.conditions(), Call.answered_at.is_(None), Call.ended_at.is_not(None), completed
+        )
+        .group_by(Call.line)
+    ).all()
+    by_line = {line: n for line, n in rows}
+    return {"all": sum(by_line.values())} | by_line

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 from service.calls.models import Call, CallAdvice, CallIssueCategory, WorkplaceSize
 from service.config import Settings, get_settings
 from service.errors import ValidationFailed
-from service.reports import kpi, queries
+from service.reports import disclosure, kpi, queries
+from service.reports import publishable as publishable_report
 from service.reports.erlang import advisers_needed
 from service.reports.models import (
     AbandonedCall,
@@ -76,11 +77,7 @@ def weekly(
         primary_issue_category=primary_categories,
         by_advice_type=advice,
         by_workplace_size=_by_workplace_size(session, scope),
-        stress_reported_share=(
-            None
-            if publishable and min(reported, closed) < settings.suppress_below
-            else kpi.rate(reported, closed)
-        ),
+        stress_reported_share=kpi.rate(reported, closed),
         by_adviser=[] if publishable else _by_adviser(session, scope, now=now),
         arrivals_by_hour=arrivals,
         previous_week=PreviousWeek(
@@ -88,7 +85,16 @@ def weekly(
         ),
         staffing=_staffing(arrivals, totals.aht_s, settings),
     )
-    return _suppressed(report, settings.suppress_below) if publishable else report
+    if not publishable:
+        return report
+    every_line = _lines(session)
+    this_week = _week_counts(session, start, end, every_line, settings, whole=True)
+    last_week = _week_counts(session, previous_start, previous_end, every_line, settings)
+    return publishable_report.weekly(
+        report,
+        disclosure.protect_week(this_week, settings.suppress_below),
+        disclosure.protect_week(last_week, settings.suppress_below),
+    )
 
 
 def adviser_week(
@@ -112,12 +118,16 @@ def trend(
     """The totals of every week in a range, oldest first."""
     _check_line(session, line)
     settings = get_settings()
+    every_line = _lines(session)
     weeks = []
     for week in weeks_between(first, last):
         start, end = week.bounds(settings.timezone)
         totals = _totals(session, queries.Scope(start=start, end=end, line=line), settings)
         if publishable:
-            totals = kpi.suppress_totals(totals, settings.suppress_below)
+            # Withheld as in the week's own report: its totals are protected on their own.
+            counts = _week_counts(session, start, end, every_line, settings)
+            withheld = disclosure.protect_week(counts, settings.suppress_below)
+            totals = publishable_report.totals(totals, withheld, publishable_report.scope_of(line))
         zone = _zone(settings)
         weeks.append(
             TrendWeek(
@@ -157,8 +167,12 @@ def abandoned(
     }
     suppressed = []
     if publishable:
-        # Single calls identify callers: a publishable version has the counts only.
-        suppressed = [name for name, n in counts.items() if n < settings.suppress_below]
+        # Single calls identify callers: a publishable version has the counts only, withheld
+        # as the week's report withholds them (called_back protected across the lines too).
+        week_counts = _week_counts(session, start, end, _lines(session), settings, called_back=True)
+        withheld = disclosure.protect_week(week_counts, settings.suppress_below)
+        hidden = withheld.figures[publishable_report.scope_of(line)]
+        suppressed = [name for name in counts if name in hidden]
         counts |= dict.fromkeys(suppressed)
         calls = []
     return AbandonedReport(
@@ -180,15 +194,21 @@ def definitions(settings: Settings) -> dict[str, str]:
         "A transferred call counts once, on the line it is on last (where it ended, or waits "
         "now), with all its figures: answered, wait, aht_s and transfers.",
         "wait": "From received_at to answered_at; for a call never answered, to ended_at.",
-        "answered": "Received calls with an answered_at.",
-        "abandoned": f"Received calls never answered whose caller hung up after more than "
-        f"{short:g} s.",
-        "short_abandoned": f"Hung up within {short:g} s; counted in no rate.",
-        "abandonment_rate": "abandoned ÷ (answered + abandoned).",
-        "service_level": f"answered within {threshold:g} s ÷ (answered + abandoned after "
-        f"{threshold:g} s).",
-        "asa_s": "Mean wait of answered calls, seconds.",
-        "wait_p90_s": "90th percentile (nearest rank) of answered calls' waits, seconds.",
+        "answered": "Population: received calls. Those with an answered_at (calls, not legs: "
+        "a transferred call answered twice counts once).",
+        "abandoned": f"Population: received calls. Never answered, the caller hung up after "
+        f"more than {short:g} s.",
+        "short_abandoned": f"Population: received calls. Never answered, hung up within "
+        f"{short:g} s; counted in no rate. received = answered + abandoned + short_abandoned "
+        "+ calls still waiting.",
+        "abandonment_rate": "Population: received calls answered or abandoned. abandoned ÷ "
+        "(answered + abandoned).",
+        "service_level": f"Population: received calls answered, or abandoned after "
+        f"{threshold:g} s. Answered within {threshold:g} s ÷ (answered + abandoned after "
+        f"{threshold:g} s). Every wait and threshold is compared to the microsecond.",
+        "asa_s": "Population: answered calls. Mean wait, seconds.",
+        "wait_p90_s": "Population: answered calls. 90th percentile (nearest rank) of their "
+        "waits, seconds.",
         "aht_s": "Mean handle time of answered calls that have ended, seconds. Handle time = "
         "the time advisers had the call, each leg from accepted to transferred or ended in "
         "the journal (hold is inside its leg, so hold_s is not added again), + wrap-up from "
@@ -196,17 +216,20 @@ def definitions(settings: Settings) -> dict[str, str]:
         "in a queue between legs are not in it. A call recorded after the fact has no "
         "journal: answered_at to ended_at, no wrap-up. A transferred call's whole handle "
         "time, every leg, counts on the line it ended on.",
-        "callbacks_requested": "Received calls closed with a callback requested.",
-        "callbacks_completed": "Of those, the ones whose callback call has been closed.",
+        "callbacks_requested": "Population: received calls. Those closed with a callback "
+        "requested.",
+        "callbacks_completed": "Population: callbacks_requested. Those whose callback call "
+        "has been closed (the callback itself is an outbound call, in no other total).",
         "transfers": "Transfers of the week's received calls (journal events; a call "
         "transferred twice counts 2), on the line the call is on last, like the call: not on "
         "the line it was transferred from.",
-        "breakdowns": "Over answered calls. share = count ÷ calls with that field recorded; "
+        "breakdowns": "Population: answered calls. share = count ÷ calls with that field "
+        "recorded; "
         "the row with code null counts answered calls without it (share null). A call counts "
         "once for each of its issue categories and advice types, so those shares can add up "
         "to more than 1; primary_issue_category counts the first category only.",
-        "stress_reported_share": "Closed calls where the caller reported stress symptoms ÷ "
-        "closed calls.",
+        "stress_reported_share": "Population: received calls that are closed. Those where the "
+        "caller reported stress symptoms ÷ all of them.",
         "by_adviser": "One row per adviser with a figure in the week; with line=, per adviser "
         "with a figure of that line. A leg is one adviser's turn with a call: from accepted "
         "to the transferred or ended next in the journal; a transferred call has a leg for "
@@ -240,13 +263,35 @@ def definitions(settings: Settings) -> dict[str, str]:
         "by_adviser.occupancy": "(on_call_s + wrap_up_s) ÷ logged_in_s: the share of the "
         "adviser's desk-wide logged-in time spent on calls (of the line, with line=), so the "
         "lines' occupancies add up to the desk's.",
-        "arrivals_by_hour": "Received calls per local weekday (Monday first) and hour 0-23.",
+        "arrivals_by_hour": "Population: received calls. Per local weekday (Monday first) "
+        "and hour 0-23 of received_at; the hour a change to winter time repeats counts once "
+        "with both its halves.",
         "staffing": f"Advisers needed per local weekday and hour to answer "
         f"{settings.service_level_target:.0%} within {threshold:g} s by Erlang C, from that "
         "hour's arrivals and the week's aht_s; occupancy = traffic ÷ advisers.",
-        "previous_week": "The same totals for the week before; change = this week - that week.",
-        "publishable": f"Counts below {settings.suppress_below} are withheld (null) with "
-        "every rate and share computed from them, and by_adviser is left out.",
+        "previous_week": "The same totals for the week before, withheld as that week's own "
+        "report withholds them; change = this week - that week (counts as whole numbers), "
+        "null where either is null or withheld.",
+        "publishable": f"Disclosure control by cell suppression with secondary (complementary) "
+        f"suppression, audited: every count below {settings.suppress_below}, zero included, "
+        "is withheld (null, listed in `suppressed` or marked `suppressed`), and so are as "
+        "many other counts, smallest first, as it takes for no withheld count to be worked "
+        "out to within "
+        f"{settings.suppress_below} of its value from any published figure of the week: the "
+        "report for all lines and for each line, the trend, the previous-week block, the "
+        "abandoned list and staffing. The relations audited: all lines = the sum of the "
+        "lines; received = answered + abandoned + short_abandoned + still waiting; a "
+        "breakdown's cells (unclassified included) = answered; the arrivals = received. For "
+        "each withheld count the service builds two tables that keep every published figure "
+        "and relation and differ in that count by at least the threshold. A rate or share "
+        "is published only where its numerator and denominator are published counts; a "
+        "mean (asa_s, wait_p90_s, aht_s) only over a published count of calls; with any of "
+        "them withheld for one line alone, another scope's goes too, so that no line's sum "
+        "follows by subtraction. service_level is published over published answered and "
+        "abandoned counts, stress_reported_share over at least "
+        f"{settings.suppress_below} closed calls. A breakdown or the arrivals of a scope whose "
+        "answered (received) is withheld are withheld whole. by_adviser, the advisers' own "
+        "figures and the single abandoned calls are left out.",
     }
 
 
@@ -422,53 +467,69 @@ def _staffing(
     return slots
 
 
-def _suppressed(report: WeeklyReport, below: int) -> WeeklyReport:
-    def rows(breakdown: list[BreakdownRow]) -> list[BreakdownRow]:
-        return [
-            row.model_copy(update={"count": None, "share": None, "suppressed": True})
-            if row.count is not None and row.count < below
-            else row
-            for row in breakdown
-        ]
+def _lines(session: Session) -> list[str]:
+    return list(session.exec(select(Line.code).order_by(Line.sort_order)).all())
 
-    def cell(count: int | None) -> int | None:
-        return None if count is not None and count < below else count
 
-    previous = report.previous_week
-    return report.model_copy(
-        update={
-            "totals": kpi.suppress_totals(report.totals, below),
-            "by_line": {k: kpi.suppress_totals(v, below) for k, v in report.by_line.items()},
-            "by_caller_type": rows(report.by_caller_type),
-            "by_sector": rows(report.by_sector),
-            "by_issue_category": rows(report.by_issue_category),
-            "primary_issue_category": rows(report.primary_issue_category),
-            "by_advice_type": rows(report.by_advice_type),
-            "by_workplace_size": rows(report.by_workplace_size),
-            "arrivals_by_hour": [[cell(c) for c in day] for day in report.arrivals_by_hour],
-            # Advisers, occupancy and service level with the week's AHT would give the
-            # withheld arrivals back, so they go too.
-            "staffing": [
-                slot.model_copy(
-                    update={
-                        "arrivals": None,
-                        "advisers": None,
-                        "occupancy": None,
-                        "service_level": None,
-                        "suppressed": True,
-                    }
-                )
-                if slot.arrivals is not None and slot.arrivals < below
-                else slot
-                for slot in report.staffing
-            ],
-            "previous_week": _suppressed_previous(report.totals, previous, below),
+def _week_counts(
+    session: Session,
+    start: datetime,
+    end: datetime,
+    lines: list[str],
+    settings: Settings,
+    *,
+    whole: bool = False,
+    called_back: bool = False,
+) -> disclosure.Week:
+    """The week's counts in every scope, for disclosure control: the totals, and with
+    `whole` the breakdowns, stress reports and arrivals that the weekly report shows too.
+    """
+    every = queries.Scope(start=start, end=end, line=None)
+    overall, per_line = queries.figures_by_line(session, every, settings)
+    raw = {disclosure.ALL: overall} | {
+        line: per_line.get(line) or queries.empty_figures() for line in lines
+    }
+    names = (*disclosure.OUTCOMES, "callbacks_requested", "callbacks_completed", "transfers")
+    names += ("within", "abandoned_late", "handled")
+    totals = {}
+    for scope_name, figures in raw.items():
+        counts = {name: int(figures[name] or 0) for name in names}
+        counts["waiting"] = counts["received"] - sum(
+            counts[name] for name in disclosure.OUTCOMES[1:]
+        )
+        counts |= {"closed": 0, "stress_reported": 0}
+        totals[scope_name] = counts
+    if called_back:
+        for scope_name, n in queries.called_back_by_line(session, every).items():
+            totals[scope_name]["called_back"] = n
+    if not whole:
+        return disclosure.Week(lines=tuple(lines), totals=totals)
+    breakdowns: dict[str, dict[str, dict]] = {name: {} for name in publishable_report.BREAKDOWNS}
+    arrivals = {}
+    for scope_name in totals:
+        line = None if scope_name == disclosure.ALL else scope_name
+        scope = queries.Scope(start=start, end=end, line=line)
+        reported, closed = queries.stress_reported(session, scope)
+        totals[scope_name] |= {"closed": closed, "stress_reported": reported}
+        answered = totals[scope_name]["answered"]
+        categories, primary = _by_link(session, scope, CallIssueCategory, answered)
+        advice, _ = _by_link(session, scope, CallAdvice, answered)
+        rows = {
+            "by_caller_type": _by_column(session, scope, "caller_type"),
+            "by_sector": _by_column(session, scope, "sector"),
+            "by_issue_category": categories,
+            "primary_issue_category": primary,
+            "by_advice_type": advice,
+            "by_workplace_size": _by_workplace_size(session, scope),
         }
+        for name, found in rows.items():
+            breakdowns[name][scope_name] = {row.code: row.count or 0 for row in found}
+        grid = _arrivals_grid(session, scope, settings)
+        arrivals[scope_name] = {
+            (weekday, hour): count or 0
+            for weekday, hours in enumerate(grid, start=1)
+            for hour, count in enumerate(hours)
+        }
+    return disclosure.Week(
+        lines=tuple(lines), totals=totals, breakdowns=breakdowns, arrivals=arrivals
     )
-
-
-def _suppressed_previous(current: Totals, previous: PreviousWeek, below: int) -> PreviousWeek:
-    totals = kpi.suppress_totals(previous.totals, below)
-    withheld = set(totals.suppressed) | set(kpi.suppress_totals(current, below).suppressed)
-    change = previous.change.model_copy(update=dict.fromkeys(withheld))
-    return previous.model_copy(update={"totals": totals, "change": change})
