@@ -7,6 +7,8 @@ previous-week block, and tries every relation between them.
 
 import pytest
 
+from service.reports.export import BREAKDOWNS
+from service.reports.models import TOTAL_COUNTS
 from tests.disclosure_attack import Published, attack
 from tests.reports_data import (
     LATER,
@@ -19,23 +21,7 @@ from tests.reports_data import (
 )
 
 LINES = ("stress", "managers")
-BREAKDOWNS = (
-    "by_caller_type",
-    "by_sector",
-    "by_issue_category",
-    "primary_issue_category",
-    "by_advice_type",
-    "by_workplace_size",
-)
-COUNTS = (
-    "received",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "callbacks_requested",
-    "callbacks_completed",
-    "transfers",
-)
+COUNTS = TOTAL_COUNTS
 MEASURES = ("abandonment_rate", "service_level", "asa_s", "aht_s")
 
 

@@ -10,6 +10,7 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from service.reports import labels
+from service.reports.export import BREAKDOWNS
 from service.reports.models import AdviserFigures, StaffingSlot
 from service.reports.xlsx import MEDIA_TYPE, WITHHELD
 from tests.desk import CLASSIFICATION, Desk
@@ -26,14 +27,6 @@ from tests.reports_data import (
     weekly,
 )
 
-BREAKDOWNS = (
-    "by_caller_type",
-    "by_sector",
-    "by_issue_category",
-    "primary_issue_category",
-    "by_advice_type",
-    "by_workplace_size",
-)
 # The sheets in order, by section; their names are the sections' labels.
 SECTIONS = ("totals", "by_line", *BREAKDOWNS, "by_adviser", "arrivals_by_hour", "staffing")
 SECTIONS += ("definitions", "about")

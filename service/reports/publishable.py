@@ -5,6 +5,7 @@ Pure: a report and the week's `Withheld` in, the publishable report out.
 
 from service.reports import kpi
 from service.reports.disclosure import ALL, Withheld
+from service.reports.export import BREAKDOWNS
 from service.reports.models import (
     TOTAL_COUNTS,
     TOTAL_RATES,
@@ -14,15 +15,6 @@ from service.reports.models import (
     StaffingSlot,
     Totals,
     WeeklyReport,
-)
-
-BREAKDOWNS = (
-    "by_caller_type",
-    "by_sector",
-    "by_issue_category",
-    "primary_issue_category",
-    "by_advice_type",
-    "by_workplace_size",
 )
 
 
