@@ -146,7 +146,8 @@ def live_monday(client: TestClient, session: Session, clock: Any) -> dict[str, s
     650   call E (stress) arrives and waits for ever
     700   Anna and Bo log off                                     offline
 
-    A: handle = (300 - 20) talk incl. hold + (330 - 300) wrap-up = 310 s, on managers.
+    A: handle = legs (120 - 20) + (300 - 125), hold inside, + (330 - 300) wrap-up = 305 s,
+    on managers: the 5 s in the managers' queue are no one's handle time.
     D: handle = (605 - 505) + (640 - 605) = 135 s, on stress.
     """
     desk = Desk(client, session, clock)

@@ -322,6 +322,8 @@ def test_the_csv_table_holds_the_json_report(client, hyperlink_week):
     assert columns("by_adviser", "code", "label", "count", "share", "value") == [
         (hyperlink_week, "'=HYPERLINK(1)", 1, adviser["occupancy"], adviser["mean_handle_s"])
     ]
+    # The count is calls (as totals.answered), not legs.
+    assert [adviser["calls_answered"], adviser["legs_answered"]] == [1, 1]
     params = {"week": "2025-W23", "language": "en"}
     english = csv_rows(client.get("/reports/weekly.csv", params=params))
     assert [r["label"] for r in english if r["dimension"] == "by_caller_type"][-1] == "Not recorded"

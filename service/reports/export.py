@@ -84,7 +84,8 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
             "by_adviser",
             adviser.adviser_id,
             adviser.name,
-            adviser.answered,
+            # Calls, as totals.answered counts them (legs_answered is in the JSON and XLSX).
+            adviser.calls_answered,
             adviser.occupancy,
             adviser.mean_handle_s,
         )

@@ -40,13 +40,15 @@ def print_report(report: WeeklyReport, console: Console, *, language: str = "en"
     )
     if report.by_adviser:
         table = Table(title=labels.section("by_adviser", language), title_justify="left")
-        columns = ("name", "answered", "mean_handle_s", "offers_missed", "on_call_s", "occupancy")
+        columns = ("name", "calls_answered", "legs_answered", "mean_handle_s")
+        columns += ("offers_missed", "on_call_s", "occupancy")
         for column in columns:
             table.add_column(heading(column), justify="left" if column == "name" else "right")
         for adviser in report.by_adviser:
             table.add_row(
                 adviser.name,
-                str(adviser.answered),
+                str(adviser.calls_answered),
+                str(adviser.legs_answered),
                 _seconds(adviser.mean_handle_s),
                 str(adviser.offers_missed),
                 _seconds(adviser.on_call_s),
