@@ -210,6 +210,9 @@ def test_no_withheld_figure_is_recovered_from_all_published_relations(calls):
     for value in published.counts.values():
         assert value is None or value >= T
     for protection in withheld.protections:
+        assert protection.unproven == set()
+        free = protection.table.free_scopes
+        assert {c for c in protection.withheld if c[1] not in free} == set(protection.moves)
         for cell, moves in protection.moves.items():
             up, down = moves
             assert check_move(protection.table, protection.withheld, up)
