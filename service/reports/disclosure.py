@@ -108,22 +108,21 @@ def _reach(
     many small cells, in any scope, can protect one.
     """
     row, scope = cell
+    values = table.values
     move: dict[Cell, int] = {}
     moved = 0
     for other in table.scopes:
-        if other == scope:
+        if other == scope or (row, other) not in withheld:
             continue
         for partner in _partners(table, row):
             corners = _corners(table, row, scope, partner, other)
-            if not all(corner in withheld for corner in corners):
-                continue
-            caps = [
-                table.values[corner] + move.get(corner, 0)
-                for corner, coef in corners.items()
-                if coef * direction < 0
-            ]
-            take = min([need - moved, *caps])
-            if take <= 0:
+            # What the corners that would shrink still hold; a rectangle with an empty one
+            # (most of the arrivals' night hours) moves nothing, whatever else it has.
+            take = need - moved
+            for corner, coef in corners.items():
+                if coef * direction < 0:
+                    take = min(take, values[corner] + move.get(corner, 0))
+            if take <= 0 or not all(corner in withheld for corner in corners):
                 continue
             for corner, coef in corners.items():
                 move[corner] = move.get(corner, 0) + coef * direction * take
@@ -210,27 +209,24 @@ def protect(table: Table, threshold: int) -> Protection:
     protection = Protection(table=table, withheld=withheld)
     whole = False
     while True:
-        pending = [
-            cell
-            for cell in table.cells()
-            if cell in withheld
-            and cell[1] not in table.free_scopes
-            and cell not in protection.moves
-        ]
-        progress = False
-        for cell in pending:
+        added = False
+        unproven = []
+        for cell in table.cells():
+            if cell not in withheld or cell[1] in table.free_scopes or cell in protection.moves:
+                continue
+            # A proof stays a proof: withholding more only adds ways to move a cell.
             moves = _certify(table, withheld, cell, threshold)
             if moves is not None:
                 protection.moves[cell] = moves
-                progress = True
-        unproven = [cell for cell in pending if cell not in protection.moves]
+                continue
+            unproven.append(cell)
+            complement = _complement(table, withheld, cell, threshold)
+            if complement:
+                withheld |= complement
+                added = True
         if not unproven:
             return protection
-        if progress:
-            continue  # cells proven this round may not change; try the rest as they are
-        added = _complement(table, withheld, unproven[0], threshold)
         if added:
-            withheld |= added
             continue
         if whole:
             # Not seen in the property tests; should it happen, nothing of the table is

@@ -122,12 +122,18 @@ def trend(
     weeks = []
     for week in weeks_between(first, last):
         start, end = week.bounds(settings.timezone)
-        totals = _totals(session, queries.Scope(start=start, end=end, line=line), settings)
         if publishable:
             # Withheld as in the week's own report: its totals are protected on their own.
-            counts = _week_counts(session, start, end, every_line, settings)
+            every = queries.Scope(start=start, end=end, line=None)
+            figures = queries.figures_by_line(session, every, settings)
+            overall, per_line = figures
+            raw = overall if line is None else per_line.get(line) or queries.empty_figures()
+            counts = _week_counts(session, start, end, every_line, settings, figures=figures)
             withheld = disclosure.protect_week(counts, settings.suppress_below)
-            totals = publishable_report.totals(totals, withheld, publishable_report.scope_of(line))
+            scope = publishable_report.scope_of(line)
+            totals = publishable_report.totals(kpi.totals(raw), withheld, scope)
+        else:
+            totals = _totals(session, queries.Scope(start=start, end=end, line=line), settings)
         zone = _zone(settings)
         weeks.append(
             TrendWeek(
@@ -480,12 +486,14 @@ def _week_counts(
     *,
     whole: bool = False,
     called_back: bool = False,
+    figures: tuple | None = None,
 ) -> disclosure.Week:
     """The week's counts in every scope, for disclosure control: the totals, and with
     `whole` the breakdowns, stress reports and arrivals that the weekly report shows too.
+    `figures`: what `queries.figures_by_line` gave for all lines, if already at hand.
     """
     every = queries.Scope(start=start, end=end, line=None)
-    overall, per_line = queries.figures_by_line(session, every, settings)
+    overall, per_line = figures or queries.figures_by_line(session, every, settings)
     raw = {disclosure.ALL: overall} | {
         line: per_line.get(line) or queries.empty_figures() for line in lines
     }
