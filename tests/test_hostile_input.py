@@ -343,6 +343,10 @@ FILTERS = [
     ("/reports/weekly.csv", {}, "week", "refused"),
     ("/reports/weekly.csv", WEEK, "line", "refused"),
     ("/reports/weekly.csv", WEEK, "language", "refused"),
+    ("/reports/weekly.xlsx", {}, "week", "refused"),
+    ("/reports/weekly.xlsx", WEEK, "line", "refused"),
+    ("/reports/weekly.xlsx", WEEK, "publishable", "refused"),
+    ("/reports/weekly.xlsx", WEEK, "language", "refused"),
     ("/reports/trend", {"to": "2025-W23"}, "from", "refused"),
     ("/reports/trend", {"from": "2025-W20"}, "to", "refused"),
     ("/reports/trend", {"from": "2025-W20", "to": "2025-W23"}, "line", "refused"),
@@ -391,6 +395,7 @@ def test_injection_in_any_filter_is_refused_or_matches_nothing_and_changes_nothi
 WEEK_PARAMETERS = [
     ("/reports/weekly", "week", {}),
     ("/reports/weekly.csv", "week", {}),
+    ("/reports/weekly.xlsx", "week", {}),
     ("/reports/abandoned", "week", {}),
     ("/advisers/{adviser}/figures", "week", {}),
     ("/reports/trend", "from", {"to": "9998-W53"}),
@@ -422,6 +427,7 @@ WEEK_BEFORE = {"0002-W01": "0001-W52", "9998-W53": "9998-W52"}
 WEEK_PATHS = [
     "/reports/weekly",
     "/reports/weekly.csv",
+    "/reports/weekly.xlsx",
     "/reports/abandoned",
     "/advisers/{a}/figures",
 ]
@@ -429,12 +435,15 @@ WEEK_PATHS = [
 
 @pytest.mark.parametrize("week", sorted(WEEK_BEFORE))
 @pytest.mark.parametrize("path", WEEK_PATHS)
-def test_the_first_and_last_supported_weeks_are_reported_on(client, path, week):
-    response = client.get(path.format(a=create_adviser(client)["id"]), params={"week": week})
+@pytest.mark.parametrize("publishable", ["false", "true"])
+def test_the_first_and_last_supported_weeks_are_reported_on(client, path, week, publishable):
+    params = {"week": week} | ({} if "figures" in path else {"publishable": publishable})
+    response = client.get(path.format(a=create_adviser(client)["id"]), params=params)
     assert response.status_code == 200, response.text
     if path == "/reports/weekly":
         report = response.json()
-        assert report["totals"]["received"] == 0
+        # No calls: 0, or withheld (a zero too is withheld when publishable).
+        assert report["totals"]["received"] == (None if publishable == "true" else 0)
         assert report["previous_week"]["week"] == WEEK_BEFORE[week]
 
 
