@@ -82,7 +82,7 @@ async def get_idempotency(
         Header(
             description="Send a new unique key (a UUID, say) with each request, and the same "
             "key when retrying it: the retry is answered with the original result and changes "
-            "nothing. Keys are kept at least 24 hours, per token."
+            "nothing. Keys are kept 48 hours, per token."
         ),
     ] = None,
 ) -> Idempotency:

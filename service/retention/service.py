@@ -48,7 +48,7 @@ def run_retention(*, session: Session, now: datetime) -> RetentionResult:
             execution_options={"synchronize_session": False},
         )
     )
-    # Kept 48 hours, twice what clients are promised: a retry a day later still replays.
+    # Kept 48 hours, as the API promises: a desk client retrying a day later still replays.
     session.execute(
         sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEYS_KEPT),
         execution_options={"synchronize_session": False},

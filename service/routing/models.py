@@ -190,7 +190,7 @@ class LineRoutingPublic(LineRouting):
 
 
 class CallAction(SQLModel):
-    """The adviser who acts; until authentication exists it is named in the body."""
+    """The adviser who acts, named in the body; an adviser's token may name only its own."""
 
     model_config = ConfigDict(
         extra="forbid",
