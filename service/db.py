@@ -1,6 +1,7 @@
 """Engine, sessions and the column types every domain shares."""
 
 import contextlib
+import logging
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -18,6 +19,8 @@ from starlette.concurrency import run_in_threadpool
 from service import sqlite_writers
 from service.config import get_settings
 from service.sqlite_writers import WriterQueueConnection
+
+logger = logging.getLogger(__name__)
 
 # Deterministic constraint names, so that migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {
@@ -294,6 +297,21 @@ def _writer_turn(engine: Engine) -> contextlib.AbstractAsyncContextManager[None]
     return sqlite_writers.writing_request(database, timeout_s=SQLITE_BUSY_TIMEOUT_MS / 1000)
 
 
+def close_quietly(session: Session) -> None:
+    """Close a session; on a connection the database has dropped, discard it instead.
+
+    Closing rolls back what is open, which needs the connection. When the server has gone
+    (killed, restarted) the rollback fails, after the answer has started; the connection is
+    dead anyway, so it is invalidated and the pool makes a new one, and nothing is raised.
+    """
+    try:
+        session.close()
+    except sa.exc.DBAPIError as exc:
+        logger.warning("dropped a dead database connection (%s)", type(exc.orig).__name__)
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            session.invalidate()
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Yield one session per request; what was not committed is rolled back.
 
@@ -313,9 +331,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
                 yield session
             finally:
                 if session.in_transaction():
-                    await run_in_threadpool(session.close)
+                    await run_in_threadpool(close_quietly, session)
                 else:
-                    session.close()
+                    close_quietly(session)
     except sqlite_writers.WriterBusy:
         raise sa.exc.OperationalError(
             "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
