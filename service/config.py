@@ -4,6 +4,7 @@ from datetime import time
 from functools import lru_cache
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["NORMAL", "FULL"] = "NORMAL"
     # Larger request bodies are refused with 413 before they are read whole.
     max_body_bytes: int = 64 * 1024
+    body_timeout_s: float = Field(default=30.0, gt=0)
 
     # The interactive docs (/docs, /redoc) and /openapi.json, the only paths besides the
     # probes that need no token: they describe the API and hold no data. Off, a

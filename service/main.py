@@ -51,7 +51,10 @@ def create_app() -> FastAPI:
     # The desk's notion of now; tests replace it to drive offer timeouts themselves.
     app.state.clock = utcnow
     register_exception_handlers(app)
-    app.add_middleware(BodyLimit, max_bytes=get_settings().max_body_bytes)
+    settings = get_settings()
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
+    )
     app.include_router(health.router)
     app.include_router(taxonomy_router)
     app.include_router(calls_router)

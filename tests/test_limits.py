@@ -1,5 +1,10 @@
 """Limits on what a request may send: bodies over 64 KiB are 413, and nothing is stored."""
 
+import asyncio
+import json
+import time
+
+from service.limits import BodyLimit
 from tests.factories import assert_problem, closed_call, count_rows
 
 
@@ -52,3 +57,51 @@ def test_deeply_nested_json_is_refused_cleanly(client, session):
     assert 400 <= response.status_code < 500, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert count_rows(session) == before
+
+
+def _asgi_call(app, receive):
+    """Run one POST through an ASGI app; return the status and body it answered."""
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/calls", "headers": []}
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=5))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return start["status"], json.loads(body), dict(start["headers"])
+
+
+def test_a_body_that_never_arrives_is_408_within_the_timeout():
+    """Headers sent, body never: the request used to wait (and hold its connection) for ever."""
+
+    async def app(scope, receive, send):  # reads the body, as a route with one does
+        message = await receive()
+        while message.get("more_body"):
+            message = await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def never():
+        await asyncio.Event().wait()
+
+    began = time.monotonic()
+    status, body, headers = _asgi_call(BodyLimit(app, max_bytes=1000, body_timeout_s=0.2), never)
+    assert status == 408 and body["status"] == 408
+    assert body["type"].endswith("request-timeout")
+    assert headers[b"connection"] == b"close"
+    assert 0.2 <= time.monotonic() - began < 2
+
+    # A body that does arrive in time, in pieces, is handled as before.
+    pieces = iter(
+        [{"type": "http.request", "body": b"{", "more_body": True},
+         {"type": "http.request", "body": b"}", "more_body": False}]
+    )  # fmt: skip
+
+    async def slowly():
+        await asyncio.sleep(0.05)
+        return next(pieces)
+
+    status, _, _ = _asgi_call(BodyLimit(app, max_bytes=1000, body_timeout_s=1), slowly)
+    assert status == 200
