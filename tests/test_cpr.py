@@ -100,8 +100,13 @@ def test_date_check_rejects_anything_but_six_ascii_digits(text):
         "ref 5-0101901234",
         "ref 0101901234-5",
         "010190--1234",
-        "010190 1234",
         "01019-01234",
+        "010190 12345",
+        "01.01-90-1234",
+        "01.01.1990-1234",
+        "010190-1234.5",
+        "5.010190-1234",
+        "1/01/01/90-1234",
     ],
 )
 def test_longer_or_differently_shaped_digit_runs_do_not_match(text):
@@ -110,6 +115,66 @@ def test_longer_or_differently_shaped_digit_runs_do_not_match(text):
 
 @pytest.mark.parametrize("text", ["+4512345678", "12 34 56 78", "+45 22 34 56 78", "004522345678"])
 def test_phone_numbers_do_not_match(text):
+    assert find_cpr(text) == []
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "010190 1234",  # a space
+        "010190\u00a01234",  # a non-breaking space
+        "010190\u202f1234",  # a narrow non-breaking space
+        "010190\u20131234",  # an en dash
+        "010190—1234",  # an em dash
+        "010190\u22121234",  # a minus sign
+        "010190\u20111234",  # a non-breaking hyphen
+        "010190 - 1234",
+        "010190 \u2013 1234",
+        "010190.1234",
+        "010190/1234",
+        "01.01.90-1234",
+        "01.01.90 1234",
+        "01.01.90\u20131234",
+        "01.01.901234",
+        "01-01-90-1234",
+        "01/01/90-1234",
+        "٠١٠١٩٠-١٢٣٤",  # Arabic-Indic digits
+        "۰۱۰۱۹۰۱۲۳۴",  # Extended Arabic-Indic digits
+        "\uff10\uff11\uff10\uff11\uff19\uff10\uff0d\uff11\uff12\uff13\uff14",  # full-width
+        "०१०१९०-१२३४",  # Devanagari digits
+    ],
+)
+def test_the_ways_people_write_a_number_are_found_as_written(number):
+    assert found(f"Borgeren oplyste {number}, tak.") == [number]
+    assert redact_cpr(f"cpr {number}.") == ("cpr [CPR].", True)
+
+
+@pytest.mark.parametrize("number", ["310490 1234", "31.04.90-1234", "٣١٠٤٩٠-١٢٣٤", "29.02.01-1234"])
+def test_the_date_is_checked_in_every_way_of_writing(number):
+    assert find_cpr(number) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0a1b2c3d-0101-9012-3456-426614174000",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "c0a80101-9012-4abc-8def-0101901234ff",
+        "5f010190-1234-4abc-8def-0123456789ab",
+        "00000000-0000-0000-0000-010190123456",
+        "0190C3C2-7D3E-7A4B-9C1D-AB0101901234",
+        "sha 3f0101901234e9",
+        "ab0101901234",
+        "0101901234ab",
+        "fe010190-1234",
+        "010190-1234e",
+        "٠١٠١٩٠١٢٣٤\u0665",  # a longer run in other digits
+        "0101901234\u0665",
+        "\u06610101901234",
+    ],
+)
+def test_a_number_inside_a_longer_hex_or_digit_token_is_left_alone(text):
+    assert find_cpr(f"Sag {text} er åben") == []
     assert find_cpr(text) == []
 
 

@@ -104,3 +104,12 @@ def test_a_transfer_reason_is_redacted_before_it_is_stored_or_shown(client, sess
     assert (shown["reason"], shown["redacted"]) == (stored, ["reason"])
     everything = str(client.get(f"/calls/{call['id']}/events").json())
     assert CPR not in everything and "0101901234" not in everything
+
+
+def test_every_way_of_writing_a_cpr_number_is_redacted_and_a_uuid_is_kept(client, session):
+    case = "0a1b2c3d-0101-9012-3456-ab0101901234"
+    notes = f"cpr 010190 1234, 01.01.90-1234, 010190\u20131234 og ٠١٠١٩٠-١٢٣٤; sag {case}"
+    call = create_call(client, closed_call(notes=notes))
+    expected = f"cpr [CPR], [CPR], [CPR] og [CPR]; sag {case}"
+    assert (call["notes"], call["redacted"]) == (expected, ["notes"])
+    assert stored_notes(session, call["id"]) == expected

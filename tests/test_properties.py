@@ -130,6 +130,97 @@ def test_redacted_text_holds_no_cpr_number(text):
     assert not re.search(r"(?<!\d)\d{6}-?\d{4}(?!\d)", redacted) or not find_cpr(redacted)
 
 
+# The ways people write one: what goes between date and serial, and a dotted date's parts.
+SERIAL_SEPARATORS = [
+    "",
+    "-",
+    " ",
+    "\u00a0",
+    "\u202f",
+    "\u2013",
+    "—",
+    "\u2212",
+    " - ",
+    " \u2013 ",
+    ".",
+    "/",
+]
+DATE_SEPARATORS = [".", "-", "/"]
+# The zero of each script's decimal digits: ASCII, Arabic-Indic, Extended Arabic-Indic,
+# Devanagari, Bengali, full-width.
+ZEROS = [0x30, 0x660, 0x6F0, 0x966, 0x9E6, 0xFF10]
+JOINERS = ["-", ".", "/", "\u2013", "—"]
+
+
+def in_digits(text: str, zero: int) -> str:
+    return "".join(chr(zero + int(c)) if c.isascii() and c.isdigit() else c for c in text)
+
+
+@st.composite
+def written_cprs(draw: st.DrawFn) -> str:
+    day, serial = draw(cpr_days), draw(serials)
+    between = draw(st.sampled_from(SERIAL_SEPARATORS))
+    if draw(st.booleans()):
+        written = f"{day:%d%m%y}{between}{serial:04d}"
+    else:
+        parts = draw(st.sampled_from(DATE_SEPARATORS))
+        written = f"{day:%d}{parts}{day:%m}{parts}{day:%y}{between}{serial:04d}"
+    return in_digits(written, draw(st.sampled_from(ZEROS)))
+
+
+# Text with no digits in it, and what may stand between it and a number.
+prose = st.text(st.characters(exclude_categories=("Nd", "Cs")), max_size=20)
+boundaries = st.sampled_from([" ", "\n", "\t", "(", ")", ",", ";", ":", "!", "?", '"', "«", "»",
+                              ".", "-", "x", "æ"])  # fmt: skip
+
+
+@given(written_cprs(), prose, boundaries, boundaries, prose)
+@example("010190 1234", "", " ", " ", "")
+@example("01.01.90-1234", "cpr", " ", ".", "")
+@example("010190\u20131234", "", "(", ")", "")
+def test_every_way_of_writing_a_cpr_number_is_found_and_redacted(number, before, b1, b2, after):
+    text = f"{before}{b1}{number}{b2}{after}"
+    start = len(before) + 1
+    assert find_cpr(text) == [(start, start + len(number))]
+    redacted, found = redact_cpr(text)
+    assert found and redacted == f"{before}{b1}{REPLACEMENT}{b2}{after}"
+    assert redact_cpr(redacted) == (redacted, False)
+
+
+hex_tokens = st.text("0123456789abcdefABCDEF", min_size=11, max_size=64)
+digit_runs = st.builds(in_digits, st.text("0123456789", min_size=11, max_size=40),
+                       st.sampled_from(ZEROS))  # fmt: skip
+uuids = st.builds(lambda u, upper: str(u).upper() if upper else str(u), st.uuids(), st.booleans())
+
+
+@given(st.one_of(uuids, hex_tokens, digit_runs), prose, boundaries, boundaries, prose)
+@example("0a1b2c3d-0101-9012-3456-426614174000", "", " ", " ", "")
+@example("123e4567-e89b-12d3-a456-426614174000", "", " ", " ", "")
+@example("c0a80101-9012-4abc-8def-ab0101901234", "sag", " ", ".", "")
+@example("5f010190-1234-4abc-8def-0123456789ab", "", " ", " ", "")
+def test_uuids_hex_tokens_and_long_digit_runs_are_never_changed(token, before, b1, b2, after):
+    text = f"{before}{b1}{token}{b2}{after}"
+    assert find_cpr(text) == []
+    assert redact_cpr(text) == (text, False)
+
+
+@given(
+    written_cprs(), st.sampled_from("0123456789abcdefABCDEF\u0665\uff15"), st.sampled_from(JOINERS)
+)
+def test_a_cpr_number_joined_to_a_longer_token_is_left_alone(number, neighbour, joiner):
+    for text in (f"{neighbour}{number}", f"{number}{neighbour}"):
+        assert find_cpr(text) == []
+    if neighbour.isdigit():
+        for text in (f"{neighbour}{joiner}{number}", f"{number}{joiner}{neighbour}"):
+            assert find_cpr(text) == []
+
+
+@given(st.text("0123456789٣ .-/\u2013— abcx", max_size=60))
+def test_redacting_digits_and_separators_leaves_no_cpr_number(text):
+    redacted, _ = redact_cpr(text)
+    assert find_cpr(redacted) == []
+
+
 traffics = st.floats(min_value=0.01, max_value=60, allow_nan=False)
 
 
