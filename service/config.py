@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     # Bounds on waiting for the database: then 503, never a hung request.
     database_connect_timeout_s: int = 3
     database_pool_timeout_s: float = 5.0
+    # Requests that use the database at once, per process; more wait their turn.
+    database_requests: int = Field(default=10, ge=1)
+    database_queue_timeout_s: float = Field(default=2.0, gt=0)
     # PostgreSQL: no statement runs, and no lock is waited for, longer than this.
     database_statement_timeout_s: float = 15.0
     database_lock_timeout_s: float = 5.0

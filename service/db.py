@@ -1,5 +1,6 @@
 """Engine, sessions and the column types every domain shares."""
 
+import asyncio
 import contextlib
 import logging
 import sqlite3
@@ -236,6 +237,10 @@ def create_db_engine(url: str, *, echo: bool = False) -> Engine:
         echo=echo,
         hide_parameters=True,
         pool_pre_ping=True,
+        # One connection for each request let in at once (`request_gate`), and two for the
+        # timers: kept open, so that a busy desk opens no new connections.
+        pool_size=settings.database_requests + 2,
+        max_overflow=0,
         pool_timeout=settings.database_pool_timeout_s,
         connect_args={
             "connect_timeout": settings.database_connect_timeout_s,
@@ -312,6 +317,36 @@ def close_quietly(session: Session) -> None:
             session.invalidate()
 
 
+class Busy(Exception):
+    """Every database slot of this process stayed taken for the queue timeout: shed, 503."""
+
+
+_gates: dict[tuple[int, int], asyncio.Semaphore] = {}
+
+
+@contextlib.asynccontextmanager
+async def request_gate(engine: Engine) -> AsyncIterator[None]:
+    """Let at most `database_requests` requests use the database at once; queue the rest.
+
+    They queue here, on the event loop, not in the thread pool for a pooled connection: a
+    burst of clients is served in turn, and one that waited `database_queue_timeout_s` is
+    told the service is busy at once, not after the pool's timeout as if it were down.
+    """
+    settings = get_settings()
+    key = (id(engine), id(asyncio.get_running_loop()))
+    gate = _gates.get(key)
+    if gate is None:
+        gate = _gates[key] = asyncio.Semaphore(settings.database_requests)
+    try:
+        await asyncio.wait_for(gate.acquire(), settings.database_queue_timeout_s)
+    except TimeoutError:
+        raise Busy from None
+    try:
+        yield
+    finally:
+        gate.release()
+
+
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """Yield one session per request; what was not committed is rolled back.
 
@@ -325,7 +360,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     writes = request.method not in READ_METHODS or _audits_reads(request.url.path)
     turn = _writer_turn(engine) if writes else contextlib.nullcontext()
     try:
-        async with turn:
+        async with request_gate(engine), turn:
             session = writing_session(engine) if writes else reading_session(engine)
             try:
                 yield session

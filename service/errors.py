@@ -262,11 +262,25 @@ async def _handle_database_unavailable(request: Request, exc: Exception) -> JSON
     )
 
 
+async def _handle_busy(request: Request, exc: Exception) -> JSONResponse:
+    # Overload is not an outage: the database is fine, this process has its hands full.
+    return problem_response(
+        request,
+        status=503,
+        slug="busy",
+        title="Service busy",
+        detail="Too many requests are being served just now. Nothing was changed; retry in "
+        "a second.",
+        headers={"Retry-After": "1"},
+    )
+
+
 def register_exception_handlers(app: FastAPI) -> None:
     """Make every error the app can raise render as problem+json."""
     from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+    from service.db import Busy
     from service.idempotency.dependencies import Replayed
 
     async def replay(request: Request, exc: Exception) -> Any:
@@ -275,6 +289,7 @@ def register_exception_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(Replayed, replay)
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
+    app.add_exception_handler(Busy, _handle_busy)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):
         app.add_exception_handler(unavailable, _handle_database_unavailable)
     app.add_exception_handler(HotlineError, _handle_hotline_error)
