@@ -35,6 +35,11 @@ from service.bench.server import admin_token
 WEIGHTS = {"create": 45, "retry": 10, "read": 20, "patch": 10, "list": 10, "report": 5}
 
 
+# How long a desk client keeps trying before it tells its adviser the desk is away: long
+# enough for the service to restart, or the database to fail over.
+RESEND_FOR_S = 30.0
+
+
 @dataclass
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -46,6 +51,8 @@ class Tally:
     retried_same: int = 0
     retried_other: int = 0
     resent: int = 0  # requests sent again after a dropped connection
+    sent_again_after_503: int = 0
+    resend_for_s: float = RESEND_FOR_S
 
     def note(self, kind: str, started: float, response: httpx.Response) -> None:
         self.latencies[kind].append(time.perf_counter() - started)
@@ -59,17 +66,30 @@ class Tally:
 async def send(
     client: httpx.AsyncClient, tally: "Tally", method: str, url: str, **kw
 ) -> httpx.Response:
-    """Send, and resend on a dropped connection as a desk client does: creations carry
-    their Idempotency-Key, so a resend can never record twice."""
-    for attempt in range(4):
+    """Send, and send again as a desk client does, with backoff for up to RESEND_FOR_S:
+    after a dropped or refused connection (the service restarting), and after a 503 (the
+    database away, or the service busy; its Retry-After is honoured). Creations carry their
+    Idempotency-Key, so sending again can never record twice; a 409 for a keyed request
+    still in flight is sent again too."""
+    give_up = time.monotonic() + tally.resend_for_s
+    pause = 0.1
+    while True:
         try:
-            return await client.request(method, url, **kw)
+            response = await client.request(method, url, **kw)
         except httpx.TransportError:
-            if attempt == 3:
+            if time.monotonic() + pause > give_up:
                 raise
             tally.resent += 1
-            await asyncio.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
+        else:
+            again = response.status_code == 503 or (
+                response.status_code == 409 and "idempotency" in response.text.lower()
+            )
+            if not again or time.monotonic() + pause > give_up:
+                return response
+            tally.sent_again_after_503 += response.status_code == 503
+            pause = max(pause, float(response.headers.get("retry-after", 0) or 0))
+        await asyncio.sleep(min(pause, max(give_up - time.monotonic(), 0)))
+        pause = min(pause * 2, 2.0)
 
 
 async def adviser(
@@ -150,7 +170,7 @@ def percentile(values: list[float], share: float) -> float:
 async def main(args: argparse.Namespace) -> int:
     token = args.token or admin_token(args.database_url, email="loadtest@example.dk")
     run = uuid.uuid4().hex[:12]
-    tally = Tally()
+    tally = Tally(resend_for_s=args.resend_for)
     limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
     async with httpx.AsyncClient(
         base_url=args.base_url,
@@ -189,6 +209,7 @@ async def main(args: argparse.Namespace) -> int:
         "calls_stored": len(stored),
         "retries_answered_with_the_same_call": tally.retried_same,
         "resent_after_a_dropped_connection": tally.resent,
+        "sent_again_after_a_503": tally.sent_again_after_503,
         # By id, so that a lost call and a duplicate cannot cancel out in a count.
         "duplicates": tally.retried_other + len(stored - tally.created),
         "lost": len(tally.created - stored),
@@ -213,6 +234,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--resend-for",
+        type=float,
+        default=RESEND_FOR_S,
+        help="how long to keep sending a request again after a dropped connection or a 503",
+    )
     return parser.parse_args(argv)
 
 

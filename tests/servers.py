@@ -32,9 +32,15 @@ class Server:
     """One `hotline serve` subprocess, its port and its log file."""
 
     def __init__(
-        self, database_url: str, log: Path, *, migrate: bool = True, **settings: object
+        self,
+        database_url: str,
+        log: Path,
+        *,
+        migrate: bool = True,
+        port: int | None = None,
+        **settings: object,
     ) -> None:
-        self.port = free_port()
+        self.port = port or free_port()  # the same port again: a restart, as clients see it
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log = log
         command = [HOTLINE, "serve", "--port", str(self.port)]
