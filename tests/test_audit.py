@@ -105,12 +105,122 @@ def test_reading_an_advisers_calls_is_on_record_for_each_call_with_notes(client,
     }
 
 
+def who_read(event: AuditEvent) -> tuple:
+    """A read row as GET /calls/{id} writes it: everything but its id and time."""
+    return (event.action, event.object_type, event.object_id, event.fields, event.adviser_id,
+            event.token_id, event.subject, event.role, event.client_ip, event.result)  # fmt: skip
+
+
+def test_a_replayed_create_is_a_read_of_the_notes_as_they_are_now(client, session):
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = closed_call(notes="Første version")
+    created = client.post("/calls", json=body, headers=key)
+    assert created.status_code == 201, created.text
+    # Making the call shows the notes the client sent: on record as the create, not a read.
+    assert trail(session, action="call.read") == []
+    client.patch(f"/calls/{created.json()['id']}", json={"notes": NOTES})
+    before = len(trail(session, action="call.read"))
+
+    replayed = client.post("/calls", json=body, headers=key)
+
+    assert replayed.status_code == 201, replayed.text
+    assert replayed.json()["notes"] == NOTES
+    [read] = trail(session, action="call.read")[before:]
+    assert client.get(f"/calls/{created.json()['id']}").status_code == 200
+    [*_, by_get] = trail(session, action="call.read")
+    assert who_read(read) == who_read(by_get)
+    assert (read.object_id, read.fields) == (created.json()["id"], ["notes"])
+
+
+def test_a_replayed_create_of_a_call_without_notes_records_no_read(client, session):
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = closed_call(notes=None)
+    assert client.post("/calls", json=body, headers=key).status_code == 201
+    assert client.post("/calls", json=body, headers=key).status_code == 201
+    assert trail(session, action="call.read") == []
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"sector": "education"}, {"notes": NOTES}, {"notes": "Anden"}, {}],
+    ids=["another field", "the notes", "notes as they were", "nothing"],
+)
+def test_the_answer_to_a_change_is_a_read_of_the_notes(client, session, change):
+    call = create_call(client, closed_call(notes="Anden"))
+
+    changed = client.patch(f"/calls/{call['id']}", json=change)
+
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["notes"] == change.get("notes", "Anden")
+    [read] = trail(session, action="call.read", object_id=call["id"])
+    assert client.get(f"/calls/{call['id']}").status_code == 200
+    [*_, by_get] = trail(session, action="call.read", object_id=call["id"])
+    assert who_read(read) == who_read(by_get)
+    updates = trail(session, action="call.update", object_id=call["id"])
+    if change not in ({}, {"notes": "Anden"}):
+        [update] = updates
+        assert update.at == read.at
+    else:
+        assert updates == []  # nothing changed, and still the notes were shown
+
+
+def test_the_answer_to_a_change_without_notes_records_no_read(client, session):
+    call = create_call(client, closed_call(notes="Noget"))
+    assert client.patch(f"/calls/{call['id']}", json={"notes": None}).status_code == 200
+    other = create_call(client, closed_call(notes=None))
+    assert client.patch(f"/calls/{other['id']}", json={"sector": "education"}).status_code == 200
+    assert trail(session, action="call.read") == []
+
+
+def test_a_refused_or_failed_change_records_no_read(client, session, clock):
+    call = create_call(client, closed_call(notes=NOTES))
+    assert_problem(client.patch(f"/calls/{call['id']}", json={"sector": "nope"}), 422)
+    assert_problem(client.patch(f"/calls/{call['id']}", json={"notes": "x"},
+                                headers={"If-Match": '"0"'}), 412)  # fmt: skip
+    adviser = create_adviser(client)
+    headers = bearer(make_token(session, "adviser", adviser_id=adviser["id"], now=clock()))
+    assert_problem(client.patch(f"/calls/{call['id']}", json={"notes": "x"}, headers=headers), 403)
+
+    def fail_the_commit(failing) -> None:
+        raise RuntimeError("the connection dropped at commit")
+
+    sa.event.listen(session, "before_commit", fail_the_commit, once=True)
+    assert_problem(client.patch(f"/calls/{call['id']}", json={"sector": "education"}), 500)
+    # The read was in the change's transaction: neither is kept.
+    assert trail(session, action="call.update", object_id=call["id"]) == []
+    assert trail(session, action="call.read") == []
+
+
+def test_reading_a_calls_events_is_a_read_of_their_reasons(client, session, clock):
+    desk = Desk(client, session, clock)
+    adviser = desk.adviser()
+    secret = make_token(session, "adviser", adviser_id=adviser, now=clock())
+    rejected = desk.incoming()["id"]
+    assert client.get(f"/calls/{rejected}/events").status_code == 200
+    assert trail(session, action="call.read") == []  # no reason in them: no free text shown
+    desk.ok(rejected, "reject", adviser, reason="Har en kollega i røret")
+
+    events = client.get(f"/calls/{rejected}/events", headers=bearer(secret))
+
+    assert events.status_code == 200, events.text
+    assert "Har en kollega i røret" in [e["reason"] for e in events.json()]
+    [read] = trail(session, action="call.read")
+    assert (read.object_type, read.object_id, read.fields) == ("call", rejected, ["events.reason"])
+    assert (str(read.adviser_id), read.token_id, read.role, read.result) == (
+        adviser,
+        token_id_of(session, secret),
+        "adviser",
+        "ok",
+    )
+
+
 @pytest.mark.parametrize(
     ("path", "writes"),
     [
         ("/calls", True),
         ("/calls/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", True),
         ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/calls", True),
+        ("/calls/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/events", True),
         ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", False),
         ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/figures", False),
         ("/reports/weekly", False),

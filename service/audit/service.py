@@ -110,12 +110,36 @@ class ReadCall(Protocol):
     def notes(self) -> str | None: ...
 
 
+class ReadEvent(Protocol):
+    """A step of a call's journal as read."""
+
+    @property
+    def reason(self) -> str | None: ...
+
+
+def note_read(session: Session, *, call_id: uuid.UUID, fields: Iterable[str] = ("notes",)) -> None:
+    """Add a `call.read` row: the principal is shown these free-text fields of the call.
+
+    Uncommitted, for an answer that also changes something: both commit together.
+    """
+    record(session, action="call.read", object_type="call", object_id=str(call_id),
+           fields=fields)  # fmt: skip
+
+
 def record_reads(*, session: Session, calls: Iterable[ReadCall]) -> None:
     """Record that the principal read these calls' notes, and commit."""
     for call in calls:
         if call.notes is not None:
-            record(session, action="call.read", object_type="call", object_id=str(call.id),
-                   fields=["notes"])  # fmt: skip
+            note_read(session, call_id=call.id)
+    session.commit()
+
+
+def record_event_reads(
+    *, session: Session, call_id: uuid.UUID, events: Iterable[ReadEvent]
+) -> None:
+    """Record that the principal read the reasons in a call's journal, if any, and commit."""
+    if any(event.reason is not None for event in events):
+        note_read(session, call_id=call_id, fields=["events.reason"])
     session.commit()
 
 

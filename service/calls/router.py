@@ -17,7 +17,7 @@ from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
 from service.clock import ClockDep, NowDep
-from service.db import SessionDep
+from service.db import SessionDep, commit_keeping_loaded
 from service.errors import problem_responses
 from service.etag import check_if_match, etag
 from service.idempotency.dependencies import IdempotencyDep
@@ -62,6 +62,9 @@ def create_call(
         call = routing_service.intake(
             session=session, call_in=call_in, clock=clock, call_id=call_id
         )
+    else:
+        # A replay answers with the call as it is now, notes others wrote since included.
+        audit_service.record_reads(session=session, calls=[call])
     response.headers["Location"] = f"/calls/{call.id}"
     response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)
@@ -129,6 +132,11 @@ def update_call(
     ensure_may_change(principal, call.closed_at, now, call_in.model_dump(exclude_unset=True))
     if "adviser_id" in call_in.model_fields_set:
         ensure_acting_as_self(principal, call_in.adviser_id)
+    # The answer carries the notes: a read, committed with the change (or alone, if none).
+    notes = call_in.notes if "notes" in call_in.model_fields_set else call.notes
+    if notes is not None:
+        audit_service.note_read(session, call_id=call.id)
     call = calls_service.update(session=session, call=call, call_in=call_in, now=now)
+    commit_keeping_loaded(session)
     response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)

@@ -223,10 +223,12 @@ def transfer_call(
     responses=problem_responses(404, 422),
 )
 def call_events(session: SessionDep, call: CallDep) -> list[CallEventPublic]:
-    return [
+    events = [
         CallEventPublic.model_validate(event, from_attributes=True)
         for event in journal.events_of(session, call.id)
     ]
+    audit_service.record_event_reads(session=session, call_id=call.id, events=events)
+    return events
 
 
 @router.get(
