@@ -10,7 +10,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.auth import policy
 from service.auth import service as auth_service
-from service.auth.errors import ChangeWindowClosed, NotYourself, RoleTooLow
+from service.auth.errors import (
+    ChangeWindowClosed,
+    NotYourself,
+    RoleTooLow,
+    SetByRoutingOrSupervisors,
+)
 from service.auth.models import Principal, Role
 from service.clock import NowDep
 from service.config import get_settings
@@ -73,6 +78,22 @@ def ensure_acting_as_self(principal: Principal, adviser_id: uuid.UUID | None) ->
     """An adviser's token may name no adviser but its own; supervisors may name anyone."""
     if principal.role == Role.adviser and adviser_id not in (None, principal.adviser_id):
         raise NotYourself()
+
+
+SET_BY_ROUTING_OR_SUPERVISORS = {"direction": "inbound", "priority": 0}
+"""What an adviser may not change from its default: a callback's direction, a priority."""
+
+
+def ensure_adviser_may_set(
+    principal: Principal, sent: Mapping[str, Any], current: Mapping[str, Any] | None = None
+) -> None:
+    """An adviser may not make a call outbound or change its priority (403 naming it)."""
+    if principal.role != Role.adviser:
+        return
+    current = current or SET_BY_ROUTING_OR_SUPERVISORS
+    for field in SET_BY_ROUTING_OR_SUPERVISORS:
+        if field in sent and sent[field] != current[field]:
+            raise SetByRoutingOrSupervisors(field)
 
 
 class ClosingIsFixed(Forbidden):

@@ -1,6 +1,6 @@
 import uuid
 
-from service.errors import Conflict, Forbidden, NotFound
+from service.errors import Conflict, FieldProblem, Forbidden, NotFound
 
 
 class TokenNotFound(NotFound):
@@ -22,6 +22,14 @@ class NoRole(Forbidden):
 class RoleTooLow(Forbidden):
     def __init__(self, needed: str) -> None:
         super().__init__(f"This needs the {needed} role or higher.")
+
+
+class SetByRoutingOrSupervisors(Forbidden):
+    """An adviser tried to set what only routing or a supervisor sets: it moves the figures."""
+
+    def __init__(self, field: str) -> None:
+        reason = "only routing or a supervisor sets this: it changes the queue and the figures"
+        super().__init__(f"{field}: {reason}.", errors=[FieldProblem(field=field, reason=reason)])
 
 
 class NotYourself(Forbidden):

@@ -9,6 +9,7 @@ from service.auth.dependencies import (
     SIGNED_IN,
     CurrentPrincipal,
     ensure_acting_as_self,
+    ensure_adviser_may_set,
     ensure_may_change,
 )
 from service.auth.models import Role
@@ -33,6 +34,11 @@ router = APIRouter(
 )
 
 
+def _live(call_in: CallCreate) -> bool:
+    """A live call joins the queue: no answer and no end yet (routing picks its adviser)."""
+    return call_in.answered_at is None and call_in.ended_at is None
+
+
 @router.post(
     "",
     response_model=CallPublic,
@@ -53,6 +59,10 @@ def create_call(
     idem: IdempotencyDep,
 ) -> CallPublic:
     ensure_acting_as_self(principal, call_in.adviser_id)
+    ensure_adviser_may_set(principal, call_in.model_dump(include=call_in.model_fields_set))
+    if principal.role == Role.adviser and call_in.adviser_id is None and not _live(call_in):
+        # Recorded after the fact by an adviser: theirs, or they could not read it back.
+        call_in = call_in.model_copy(update={"adviser_id": principal.adviser_id})
     call = idem.replayed(
         lambda call_id: calls_service.get(session=session, call_id=uuid.UUID(call_id))
     )
@@ -130,6 +140,8 @@ def update_call(
         session.refresh(call, with_for_update=True)
         check_if_match(call, if_match, noun="call")
     ensure_may_change(principal, call.closed_at, now, call_in.model_dump(exclude_unset=True))
+    current = {"direction": call.direction, "priority": call.priority}
+    ensure_adviser_may_set(principal, call_in.model_dump(exclude_unset=True), current)
     if "adviser_id" in call_in.model_fields_set:
         ensure_acting_as_self(principal, call_in.adviser_id)
     # The answer carries the notes: a read, committed with the change (or alone, if none).

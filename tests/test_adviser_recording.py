@@ -1,0 +1,74 @@
+"""What an adviser's token fills in and may not set when recording or changing a call."""
+
+from datetime import timedelta
+
+import pytest
+
+from tests.factories import (
+    assert_problem,
+    bearer,
+    closed_call,
+    count_rows,
+    create_adviser,
+    live_call,
+    make_token,
+)
+
+
+@pytest.fixture
+def adviser(client, session, clock):
+    me = create_adviser(client)
+    return me["id"], bearer(make_token(session, "adviser", adviser_id=me["id"], now=clock()))
+
+
+def test_a_call_recorded_after_the_fact_is_the_recording_advisers(client, adviser):
+    """It used to be stored without an adviser: 201, then 403 on reading it back."""
+    me, headers = adviser
+    created = client.post("/calls", json=closed_call(), headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["adviser_id"] == me
+    again = client.get(created.headers["location"], headers=headers)
+    assert again.status_code == 200, again.text
+    # A hang-up recorded after the fact too.
+    hung_up = {"line": "stress", "received_at": closed_call()["received_at"]}
+    hung_up["ended_at"] = closed_call()["answered_at"]
+    assert client.post("/calls", json=hung_up, headers=headers).json()["adviser_id"] == me
+
+
+def test_a_live_call_an_adviser_posts_is_routed_not_taken(client, adviser, clock):
+    _, headers = adviser
+    live = client.post("/calls", json=live_call(clock() - timedelta(seconds=5)), headers=headers)
+    assert live.status_code == 201, live.text
+    assert live.json()["adviser_id"] is None  # no one available: it waits
+    # A supervisor's after-the-fact call stays without an adviser unless one is named.
+    assert client.post("/calls", json=closed_call()).json()["adviser_id"] is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("direction", "outbound"), ("priority", 5)], ids=["outbound", "priority"]
+)
+def test_an_adviser_may_not_set_what_routing_or_supervisors_set(
+    client, session, clock, adviser, field, value
+):
+    _, headers = adviser
+    recent = clock() - timedelta(hours=1)  # within the adviser's time to change it
+    before = count_rows(session)
+    body = assert_problem(
+        client.post("/calls", json=closed_call(recent, **{field: value}), headers=headers),
+        403,
+        field,
+    )
+    assert "routing or a supervisor" in body["detail"]
+    assert count_rows(session) == before
+    # The defaults may be sent as they are.
+    default = {"direction": "inbound", "priority": 0}[field]
+    sent = client.post("/calls", json=closed_call(recent, **{field: default}), headers=headers)
+    assert sent.status_code == 201, sent.text
+    call = sent.json()
+    assert_problem(
+        client.patch(f"/calls/{call['id']}", json={field: value}, headers=headers), 403, field
+    )
+    unchanged = client.patch(f"/calls/{call['id']}", json={field: default}, headers=headers)
+    assert unchanged.status_code == 200, unchanged.text
+    # A supervisor may.
+    assert client.patch(f"/calls/{call['id']}", json={field: value}).status_code != 403
