@@ -15,7 +15,7 @@ from service.auth.router import router as auth_router
 from service.calls.router import router as calls_router
 from service.config import get_settings
 from service.db import utcnow
-from service.errors import Problem, register_exception_handlers
+from service.errors import Problem, problem_responses, register_exception_handlers
 from service.limits import BodyLimit
 from service.reports.router import own_router as own_figures_router
 from service.reports.router import router as reports_router
@@ -47,6 +47,8 @@ def create_app() -> FastAPI:
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
+        # Readable operation ids (`create_call`, `weekly_report`) for generated clients.
+        generate_unique_id_function=lambda route: route.name,
     )
     # The desk's notion of now; tests replace it to drive offer timeouts themselves.
     app.state.clock = utcnow
@@ -78,6 +80,23 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
 
 
+def _declare_every_operations_problems(schema: dict) -> None:
+    """What any operation may answer, whatever its route says: 503 when the database is away
+    or the service busy, and 413 (too large) and 408 (too slow) for a request body."""
+    common = problem_responses(503)
+    with_body = problem_responses(408, 413)
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status, answer in common.items():
+                responses.setdefault(str(status), answer)
+            if "requestBody" in operation:
+                for status, answer in with_body.items():
+                    responses.setdefault(str(status), answer)
+
+
 def _declare_problem_schema(app: FastAPI) -> None:
     # Routes point at #/components/schemas/Problem; make sure the schema is there.
     original = app.openapi
@@ -95,6 +114,7 @@ def _declare_problem_schema(app: FastAPI) -> None:
             components.setdefault(
                 "Problem", Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             )
+            _declare_every_operations_problems(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -1,5 +1,7 @@
 """The published API description: examples that work, and problem+json declared."""
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -62,3 +64,39 @@ def test_every_operation_has_a_summary_and_problem_responses_point_at_problem():
     assert {"type", "title", "status", "detail"} <= set(
         SPEC["components"]["schemas"]["Problem"]["required"]
     )
+
+
+def _operations(spec: dict):
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if isinstance(operation, dict) and "responses" in operation:
+                yield path, method, operation
+
+
+def test_operation_ids_are_readable_and_unique():
+    """FastAPI's default ids read like `create_call_calls_post`."""
+    spec = create_app().openapi()
+    ids = [operation["operationId"] for _, _, operation in _operations(spec)]
+    assert len(ids) == len(set(ids))
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*", i) and not i.endswith(("_get", "_post"))
+               for i in ids), ids  # fmt: skip
+    assert spec["paths"]["/calls"]["post"]["operationId"] == "create_call"
+
+
+def test_every_operation_declares_503_and_every_body_413_and_408():
+    for path, method, operation in _operations(create_app().openapi()):
+        assert "503" in operation["responses"], (method, path)
+        if "requestBody" in operation:
+            assert {"408", "413"} <= set(operation["responses"]), (method, path)
+
+
+def test_calls_declare_their_headers_conflicts_and_key_rules():
+    spec = create_app().openapi()
+    create = spec["paths"]["/calls"]["post"]
+    assert {"Location", "ETag"} <= set(create["responses"]["201"]["headers"])
+    assert "409" in create["responses"]  # a keyed request still in flight
+    for method in ("get", "patch"):
+        answer = spec["paths"]["/calls/{call_id}"][method]["responses"]["200"]
+        assert "ETag" in answer["headers"], method
+    (key,) = [p for p in create["parameters"] if p["name"].lower() == "idempotency-key"]
+    assert key["schema"]["minLength"] == 1 and key["schema"]["maxLength"] == 200

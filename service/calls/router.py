@@ -26,6 +26,16 @@ from service.ids import uuid7
 from service.pagination import Page
 from service.routing import service as routing_service
 
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The call's version; send it back as `If-Match` to change this copy only.",
+        "schema": {"type": "string"},
+    }
+}
+CREATED_HEADERS = ETAG_HEADER | {
+    "Location": {"description": "The new call: `/calls/{id}`.", "schema": {"type": "string"}}
+}
+
 router = APIRouter(
     prefix="/calls",
     tags=["calls"],
@@ -48,7 +58,7 @@ def _live(call_in: CallCreate) -> bool:
     "recorded after the fact. The status follows from the timestamps. Send an "
     "`Idempotency-Key` to make retries safe: a retry with the same key and body gets the "
     "original answer and records nothing; the same key with another body is 422.",
-    responses=problem_responses(422),
+    responses=problem_responses(409, 422) | {201: {"headers": CREATED_HEADERS}},
 )
 def create_call(
     session: SessionDep,
@@ -106,7 +116,7 @@ def list_calls(
     response_model=CallPublic,
     status_code=200,
     summary="Read a call",
-    responses=problem_responses(404, 422),
+    responses=problem_responses(404, 422) | {200: {"headers": ETAG_HEADER}},
 )
 def read_call(session: SessionDep, call: CallDep, response: Response) -> CallPublic:
     audit_service.record_reads(session=session, calls=[call])
@@ -124,7 +134,7 @@ def read_call(session: SessionDep, call: CallDep, response: Response) -> CallPub
     "call until `HOTLINE_ADVISER_EDIT_HOURS` (24) after it was closed; then only a supervisor. "
     "Send the `ETag` you read as `If-Match` to be sure nobody changed the call meanwhile "
     "(412 if someone did); without `If-Match` the change is made regardless.",
-    responses=problem_responses(404, 409, 412, 422),
+    responses=problem_responses(404, 409, 412, 422) | {200: {"headers": ETAG_HEADER}},
 )
 def update_call(
     session: SessionDep,

@@ -82,7 +82,8 @@ async def get_idempotency(
         Header(
             description="Send a new unique key (a UUID, say) with each request, and the same "
             "key when retrying it: the retry is answered with the original result and changes "
-            "nothing. Keys are kept 48 hours, per token."
+            "nothing. Keys are kept 48 hours, per token.",
+            json_schema_extra={"minLength": 1, "maxLength": KEY_MAX_LENGTH},
         ),
     ] = None,
 ) -> Idempotency:
