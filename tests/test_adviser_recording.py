@@ -72,3 +72,24 @@ def test_an_adviser_may_not_set_what_routing_or_supervisors_set(
     assert unchanged.status_code == 200, unchanged.text
     # A supervisor may.
     assert client.patch(f"/calls/{call['id']}", json={field: value}).status_code != 403
+
+
+def test_to_an_adviser_an_unknown_id_is_403_like_one_out_of_reach(client, adviser):
+    """A 404 for a made-up id beside a 403 for a real one told an adviser which ids exist."""
+    _, headers = adviser
+    other = create_adviser(client)["id"]
+    theirs = client.post("/calls", json=closed_call(adviser_id=other)).json()["id"]
+    unknown = "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d"
+    for path in ("/calls/{}", "/calls/{}/events"):
+        real = client.get(path.format(theirs), headers=headers)
+        made_up = client.get(path.format(unknown), headers=headers)
+        assert (real.status_code, made_up.status_code) == (403, 403), path
+        assert real.json()["detail"] == made_up.json()["detail"]
+    for path in ("/advisers/{}/presence", "/advisers/{}/calls", "/advisers/{}/figures"):
+        params = {"week": "2025-W23"} if path.endswith("figures") else {}
+        real = client.get(path.format(other), headers=headers, params=params)
+        made_up = client.get(path.format(unknown), headers=headers, params=params)
+        assert (real.status_code, made_up.status_code) == (403, 403), path
+    # Supervisors still get 404 for what does not exist.
+    assert_problem(client.get(f"/calls/{unknown}"), 404)
+    assert_problem(client.get(f"/advisers/{unknown}"), 404)

@@ -4,13 +4,26 @@ from typing import Annotated
 from fastapi import Depends
 
 from service.advisers import service as advisers_service
+from service.advisers.errors import AdviserNotFound
 from service.advisers.models import Adviser
+from service.auth.dependencies import CurrentPrincipal
+from service.auth.errors import NotYourself
+from service.auth.models import Role
 from service.db import SessionDep
 
 
-def get_adviser(adviser_id: uuid.UUID, session: SessionDep) -> Adviser:
-    """Load the adviser named in the path, or answer 404."""
-    return advisers_service.get(session=session, adviser_id=adviser_id)
+def get_adviser(adviser_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> Adviser:
+    """Load the adviser named in the path, or answer 404.
+
+    To an adviser's token, another id that names no one is 403 like one that names someone
+    else: what it may not do, it may not learn either (which ids exist).
+    """
+    try:
+        return advisers_service.get(session=session, adviser_id=adviser_id)
+    except AdviserNotFound:
+        if principal.role == Role.adviser and adviser_id != principal.adviser_id:
+            raise NotYourself() from None
+        raise
 
 
 AdviserDep = Annotated[Adviser, Depends(get_adviser)]
