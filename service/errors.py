@@ -202,14 +202,34 @@ async def _handle_http_exception(request: Request, exc: Exception) -> JSONRespon
         )  # fmt: skip
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) else phrase
+    headers = getattr(exc, "headers", None)
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route of the path only (POST of /calls).
+        allowed = _methods_of_path(request)
+        if allowed:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed)}
+            detail = f"{request.method} is not allowed here. Allowed: {', '.join(allowed)}."
     return problem_response(
         request,
         status=exc.status_code,
         slug=phrase.lower().replace(" ", "-"),
         title=phrase,
         detail=detail,
-        headers=getattr(exc, "headers", None),
+        headers=headers,
     )
+
+
+def _methods_of_path(request: Request) -> list[str]:
+    """Every method that some route of the app answers on this request's path, sorted."""
+    from fastapi.routing import iter_route_contexts
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    scope = {**request.scope, "method": ""}  # no method matches: every route of the path is
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.matches(scope)[0] != Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:

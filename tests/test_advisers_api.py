@@ -469,3 +469,44 @@ def test_unknown_list_parameters_are_refused(client):
     response = client.get("/advisers", params={"colour": "red"})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "colour"
+
+
+def test_the_list_pages_by_name_with_the_next_cursor_in_a_header(client):
+    """Like /calls: `limit` (default 50) and `cursor`; the list stays a list, the cursor of
+    the next page comes in `Next-Cursor`. Names that tie are ordered by id across pages."""
+    for name in ["Åse", "Bo", "Bo", "Bo", "Carl", "Dorte", "Ærø"]:
+        create_adviser(client, name=name)
+    whole = client.get("/advisers", params={"limit": 500})
+    assert "Next-Cursor" not in whole.headers
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = client.get("/advisers", params=params)
+        assert response.status_code == 200, response.text
+        assert len(response.json()) <= 2
+        seen += response.json()
+        cursor = response.headers.get("Next-Cursor")
+        if cursor is None:
+            break
+    assert seen == whole.json()
+    assert len(seen) == 8  # and the test client's admin
+
+
+def test_the_list_pages_with_its_filters(client):
+    for n in range(3):
+        create_adviser(client, name=f"Aktiv {n}")
+        create_adviser(client, name=f"Passiv {n}", active=False)
+    first = client.get("/advisers", params={"active": "true", "limit": 2})
+    assert [a["name"] for a in first.json()] == ["Aktiv 0", "Aktiv 1"]
+    cursor = first.headers["Next-Cursor"]
+    rest = client.get("/advisers", params={"active": "true", "limit": 2, "cursor": cursor})
+    assert [a["name"] for a in rest.json()] == ["Aktiv 2"]
+    assert "Next-Cursor" not in rest.headers
+
+
+def test_the_list_is_50_at_a_time_unless_asked(client):
+    for n in range(50):
+        create_adviser(client, name=f"Rådgiver {n:02}")
+    response = client.get("/advisers")
+    assert len(response.json()) == 50
+    assert "Next-Cursor" in response.headers

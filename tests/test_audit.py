@@ -442,3 +442,48 @@ def test_a_request_whose_commit_fails_leaves_no_audit_row(client, session):
     assert written == [["notes"]]
     assert trail(session, action="call.update", object_id=call["id"]) == []
     assert client.get(f"/calls/{call['id']}").json()["notes"] == "Før"
+
+
+# -- paging like /calls, and unknown parameters ----------------------------------------------
+
+
+def test_the_trail_pages_with_limit_and_the_next_cursor_in_a_header(client):
+    for n in range(5):
+        create_adviser(client, name=f"Rådgiver {n}")
+    whole = client.get("/audit", params={"action": "adviser.create", "limit": 500})
+    assert len(whole.json()) == 5
+    assert "Next-Cursor" not in whole.headers
+    seen, cursor = [], None
+    while True:
+        params = {"action": "adviser.create", "limit": 2} | ({"cursor": cursor} if cursor else {})
+        response = client.get("/audit", params=params)
+        assert response.status_code == 200, response.text
+        seen += response.json()
+        cursor = response.headers.get("Next-Cursor")
+        if cursor is None:
+            break
+    assert seen == whole.json()
+
+
+def test_the_trail_is_50_rows_at_a_time_unless_asked(client):
+    for n in range(51):
+        create_adviser(client, name=f"Rådgiver {n}")
+    response = client.get("/audit", params={"action": "adviser.create"})
+    assert len(response.json()) == 50
+    assert "Next-Cursor" in response.headers
+
+
+def test_before_still_pages_but_not_together_with_a_cursor(client):
+    for n in range(3):
+        create_adviser(client, name=f"Rådgiver {n}")
+    first = client.get("/audit", params={"action": "adviser.create", "limit": 1})
+    [row] = first.json()
+    params = {"action": "adviser.create", "before": row["id"]}
+    assert len(client.get("/audit", params=params).json()) == 2
+    both = params | {"cursor": first.headers["Next-Cursor"]}
+    assert_problem(client.get("/audit", params=both), 422, "before")
+
+
+@pytest.mark.parametrize("name", ["since", "until", "page", "offset"])
+def test_an_unknown_audit_parameter_is_refused_naming_it(client, name):
+    assert_problem(client.get("/audit", params={name: "2025-01-01T00:00:00+00:00"}), 422, name)

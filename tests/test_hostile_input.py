@@ -361,7 +361,7 @@ FILTERS = [
     ("/audit", {}, "action", "empty"),
     ("/audit", {}, "object_type", "empty"),
     ("/audit", {}, "object_id", "empty"),
-    ("/queue", {}, "line", "ignored"),
+    ("/queue", {}, "line", "refused"),  # not a filter: unknown parameters are refused
 ]
 
 

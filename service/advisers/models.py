@@ -12,6 +12,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from service.calls.models import Code, CodeList, Language
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
+from service.pagination import PageQuery
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
 from service.text import free_text
 
@@ -235,11 +236,13 @@ class PresenceEventPublic(SQLModel):
         return redacted_fields(reason=self.reason)
 
 
-class AdviserQuery(SQLModel):
-    """Filters of the adviser listing; unknown parameters are refused."""
-
-    model_config = ConfigDict(extra="forbid")
+class AdviserQuery(PageQuery):
+    """Filters and pages of the adviser listing; unknown parameters are refused."""
 
     active: bool | None = None
     line: Code | None = Field(default=None, description="A code of the `line` list.")
     presence: Presence | None = None
+    # The cursor carries the last name of the page, which may be 200 characters of any script.
+    cursor: str | None = Field(
+        default=None, max_length=1500, description="The `Next-Cursor` of the previous page."
+    )

@@ -12,6 +12,7 @@ from service.errors import problem_responses
 from service.etag import check_if_match, etag
 from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
+from service.pagination import NEXT_CURSOR_RESPONSE, NoQuery, send_next_cursor
 
 router = APIRouter(
     prefix="/advisers",
@@ -53,15 +54,19 @@ def create_adviser(
     response_model=list[AdviserPublic],
     status_code=200,
     summary="List advisers by name",
-    description="Filters combine with AND. `line` lists the advisers who serve that line.",
-    responses=problem_responses(422),
+    description="Filters combine with AND. `line` lists the advisers who serve that line. "
+    "Pages of `limit` (default 50, at most 500): pass the `Next-Cursor` header back as "
+    "`cursor` for the next page; it is absent on the last page.",
+    responses=NEXT_CURSOR_RESPONSE | problem_responses(422),
 )
 def list_advisers(
-    session: SessionDep, query: Annotated[AdviserQuery, Query()]
+    session: SessionDep, query: Annotated[AdviserQuery, Query()], response: Response
 ) -> list[AdviserPublic]:
-    advisers = advisers_service.list_advisers(
-        session=session, active=query.active, line=query.line, presence=query.presence
-    )
+    advisers, next_cursor = advisers_service.list_advisers(
+        session=session, active=query.active, line=query.line, presence=query.presence,
+        limit=query.limit, cursor=query.cursor,
+    )  # fmt: skip
+    send_next_cursor(response, next_cursor)
     return [advisers_service.to_public(adviser) for adviser in advisers]
 
 
@@ -72,7 +77,9 @@ def list_advisers(
     summary="Read an adviser",
     responses=problem_responses(404, 422),
 )
-def read_adviser(adviser: AdviserDep, response: Response) -> AdviserPublic:
+def read_adviser(
+    adviser: AdviserDep, response: Response, _: Annotated[NoQuery, Query()]
+) -> AdviserPublic:
     response.headers["ETag"] = etag(adviser)
     return advisers_service.to_public(adviser)
 

@@ -20,6 +20,7 @@ from service.advisers.models import (
 )
 from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
+from service.pagination import DEFAULT_LIMIT, cut, decode_name_cursor, encode_name_cursor
 from service.taxonomy import service as taxonomy_service
 from service.taxonomy.service import CodeCheck
 
@@ -83,9 +84,18 @@ def list_advisers(
     active: bool | None = None,
     line: str | None = None,
     presence: Presence | None = None,
-) -> list[Adviser]:
-    """Return the advisers matching every filter given, ordered by name, then id."""
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[Adviser], str | None]:
+    """One page of the advisers matching every filter given, ordered by name, then id,
+    and the cursor of the next page (None on the last)."""
     statement = select(Adviser)
+    if cursor is not None:
+        after = decode_name_cursor(cursor)
+        statement = statement.where(
+            sa.tuple_(Adviser.name, Adviser.id)
+            > sa.tuple_(sa.literal(after.name, sa.String()), sa.literal(after.id, sa.Uuid()))
+        )
     if active is not None:
         statement = statement.where(Adviser.active == active)
     if line is not None:
@@ -105,8 +115,9 @@ def list_advisers(
         )
     if presence is not None:
         statement = statement.where(Adviser.presence == presence)
-    statement = statement.order_by(Adviser.name, Adviser.id)
-    return list(session.exec(statement).all())
+    statement = statement.order_by(Adviser.name, Adviser.id).limit(limit + 1)
+    advisers = list(session.exec(statement).all())
+    return cut(advisers, limit, lambda last: encode_name_cursor(name=last.name, id=last.id))
 
 
 def update(*, session: Session, adviser: Adviser, adviser_in: AdviserUpdate) -> Adviser:

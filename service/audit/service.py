@@ -19,6 +19,7 @@ from service.audit.models import AuditEvent
 from service.auth.models import ApiToken, Principal
 from service.calls.models import Call, CallAdvice, CallIssueCategory
 from service.db import utcnow
+from service.pagination import DEFAULT_LIMIT, cut, decode_cursor, encode_cursor
 from service.routing.models import OverflowRule, RoutingRule
 
 AUDITED: dict[type, str] = {
@@ -153,9 +154,11 @@ def list_events(
     since: datetime | None = None,
     until: datetime | None = None,
     before: uuid.UUID | None = None,
-    limit: int = 100,
-) -> list[AuditEvent]:
-    """Audit rows matching every filter given, newest first (ids are time-ordered)."""
+    limit: int = DEFAULT_LIMIT,
+    cursor: str | None = None,
+) -> tuple[list[AuditEvent], str | None]:
+    """One page of the audit rows matching every filter given, newest first (ids are
+    time-ordered, so the page is cut by id), and the cursor of the next (None on the last)."""
     query = select(AuditEvent)
     conditions: list[Any] = [
         column == value
@@ -173,8 +176,11 @@ def list_events(
         conditions.append(AuditEvent.at < until)
     if before is not None:
         conditions.append(AuditEvent.id < before)
-    query = query.where(*conditions).order_by(AuditEvent.id.desc()).limit(limit)
-    return list(session.exec(query).all())
+    if cursor is not None:
+        conditions.append(AuditEvent.id < decode_cursor(cursor).id)
+    query = query.where(*conditions).order_by(AuditEvent.id.desc()).limit(limit + 1)
+    events = list(session.exec(query).all())
+    return cut(events, limit, lambda last: encode_cursor(at=last.at, id=last.id))
 
 
 def _changes(session: Session) -> dict[tuple[str, str], tuple[str, set[str]]]:

@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 
 from service.auth import service as auth_service
 from service.auth.dependencies import ADMINS
@@ -12,6 +12,7 @@ from service.db import SessionDep
 from service.errors import problem_responses
 from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
+from service.pagination import NEXT_CURSOR_RESPONSE, PageQuery, send_next_cursor
 
 router = APIRouter(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
 
@@ -52,10 +53,17 @@ def create_token(
     response_model=list[ApiTokenPublic],
     status_code=200,
     summary="List API tokens, newest first",
-    responses=problem_responses(401, 403),
+    description="Pages of `limit` (default 50, at most 500): pass the `Next-Cursor` header "
+    "back as `cursor` for the next page; it is absent on the last page.",
+    responses=NEXT_CURSOR_RESPONSE | problem_responses(401, 403, 422),
 )
-def list_tokens(session: SessionDep) -> list[ApiTokenPublic]:
-    tokens = auth_service.list_tokens(session=session)
+def list_tokens(
+    session: SessionDep, query: Annotated[PageQuery, Query()], response: Response
+) -> list[ApiTokenPublic]:
+    tokens, next_cursor = auth_service.list_tokens(
+        session=session, limit=query.limit, cursor=query.cursor
+    )
+    send_next_cursor(response, next_cursor)
     return [ApiTokenPublic.model_validate(t, from_attributes=True) for t in tokens]
 
 

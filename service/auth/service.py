@@ -14,6 +14,7 @@ from service.auth.errors import NoRole, TokenNotFound
 from service.auth.models import RANK, ApiToken, ApiTokenCreate, Principal, Role
 from service.config import get_settings
 from service.errors import Unauthorized
+from service.pagination import DEFAULT_LIMIT, before_cursor, cut, decode_cursor, encode_cursor
 
 # Recognisable in logs and secret scanners; the rest is 256 random bits.
 TOKEN_PREFIX = "hl_"
@@ -55,9 +56,19 @@ def create_token(
     return token, secret
 
 
-def list_tokens(*, session: Session) -> list[ApiToken]:
-    """Every token, newest first; revoked and expired ones too."""
-    return list(session.exec(select(ApiToken).order_by(ApiToken.created_at.desc())).all())
+def list_tokens(
+    *, session: Session, limit: int = DEFAULT_LIMIT, cursor: str | None = None
+) -> tuple[list[ApiToken], str | None]:
+    """One page of the tokens, newest first, revoked and expired ones too, and the cursor
+    of the next page (None on the last)."""
+    statement = select(ApiToken)
+    if cursor is not None:
+        statement = statement.where(
+            before_cursor(ApiToken.created_at, ApiToken.id, decode_cursor(cursor))
+        )
+    statement = statement.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    tokens = list(session.exec(statement.limit(limit + 1)).all())
+    return cut(tokens, limit, lambda last: encode_cursor(at=last.created_at, id=last.id))
 
 
 def get_token(*, session: Session, token_id: uuid.UUID) -> ApiToken:

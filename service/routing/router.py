@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 
 from service.advisers import service as advisers_service
@@ -19,6 +19,7 @@ from service.clock import ClockDep, NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.idempotency.dependencies import IdempotencyDep, Replayed
+from service.pagination import NEXT_CURSOR_RESPONSE, NoQuery, PageQuery, send_next_cursor
 from service.routing import journal, rules, views
 from service.routing import service as routing_service
 from service.routing.models import (
@@ -222,7 +223,9 @@ def transfer_call(
     summary="Every step of a call, oldest first",
     responses=problem_responses(404, 422),
 )
-def call_events(session: SessionDep, call: CallDep) -> list[CallEventPublic]:
+def call_events(
+    session: SessionDep, call: CallDep, _: Annotated[NoQuery, Query()]
+) -> list[CallEventPublic]:
     events = [
         CallEventPublic.model_validate(event, from_attributes=True)
         for event in journal.events_of(session, call.id)
@@ -236,8 +239,9 @@ def call_events(session: SessionDep, call: CallDep) -> list[CallEventPublic]:
     response_model=QueueSnapshot,
     status_code=200,
     summary="Waiting calls per line, in the order they will be offered",
+    responses=problem_responses(422),
 )
-def read_queue(session: SessionDep, now: NowDep) -> QueueSnapshot:
+def read_queue(session: SessionDep, now: NowDep, _: Annotated[NoQuery, Query()]) -> QueueSnapshot:
     return views.queue(session=session, now=now)
 
 
@@ -269,13 +273,21 @@ def set_presence(
     response_model=list[PresenceEventPublic],
     status_code=200,
     summary="An adviser's presence history, newest first",
-    responses=problem_responses(404, 422),
+    description="Pages of `limit` (default 50, at most 500): pass the `Next-Cursor` header "
+    "back as `cursor` for the next page; it is absent on the last page.",
+    responses=NEXT_CURSOR_RESPONSE | problem_responses(404, 422),
 )
 def presence_history(
-    session: SessionDep, adviser: AdviserDep, principal: CurrentPrincipal
+    session: SessionDep,
+    adviser: AdviserDep,
+    principal: CurrentPrincipal,
+    query: Annotated[PageQuery, Query()],
+    response: Response,
 ) -> list[PresenceEventPublic]:
     ensure_acting_as_self(principal, adviser.id)
-    return views.presence_history(session=session, adviser=adviser)
+    events, next_cursor = views.presence_history(session=session, adviser=adviser, page=query)
+    send_next_cursor(response, next_cursor)
+    return events
 
 
 @router.get(
@@ -286,7 +298,10 @@ def presence_history(
     responses=problem_responses(404, 422),
 )
 def adviser_calls(
-    session: SessionDep, adviser: AdviserDep, principal: CurrentPrincipal
+    session: SessionDep,
+    adviser: AdviserDep,
+    principal: CurrentPrincipal,
+    _: Annotated[NoQuery, Query()],
 ) -> AdviserCalls:
     ensure_acting_as_self(principal, adviser.id)
     calls = views.adviser_calls(session=session, adviser=adviser)
@@ -299,8 +314,9 @@ def adviser_calls(
     response_model=list[LineRoutingPublic],
     status_code=200,
     summary="Each line's routing strategy and overflow rules",
+    responses=problem_responses(422),
 )
-def read_rules(session: SessionDep) -> list[LineRoutingPublic]:
+def read_rules(session: SessionDep, _: Annotated[NoQuery, Query()]) -> list[LineRoutingPublic]:
     return rules.get_rules(session=session)
 
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 
 from service.advisers.models import Adviser, PresenceEvent, PresenceEventPublic
 from service.calls.models import Call, CallPublic, CallStatus
+from service.pagination import PageQuery, before_cursor, cut, decode_cursor, encode_cursor
 from service.routing.dispatch import IN_HAND, waiting_since
 from service.routing.models import (
     AdviserCalls,
@@ -19,7 +20,6 @@ from service.routing.models import (
 from service.taxonomy.models import Line
 
 RECENT_CALLS = 20
-PRESENCE_HISTORY = 500
 
 
 def queue(*, session: Session, now: datetime) -> QueueSnapshot:
@@ -89,12 +89,17 @@ def adviser_calls(*, session: Session, adviser: Adviser) -> AdviserCalls:
     )
 
 
-def presence_history(*, session: Session, adviser: Adviser) -> list[PresenceEventPublic]:
-    """Return an adviser's presence changes, newest first."""
+def presence_history(
+    *, session: Session, adviser: Adviser, page: PageQuery
+) -> tuple[list[PresenceEventPublic], str | None]:
+    """One page of an adviser's presence changes, newest first, and the next page's cursor."""
+    statement = select(PresenceEvent).where(PresenceEvent.adviser_id == adviser.id)
+    if page.cursor is not None:
+        statement = statement.where(
+            before_cursor(PresenceEvent.at, PresenceEvent.id, decode_cursor(page.cursor))
+        )
     events = session.exec(
-        select(PresenceEvent)
-        .where(PresenceEvent.adviser_id == adviser.id)
-        .order_by(PresenceEvent.at.desc(), PresenceEvent.id.desc())
-        .limit(PRESENCE_HISTORY)
+        statement.order_by(PresenceEvent.at.desc(), PresenceEvent.id.desc()).limit(page.limit + 1)
     ).all()
-    return [PresenceEventPublic.model_validate(event, from_attributes=True) for event in events]
+    shown, next_cursor = cut(list(events), page.limit, lambda e: encode_cursor(at=e.at, id=e.id))
+    return [PresenceEventPublic.model_validate(e, from_attributes=True) for e in shown], next_cursor
