@@ -93,3 +93,24 @@ def test_to_an_adviser_an_unknown_id_is_403_like_one_out_of_reach(client, advise
     # Supervisors still get 404 for what does not exist.
     assert_problem(client.get(f"/calls/{unknown}"), 404)
     assert_problem(client.get(f"/advisers/{unknown}"), 404)
+
+
+def test_the_directory_shows_an_adviser_their_colleagues_as_a_desk_needs_them(client, adviser):
+    """It used to show every colleague's e-mail and the reason for their break."""
+    me, headers = adviser
+    other = create_adviser(client)["id"]
+    on_break = client.put(
+        f"/advisers/{other}/presence", json={"presence": "break", "reason": "Lægebesøg"}
+    )
+    assert on_break.status_code == 200, on_break.text
+    listed = {a["id"]: a for a in client.get("/advisers", headers=headers).json()}
+    colleague = listed[other]
+    assert set(colleague) == {"id", "name", "lines", "languages", "active", "presence",
+                              "presence_since"}  # fmt: skip
+    assert colleague["presence"] == "break"
+    assert "email" in listed[me] and "presence_reason" in listed[me]  # their own, in full
+    read = client.get(f"/advisers/{other}", headers=headers).json()
+    assert "email" not in read and "presence_reason" not in read
+    # A supervisor sees everything.
+    full = client.get(f"/advisers/{other}").json()
+    assert full["presence_reason"] == "Lægebesøg" and full["email"]

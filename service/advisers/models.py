@@ -214,6 +214,22 @@ class AdviserPublic(SQLModel):
         return redacted_fields(presence_reason=self.presence_reason)
 
 
+class AdviserListed(SQLModel):
+    """Another adviser as an adviser's desk sees them: who, on which lines, and how they are.
+
+    No e-mail and no presence reason: a desk needs neither to pass a call on, and both are
+    the colleague's own.
+    """
+
+    id: uuid.UUID
+    name: str
+    lines: list[str]
+    languages: list[str]
+    active: bool
+    presence: Presence
+    presence_since: datetime
+
+
 class PresenceChange(SQLModel):
     """What an adviser sets; `offered`, `on_call` and `wrap_up` are set by the desk itself."""
 

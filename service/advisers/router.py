@@ -5,8 +5,16 @@ from fastapi import APIRouter, Header, Query, Response
 
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
-from service.advisers.models import AdviserCreate, AdviserPublic, AdviserQuery, AdviserUpdate
-from service.auth.dependencies import ADMINS, SIGNED_IN
+from service.advisers.models import (
+    Adviser,
+    AdviserCreate,
+    AdviserListed,
+    AdviserPublic,
+    AdviserQuery,
+    AdviserUpdate,
+)
+from service.auth.dependencies import ADMINS, SIGNED_IN, CurrentPrincipal
+from service.auth.models import Principal, Role
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.etag import check_if_match, etag
@@ -51,36 +59,51 @@ def create_adviser(
 
 @router.get(
     "",
-    response_model=list[AdviserPublic],
+    response_model=list[AdviserPublic | AdviserListed],
     status_code=200,
     summary="List advisers by name",
     description="Filters combine with AND. `line` lists the advisers who serve that line. "
+    "An adviser sees their colleagues as a desk needs them (name, lines, languages, "
+    "presence), themselves in full. "
     "Pages of `limit` (default 50, at most 500): pass the `Next-Cursor` header back as "
     "`cursor` for the next page; it is absent on the last page.",
     responses=NEXT_CURSOR_RESPONSE | problem_responses(422),
 )
 def list_advisers(
-    session: SessionDep, query: Annotated[AdviserQuery, Query()], response: Response
-) -> list[AdviserPublic]:
+    session: SessionDep,
+    query: Annotated[AdviserQuery, Query()],
+    response: Response,
+    principal: CurrentPrincipal,
+) -> list[AdviserPublic | AdviserListed]:
     advisers, next_cursor = advisers_service.list_advisers(
         session=session, active=query.active, line=query.line, presence=query.presence,
         limit=query.limit, cursor=query.cursor,
     )  # fmt: skip
     send_next_cursor(response, next_cursor)
-    return [advisers_service.to_public(adviser) for adviser in advisers]
+    return [_as_seen_by(principal, adviser) for adviser in advisers]
 
 
 @router.get(
     "/{adviser_id}",
-    response_model=AdviserPublic,
+    response_model=AdviserPublic | AdviserListed,
     status_code=200,
     summary="Read an adviser",
+    description="An adviser reads a colleague as the directory shows them, themselves in full.",
     responses=problem_responses(404, 422),
 )
 def read_adviser(
-    adviser: AdviserDep, response: Response, _: Annotated[NoQuery, Query()]
-) -> AdviserPublic:
+    adviser: AdviserDep,
+    response: Response,
+    _: Annotated[NoQuery, Query()],
+    principal: CurrentPrincipal,
+) -> AdviserPublic | AdviserListed:
     response.headers["ETag"] = etag(adviser)
+    return _as_seen_by(principal, adviser)
+
+
+def _as_seen_by(principal: Principal, adviser: Adviser) -> AdviserPublic | AdviserListed:
+    if principal.role == Role.adviser and principal.adviser_id != adviser.id:
+        return AdviserListed.model_validate(advisers_service.to_public(adviser).model_dump())
     return advisers_service.to_public(adviser)
 
 
