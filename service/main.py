@@ -17,6 +17,7 @@ from service.config import get_settings
 from service.db import utcnow
 from service.errors import Problem, problem_responses, register_exception_handlers
 from service.limits import BodyLimit
+from service.opening_hours.router import router as opening_hours_router
 from service.reports.router import own_router as own_figures_router
 from service.reports.router import router as reports_router
 from service.retention import timer as retention_timer
@@ -62,6 +63,7 @@ def create_app() -> FastAPI:
     app.include_router(calls_router)
     app.include_router(advisers_router)
     app.include_router(routing_router)
+    app.include_router(opening_hours_router)
     app.include_router(reports_router)
     app.include_router(own_figures_router)
     app.include_router(auth_router)

@@ -7,6 +7,7 @@ from service.audit import models as audit_models
 from service.auth import models as auth_models
 from service.calls import models as calls_models
 from service.idempotency import models as idempotency_models
+from service.opening_hours import models as opening_hours_models
 from service.routing import models as routing_models
 from service.taxonomy import models as taxonomy_models
 
@@ -19,6 +20,7 @@ __all__ = [
     "calls_models",
     "idempotency_models",
     "metadata",
+    "opening_hours_models",
     "routing_models",
     "taxonomy_models",
 ]

@@ -46,6 +46,7 @@ LEAST_ROLE = {
     ("post", "/calls/{call_id}/transfer"): "adviser",
     ("get", "/calls/{call_id}/events"): "adviser",
     ("get", "/queue"): "adviser",
+    ("get", "/opening-hours"): "adviser",
     ("post", "/advisers"): "admin",
     ("get", "/advisers"): "adviser",
     ("get", "/advisers/{adviser_id}"): "adviser",

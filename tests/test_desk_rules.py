@@ -288,8 +288,9 @@ def test_closing_with_a_callback_schedules_an_outbound_call(desk):
 
 
 def test_a_callback_asked_for_after_hours_waits_for_the_next_opening(desk):
-    # Friday 14:55 local (12:55Z in summer); closed at 15:05 local, due Monday 08:00 local.
-    desk.clock.set(datetime(2025, 6, 6, 12, 55, tzinfo=UTC))
+    # Friday 14:55 local (12:55Z in summer); closed at 15:05 local, due Monday 08:00 local
+    # (a week with no public holiday: Monday 9 June 2025 was Whit Monday).
+    desk.clock.set(datetime(2025, 6, 13, 12, 55, tzinfo=UTC))
     adviser = desk.adviser()
     call = desk.incoming()
     desk.ok(call["id"], "accept", adviser)
@@ -304,12 +305,12 @@ def test_a_callback_asked_for_after_hours_waits_for_the_next_opening(desk):
         callback_phone="22334455",
     )
     callback = desk.client.get("/calls", params={"status": "queued"}).json()["items"][0]
-    assert callback["callback_due_at"] == "2025-06-09T06:00:00Z"
+    assert callback["callback_due_at"] == "2025-06-16T06:00:00Z"
     queue = desk.client.get("/queue").json()
     stress = next(line for line in queue["lines"] if line["line"] == "stress")
     assert (stress["waiting"], stress["scheduled_callbacks"]) == ([], 1)
 
-    desk.clock.set(datetime(2025, 6, 9, 6, 0, tzinfo=UTC))
+    desk.clock.set(datetime(2025, 6, 16, 6, 0, tzinfo=UTC))
     desk.wait(0)
     assert desk.call(callback["id"])["adviser_id"] == adviser
 

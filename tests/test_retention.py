@@ -246,10 +246,13 @@ def test_a_callback_the_desk_scheduled_keeps_the_number_until_it_is_made(client,
     [callback] = [c for c in client.get("/calls").json()["items"] if c["origin_call_id"] == call]
     assert callback["status"] == CallStatus.queued
 
+    # The callback carries the number it rings; both copies stay while it waits.
+    assert stored(session, callback["id"])["callback_phone"] == PHONE
     assert retain(session, clock() + timedelta(days=30)).phones_erased == 0
     assert stored(session, call)["callback_phone"] == PHONE
+    assert stored(session, callback["id"])["callback_phone"] == PHONE
 
-    # The callback is made when due: the number goes 14 days later.
+    # The callback is made when due: the number goes 14 days later, from both calls.
     clock.set(parse_time(callback["callback_due_at"]))
     desk.presence(adviser, "available")
     for action in ("accept", "end"):
@@ -257,8 +260,54 @@ def test_a_callback_the_desk_scheduled_keeps_the_number_until_it_is_made(client,
     desk.ok(callback["id"], "close", adviser, **CLASSIFICATION)
     made = parse_time(desk.call(callback["id"])["closed_at"])
     assert retain(session, made + timedelta(days=13)).phones_erased == 0
-    assert retain(session, made + timedelta(days=14, seconds=1)).phones_erased == 1
+    assert retain(session, made + timedelta(days=14, seconds=1)).phones_erased == 2
     assert stored(session, call)["callback_phone"] is None
+    assert stored(session, callback["id"])["callback_phone"] is None
+    # Erased on record, the callback can still be changed like its origin.
+    response = client.patch(f"/calls/{callback['id']}", json={"notes": "Ringet op."})
+    assert response.status_code == 200, response.text
+
+
+def test_a_callback_still_waiting_a_year_after_its_call_loses_its_number_with_the_call(
+    client, session, clock
+):
+    """The year is the limit for the number: the callback's copy goes with the origin's."""
+    desk = Desk(client, session, clock)
+    adviser = desk.adviser()
+    call = desk.incoming()["id"]
+    for action in ("accept", "end"):
+        desk.ok(call, action, adviser)
+    desk.ok(call, "close", adviser, **CLASSIFICATION, callback_requested=True,
+            callback_phone=PHONE)  # fmt: skip
+    desk.presence(adviser, "offline")
+    [callback] = [c for c in client.get("/calls").json()["items"] if c["origin_call_id"] == call]
+    closed = parse_time(desk.call(call)["closed_at"])
+
+    assert retain(session, closed + timedelta(days=364)).phones_erased == 0
+    assert retain(session, closed + timedelta(days=365, seconds=1)).phones_erased == 2
+    assert stored(session, callback["id"])["callback_phone"] is None
+    assert stored(session, callback["id"])["status"] == CallStatus.queued
+
+
+def test_a_desk_callback_nobody_answered_loses_its_number_14_days_later(client, session, clock):
+    """The caller hung up on the callback: no other is tried, both copies of the number go."""
+    desk = Desk(client, session, clock)
+    adviser = desk.adviser()
+    call = desk.incoming()["id"]
+    for action in ("accept", "end"):
+        desk.ok(call, action, adviser)
+    desk.ok(call, "close", adviser, **CLASSIFICATION, callback_requested=True,
+            callback_phone=PHONE)  # fmt: skip
+    desk.presence(adviser, "offline")
+    [callback] = [c for c in client.get("/calls").json()["items"] if c["origin_call_id"] == call]
+    clock.set(max(clock(), parse_time(callback["callback_due_at"])) + timedelta(minutes=1))
+    ended = parse_time(desk.ok(callback["id"], "abandon")["ended_at"])
+
+    assert retain(session, ended + timedelta(days=13, hours=23)).phones_erased == 0
+    assert stored(session, callback["id"])["callback_phone"] == PHONE
+    assert retain(session, ended + timedelta(days=14, seconds=1)).phones_erased == 2
+    assert stored(session, call)["callback_phone"] is None
+    assert stored(session, callback["id"])["callback_phone"] is None
 
 
 # The audit trail

@@ -33,12 +33,17 @@ class RetentionResult:
 def run_retention(*, session: Session, now: datetime) -> RetentionResult:
     """Erase the personal data whose retention period has passed, on record, and commit."""
     settings = get_settings()
-    expired = _finished_before(Call, now - timedelta(days=settings.retention_days))
+    year_cutoff = now - timedelta(days=settings.retention_days)
+    expired = _finished_before(Call, year_cutoff)
     notes_erased = _erase(session, Call.notes, expired)
     phones_erased = _erase(
         session,
         Call.callback_phone,
-        sa.or_(expired, _callback_over(now - timedelta(days=settings.callback_phone_days))),
+        sa.or_(
+            expired,
+            _origin_expired(year_cutoff),
+            _callback_over(now - timedelta(days=settings.callback_phone_days)),
+        ),
     )
     audit_rows_deleted = _rowcount(
         session.execute(
@@ -93,6 +98,13 @@ def _callback_over(cutoff: datetime) -> sa.ColumnElement[bool]:
         sa.or_(_finished(callback).is_(None), _finished(callback) >= cutoff),
     )
     return sa.and_(_finished_before(Call, cutoff), sa.not_(pending_or_recent))
+
+
+def _origin_expired(cutoff: datetime) -> sa.ColumnElement[bool]:
+    """Callbacks whose origin finished before `cutoff`: the copy of the number a callback
+    carries to ring goes with the origin's, even while the callback still waits."""
+    origin = aliased(Call)
+    return sa.exists().where(origin.id == Call.origin_call_id, _finished_before(origin, cutoff))
 
 
 def _finished(call: type[Call]) -> sa.ColumnElement[datetime]:

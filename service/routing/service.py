@@ -24,8 +24,8 @@ from service.clock import Clock
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
+from service.opening_hours import service as opening_hours_service
 from service.routing import dispatch, journal, lock
-from service.routing.hours import next_opening
 from service.routing.models import CallOffer, CallTransfer, EventType, OfferState
 from service.taxonomy import service as taxonomy_service
 
@@ -132,7 +132,9 @@ def close(*, session: Session, call: Call, close_in: CallClose, clock: Clock) ->
     wrap_up_until = call.ended_at + timedelta(seconds=settings.min_wrap_up_s)
     adviser.wrap_up_until = wrap_up_until if wrap_up_until > now else None
     journal.record(session, call, EventType.closed, at=now, adviser_id=adviser.id)
-    if call.callback_requested and call.callback_phone:
+    # A callback carries its number already: it asks for another only if the close says so.
+    asked = call.origin_call_id is None or "callback_requested" in changes
+    if call.callback_requested and call.callback_phone and asked:
         _schedule_callback(session, call, now=now)
     return _settle(session, call, now=now)
 
@@ -281,20 +283,18 @@ def _check_transfer_target(session: Session, transfer_in: CallTransfer) -> None:
 
 
 def _schedule_callback(session: Session, call: Call, *, now: datetime) -> None:
-    settings = get_settings()
-    due_at = next_opening(
-        now,
-        timezone=settings.timezone,
-        weekdays=settings.opening_weekdays,
-        opens=settings.opening_from,
-        closes=settings.opening_to,
-    )
+    # The next opening of the line: weekly hours less public holidays and closed days.
+    due_at = opening_hours_service.next_opening(session=session, line=call.line, now=now)
     callback = Call(
         line=call.line,
         direction=Direction.outbound,
         received_at=due_at,
         callback_due_at=due_at,
         origin_call_id=call.id,
+        # The number to ring goes with the call that rings it; retention erases it there
+        # as on the origin, once the callback has ended.
+        callback_requested=True,
+        callback_phone=call.callback_phone,
         language=call.language,
         priority=call.priority,
         status=CallStatus.queued,

@@ -1,0 +1,34 @@
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from service.auth.dependencies import SIGNED_IN
+from service.db import SessionDep
+from service.errors import problem_responses
+from service.opening_hours import service as opening_hours_service
+from service.opening_hours.models import MAX_RANGE_DAYS, OpeningHours, OpeningHoursQuery
+
+router = APIRouter(
+    tags=["desk"],
+    dependencies=[SIGNED_IN],
+    responses=problem_responses(401, 403),
+)
+
+
+@router.get(
+    "/opening-hours",
+    response_model=OpeningHours,
+    status_code=200,
+    summary="When a line is open, day by day",
+    description="Each local day's opening interval from `from` to `to` (both included, at "
+    f"most {MAX_RANGE_DAYS} days), in Copenhagen time with its offset: the weekly hours, "
+    "less the Danish public holidays and the days the authority closes the line (Christmas "
+    "Eve and New Year's Eve). Callbacks fall due at the next of these openings.",
+    responses=problem_responses(422),
+)
+def read_opening_hours(
+    session: SessionDep, query: Annotated[OpeningHoursQuery, Query()]
+) -> OpeningHours:
+    return opening_hours_service.opening_hours(
+        session=session, line=query.line, first=query.first, last=query.last
+    )
