@@ -1,14 +1,16 @@
 """Liveness and readiness probes for the load balancer and the container runtime."""
 
 from functools import lru_cache
+from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from service import migrations
 from service.db import SessionDep
 from service.errors import HotlineError, problem_responses
+from service.pagination import NoQuery
 
 router = APIRouter(tags=["health"])
 
@@ -29,7 +31,7 @@ def _heads() -> frozenset[str]:
 
 
 @router.get("/healthz", response_model=Health, status_code=200, summary="The process is up")
-def healthz() -> Health:
+def healthz(_: Annotated[NoQuery, Query()]) -> Health:
     return Health(status="ok")
 
 
@@ -40,7 +42,7 @@ def healthz() -> Health:
     summary="The database is reachable and migrated to head",
     responses=problem_responses(503),
 )
-def readyz(session: SessionDep) -> Health:
+def readyz(session: SessionDep, _: Annotated[NoQuery, Query()]) -> Health:
     try:
         current = migrations.current_revisions(session.connection())
     except sa.exc.DBAPIError as exc:

@@ -23,7 +23,7 @@ from service.errors import problem_responses
 from service.etag import check_if_match, etag
 from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
-from service.pagination import Page
+from service.pagination import NoQuery, Page
 from service.routing import service as routing_service
 
 ETAG_HEADER = {
@@ -118,7 +118,9 @@ def list_calls(
     summary="Read a call",
     responses=problem_responses(404, 422) | {200: {"headers": ETAG_HEADER}},
 )
-def read_call(session: SessionDep, call: CallDep, response: Response) -> CallPublic:
+def read_call(
+    session: SessionDep, call: CallDep, response: Response, _: Annotated[NoQuery, Query()]
+) -> CallPublic:
     audit_service.record_reads(session=session, calls=[call])
     response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, computed_field
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from service.calls.models import CallPublic, Code
+from service.calls.models import CallClose, CallPublic, Code
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
@@ -189,15 +189,22 @@ class LineRoutingPublic(LineRouting):
     line: str
 
 
+ACTING_ADVISER = (
+    "The adviser who acts. An adviser's token acts as its own adviser: it needs no body, and "
+    "naming another adviser is 403. A supervisor's or admin's token names the adviser it acts "
+    "for (422 without one), except to abandon a call, which needs no adviser."
+)
+
+
 class CallAction(SQLModel):
-    """The adviser who acts, named in the body; an adviser's token may name only its own."""
+    """The adviser who acts: the token's own adviser, or the one a supervisor names."""
 
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d"}]},
     )
 
-    adviser_id: uuid.UUID
+    adviser_id: uuid.UUID | None = PydanticField(default=None, description=ACTING_ADVISER)
 
 
 class CallRejection(CallAction):
@@ -223,6 +230,12 @@ class CallTransfer(CallAction):
     to_line: Code | None = None
     to_adviser_id: uuid.UUID | None = None
     reason: Annotated[free_text(min_length=1, max_length=200), WithoutCpr]
+
+
+class CallClosing(CallClose):
+    """Close a call in wrap-up; the adviser who closes it as in every desk action."""
+
+    adviser_id: uuid.UUID | None = PydanticField(default=None, description=ACTING_ADVISER)
 
 
 class QueuedCall(SQLModel):

@@ -1,7 +1,9 @@
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
@@ -13,11 +15,13 @@ from service.auth.dependencies import (
     CurrentPrincipal,
     ensure_acting_as_self,
 )
+from service.auth.models import Principal, Role
 from service.calls.dependencies import CallDep
-from service.calls.models import CallClose, CallPublic, Code
+from service.calls.models import Call, CallPublic, Code
 from service.clock import ClockDep, NowDep
 from service.db import SessionDep
-from service.errors import problem_responses
+from service.errors import FieldProblem, ValidationFailed, problem_responses
+from service.etag import etag
 from service.idempotency.dependencies import IdempotencyDep, Replayed
 from service.pagination import NEXT_CURSOR_RESPONSE, NoQuery, PageQuery, send_next_cursor
 from service.routing import journal, rules, views
@@ -25,6 +29,7 @@ from service.routing import service as routing_service
 from service.routing.models import (
     AdviserCalls,
     CallAction,
+    CallClosing,
     CallEventPublic,
     CallRejection,
     CallTransfer,
@@ -37,23 +42,68 @@ router = APIRouter(tags=["desk"], dependencies=[SIGNED_IN], responses=problem_re
 # An adviser acts only as themselves, and sees only their own presence and calls;
 # supervisors and admins may act for and see anyone.
 
-ACTION_ERRORS = problem_responses(404, 409, 422)
+CALL_ETAG = {
+    "ETag": {
+        "description": "The call's version after the action; send it back as `If-Match` to act "
+        "on this copy only.",
+        "schema": {"type": "string"},
+    }
+}
+ACTION_ERRORS = problem_responses(404, 409, 412, 422) | {200: {"headers": CALL_ETAG}}
+ACTION_DESCRIPTION = (
+    "An adviser's token acts as its own adviser and needs no body (or `{}`); naming another "
+    "adviser is 403. A supervisor's or admin's token names the adviser it acts for in "
+    "`adviser_id` (422 without one). Send the call's `ETag` as `If-Match` to act only if nobody "
+    "changed the call since you read it (412 if someone did, and nothing is done); the answer "
+    "carries the call's new `ETag`. An `Idempotency-Key` makes a retry safe."
+)
+CallIfMatch = Annotated[
+    str | None,
+    Header(description="The call's `ETag` as you read it: 412, and nothing done, if it changed."),
+]
+ADVISER_EXAMPLE = "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d"
+ACTION_EXAMPLES = {
+    "own": {"summary": "With an adviser's token: no body, or `{}`", "value": {}},
+    "for_an_adviser": {
+        "summary": "A supervisor acting for an adviser",
+        "value": {"adviser_id": ADVISER_EXAMPLE},
+    },
+}
+OptionalAction = Annotated[CallAction | None, Body(openapi_examples=ACTION_EXAMPLES)]
+NEEDS_AN_ADVISER = "name the adviser who acts: only an adviser's own token acts as its adviser"
 
 
-def acting(action: CallAction, principal: CurrentPrincipal) -> CallAction:
-    """The action's body, once it names the adviser the token is for (or anyone, above)."""
-    ensure_acting_as_self(principal, action.adviser_id)
-    return action
+def acting_adviser_or_none(principal: Principal, named: uuid.UUID | None) -> uuid.UUID | None:
+    """The adviser an action is done as: the one named, or else an adviser token's own."""
+    ensure_acting_as_self(principal, named)
+    if named is None and principal.role == Role.adviser:
+        return principal.adviser_id
+    return named
 
 
-ActingAction = Annotated[CallAction, Depends(acting)]
+def acting_adviser(principal: Principal, named: uuid.UUID | None) -> uuid.UUID:
+    """As `acting_adviser_or_none`, for an action that some adviser must do (422 if none)."""
+    adviser_id = acting_adviser_or_none(principal, named)
+    if adviser_id is None:
+        raise ValidationFailed([FieldProblem(field="adviser_id", reason=NEEDS_AN_ADVISER)])
+    return adviser_id
 
 
-def call_action_idempotency(idem: IdempotencyDep, call: CallDep) -> None:
+def answer(session: Session, call: Call, response: Response) -> CallPublic:
+    """The call as it is now, with its ETag; it shows the notes, so it is a recorded read."""
+    public = CallPublic.from_call(call)
+    response.headers["ETag"] = etag(call)
+    audit_service.record_reads(session=session, calls=[public])
+    return public
+
+
+def call_action_idempotency(session: SessionDep, idem: IdempotencyDep, call: CallDep) -> None:
     """A retried action is answered with the call as it is now, and changes nothing."""
     idem.look_up()
     if idem.replay:
-        raise Replayed(JSONResponse(CallPublic.from_call(call).model_dump(mode="json")))
+        public, tag = CallPublic.from_call(call), etag(call)
+        audit_service.record_reads(session=session, calls=[public])  # the notes again
+        raise Replayed(JSONResponse(public.model_dump(mode="json"), headers={"ETag": tag}))
     if idem.record is not None:
         # Known before the action runs, so the key commits with the action, once.
         idem.record.status, idem.record.object_id = 200, str(call.id)
@@ -68,15 +118,32 @@ IDEMPOTENT = Depends(call_action_idempotency)
     response_model=CallPublic,
     status_code=200,
     summary="Accept a call offered to you",
+    description=ACTION_DESCRIPTION,
     responses=ACTION_ERRORS,
 )
 def accept_call(
-    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
+    session: SessionDep,
+    call: CallDep,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    action: OptionalAction = None,
+    if_match: CallIfMatch = None,
 ) -> CallPublic:
+    adviser_id = acting_adviser(principal, action.adviser_id if action else None)
     call = routing_service.accept(
-        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+        session=session, call=call, adviser_id=adviser_id, clock=clock, if_match=if_match
     )
-    return CallPublic.from_call(call)
+    return answer(session, call, response)
+
+
+REJECTION_EXAMPLES = {
+    "own": {"summary": "With an adviser's token", "value": {"reason": "Midt i en anden samtale"}},
+    "for_an_adviser": {
+        "summary": "A supervisor acting for an adviser",
+        "value": {"adviser_id": ADVISER_EXAMPLE},
+    },
+}
 
 
 @router.post(
@@ -86,25 +153,29 @@ def accept_call(
     status_code=200,
     summary="Decline a call offered to you",
     description="The call goes back to the head of its queue and is offered to someone else; "
-    "it is not offered to you again.",
+    "it is not offered to you again. " + ACTION_DESCRIPTION,
     responses=ACTION_ERRORS,
 )
 def reject_call(
     session: SessionDep,
     call: CallDep,
-    rejection: CallRejection,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    response: Response,
+    rejection: Annotated[CallRejection | None, Body(openapi_examples=REJECTION_EXAMPLES)] = None,
+    if_match: CallIfMatch = None,
 ) -> CallPublic:
-    ensure_acting_as_self(principal, rejection.adviser_id)
+    rejection = rejection or CallRejection()
+    adviser_id = acting_adviser(principal, rejection.adviser_id)
     call = routing_service.reject(
         session=session,
         call=call,
-        adviser_id=rejection.adviser_id,
+        adviser_id=adviser_id,
         reason=rejection.reason,
         clock=clock,
+        if_match=if_match,
     )
-    return CallPublic.from_call(call)
+    return answer(session, call, response)
 
 
 @router.post(
@@ -113,15 +184,23 @@ def reject_call(
     response_model=CallPublic,
     status_code=200,
     summary="Put the caller on hold",
+    description=ACTION_DESCRIPTION,
     responses=ACTION_ERRORS,
 )
 def hold_call(
-    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
+    session: SessionDep,
+    call: CallDep,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    action: OptionalAction = None,
+    if_match: CallIfMatch = None,
 ) -> CallPublic:
+    adviser_id = acting_adviser(principal, action.adviser_id if action else None)
     call = routing_service.hold(
-        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+        session=session, call=call, adviser_id=adviser_id, clock=clock, if_match=if_match
     )
-    return CallPublic.from_call(call)
+    return answer(session, call, response)
 
 
 @router.post(
@@ -130,15 +209,23 @@ def hold_call(
     response_model=CallPublic,
     status_code=200,
     summary="Take the caller off hold",
+    description=ACTION_DESCRIPTION,
     responses=ACTION_ERRORS,
 )
 def resume_call(
-    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
+    session: SessionDep,
+    call: CallDep,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    action: OptionalAction = None,
+    if_match: CallIfMatch = None,
 ) -> CallPublic:
+    adviser_id = acting_adviser(principal, action.adviser_id if action else None)
     call = routing_service.resume(
-        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+        session=session, call=call, adviser_id=adviser_id, clock=clock, if_match=if_match
     )
-    return CallPublic.from_call(call)
+    return answer(session, call, response)
 
 
 @router.post(
@@ -147,15 +234,43 @@ def resume_call(
     response_model=CallPublic,
     status_code=200,
     summary="End the conversation and start wrap-up",
+    description=ACTION_DESCRIPTION,
     responses=ACTION_ERRORS,
 )
 def end_call(
-    session: SessionDep, call: CallDep, action: ActingAction, clock: ClockDep
+    session: SessionDep,
+    call: CallDep,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    action: OptionalAction = None,
+    if_match: CallIfMatch = None,
 ) -> CallPublic:
+    adviser_id = acting_adviser(principal, action.adviser_id if action else None)
     call = routing_service.end(
-        session=session, call=call, adviser_id=action.adviser_id, clock=clock
+        session=session, call=call, adviser_id=adviser_id, clock=clock, if_match=if_match
     )
-    return CallPublic.from_call(call)
+    return answer(session, call, response)
+
+
+CLOSING_EXAMPLES = {
+    "own": {
+        "summary": "With an adviser's token",
+        "value": {
+            "caller_type": "manager",
+            "sector": "health_social",
+            "issue_categories": ["violence", "emotional_demands"],
+            "advice": ["apv", "callback"],
+            "stress_reported": False,
+            "callback_requested": True,
+            "callback_phone": "+45 22 34 56 78",
+        },
+    },
+    "for_an_adviser": {
+        "summary": "A supervisor closing for an adviser, classification recorded before",
+        "value": {"adviser_id": ADVISER_EXAMPLE},
+    },
+}
 
 
 @router.post(
@@ -166,19 +281,41 @@ def end_call(
     summary="Record the classification and close the call",
     description="Needs caller type, sector, at least one issue category and one advice code "
     "(sent here or recorded before). A requested callback is scheduled for the next opening "
-    "hour as an outbound call.",
+    "hour as an outbound call. " + ACTION_DESCRIPTION,
     responses=ACTION_ERRORS,
 )
 def close_call(
     session: SessionDep,
     call: CallDep,
-    close_in: CallClose,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    response: Response,
+    close_in: Annotated[CallClosing | None, Body(openapi_examples=CLOSING_EXAMPLES)] = None,
+    if_match: CallIfMatch = None,
 ) -> CallPublic:
-    ensure_acting_as_self(principal, close_in.adviser_id)
-    call = routing_service.close(session=session, call=call, close_in=close_in, clock=clock)
-    return CallPublic.from_call(call)
+    close_in = close_in or CallClosing()
+    adviser_id = acting_adviser(principal, close_in.adviser_id)
+    call = routing_service.close(
+        session=session,
+        call=call,
+        close_in=close_in,
+        adviser_id=adviser_id,
+        clock=clock,
+        if_match=if_match,
+    )
+    return answer(session, call, response)
+
+
+ABANDON_EXAMPLES = {
+    "phone_system": {
+        "summary": "The phone system, with a supervisor's token: no body",
+        "value": {},
+    },
+    "for_an_adviser": {
+        "summary": "A supervisor, for the adviser who saw the caller hang up",
+        "value": {"adviser_id": ADVISER_EXAMPLE},
+    },
+}
 
 
 @router.post(
@@ -187,11 +324,27 @@ def close_call(
     response_model=CallPublic,
     status_code=200,
     summary="The caller hung up while waiting",
-    responses=problem_responses(404, 409, 422),
+    description="Whoever says so is recorded as the journal event's `adviser_id`: an adviser's "
+    "token as its own adviser (naming another is 403), a supervisor's or admin's token as the "
+    "adviser it names, or as nobody when it names none (the phone system, say). Send the "
+    "call's `ETag` as `If-Match` to abandon only the call as you read it (412 otherwise); the "
+    "answer carries the call's new `ETag`.",
+    responses=ACTION_ERRORS,
 )
-def abandon_call(session: SessionDep, call: CallDep, clock: ClockDep) -> CallPublic:
-    call = routing_service.abandon(session=session, call=call, clock=clock)
-    return CallPublic.from_call(call)
+def abandon_call(
+    session: SessionDep,
+    call: CallDep,
+    clock: ClockDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    action: Annotated[CallAction | None, Body(openapi_examples=ABANDON_EXAMPLES)] = None,
+    if_match: CallIfMatch = None,
+) -> CallPublic:
+    adviser_id = acting_adviser_or_none(principal, action.adviser_id if action else None)
+    call = routing_service.abandon(
+        session=session, call=call, clock=clock, adviser_id=adviser_id, if_match=if_match
+    )
+    return answer(session, call, response)
 
 
 @router.post(
@@ -200,6 +353,8 @@ def abandon_call(session: SessionDep, call: CallDep, clock: ClockDep) -> CallPub
     response_model=CallPublic,
     status_code=200,
     summary="Transfer a call to another line or a named adviser",
+    description="Name exactly one of `to_line` and `to_adviser_id`, and why. "
+    + ACTION_DESCRIPTION.replace("needs no body (or `{}`)", "needs no `adviser_id`"),
     responses=ACTION_ERRORS,
 )
 def transfer_call(
@@ -208,12 +363,19 @@ def transfer_call(
     transfer_in: CallTransfer,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    response: Response,
+    if_match: CallIfMatch = None,
 ) -> CallPublic:
-    ensure_acting_as_self(principal, transfer_in.adviser_id)
+    adviser_id = acting_adviser(principal, transfer_in.adviser_id)
     call = routing_service.transfer(
-        session=session, call=call, transfer_in=transfer_in, clock=clock
+        session=session,
+        call=call,
+        transfer_in=transfer_in,
+        adviser_id=adviser_id,
+        clock=clock,
+        if_match=if_match,
     )
-    return CallPublic.from_call(call)
+    return answer(session, call, response)
 
 
 @router.get(
@@ -245,14 +407,26 @@ def read_queue(session: SessionDep, now: NowDep, _: Annotated[NoQuery, Query()])
     return views.queue(session=session, now=now)
 
 
+ADVISER_ETAG = {
+    "ETag": {
+        "description": "The adviser's version after the change, as `GET /advisers/{id}` gives "
+        "it; send it back as `If-Match` to change this copy only.",
+        "schema": {"type": "string"},
+    }
+}
+
+
 @router.put(
     "/advisers/{adviser_id}/presence",
     response_model=AdviserPublic,
     status_code=200,
     summary="Set your presence: available, break or offline",
     description="`offered`, `on_call` and `wrap_up` are set by the desk. A break or log-off "
-    "during a call takes effect when the call is closed; a pending offer is withdrawn.",
-    responses=problem_responses(404, 422),
+    "during a call takes effect when the call is closed; a pending offer is withdrawn. Send "
+    "the adviser's `ETag` (from `GET /advisers/{id}` or the last change) as `If-Match` to "
+    "change only the adviser as you read them (412 if they changed, and nothing is done); the "
+    "answer carries the new `ETag`.",
+    responses=problem_responses(404, 412, 422) | {200: {"headers": ADVISER_ETAG}},
 )
 def set_presence(
     session: SessionDep,
@@ -260,11 +434,17 @@ def set_presence(
     change: PresenceChange,
     clock: ClockDep,
     principal: CurrentPrincipal,
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(description="The adviser's `ETag` as you read it: 412 if they changed since."),
+    ] = None,
 ) -> AdviserPublic:
     ensure_acting_as_self(principal, adviser.id)
     adviser = routing_service.set_presence(
-        session=session, adviser=adviser, change=change, clock=clock
+        session=session, adviser=adviser, change=change, clock=clock, if_match=if_match
     )
+    response.headers["ETag"] = etag(adviser)
     return advisers_service.to_public(adviser)
 
 

@@ -24,12 +24,15 @@ from service.clock import Clock
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
+from service.etag import Versioned, check_if_match
 from service.opening_hours import service as opening_hours_service
 from service.routing import dispatch, journal, lock
 from service.routing.models import CallOffer, CallTransfer, EventType, OfferState
 from service.taxonomy import service as taxonomy_service
 
 CANCELLED_BY_PRESENCE = "adviser became {presence}"
+# The If-Match header of the request, if any: the change is made only to this copy.
+IfMatch = str | None
 
 
 def intake(
@@ -51,9 +54,11 @@ def tick(*, session: Session, clock: Clock) -> None:
     session.commit()
 
 
-def accept(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
+def accept(
+    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+) -> Call:
     """The offered adviser takes the call."""
-    now = lock.take(session, clock)
+    now = _take(session, clock, call, if_match)
     adviser = _acting_adviser(session, adviser_id)
     offer = _offer_to(session, call, adviser, action="accepted")
     offer.state = OfferState.accepted
@@ -68,10 +73,16 @@ def accept(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock)
 
 
 def reject(
-    *, session: Session, call: Call, adviser_id: uuid.UUID, reason: str | None, clock: Clock
+    *,
+    session: Session,
+    call: Call,
+    adviser_id: uuid.UUID,
+    reason: str | None,
+    clock: Clock,
+    if_match: IfMatch = None,
 ) -> Call:
     """The offered adviser declines; the call goes to the next adviser who can take it."""
-    now = lock.take(session, clock)
+    now = _take(session, clock, call, if_match)
     adviser = _acting_adviser(session, adviser_id)
     offer = _offer_to(session, call, adviser, action="rejected")
     dispatch.withdraw_offer(
@@ -86,9 +97,11 @@ def reject(
     return _settle(session, call, now=now)
 
 
-def hold(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
+def hold(
+    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+) -> Call:
     """Put the caller on hold."""
-    now = lock.take(session, clock)
+    now = _take(session, clock, call, if_match)
     adviser = _handling_adviser(session, call, adviser_id, action="put on hold")
     if call.hold_started_at is not None:
         raise IllegalTransition(call, "The call is already on hold.")
@@ -97,9 +110,11 @@ def hold(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -
     return _settle(session, call, now=now)
 
 
-def resume(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
+def resume(
+    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+) -> Call:
     """Take the caller off hold."""
-    now = lock.take(session, clock)
+    now = _take(session, clock, call, if_match)
     adviser = _handling_adviser(session, call, adviser_id, action="resumed")
     if call.hold_started_at is None:
         raise IllegalTransition(call, "The call is not on hold.")
@@ -107,9 +122,11 @@ def resume(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock)
     return _settle(session, call, now=now)
 
 
-def end(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) -> Call:
+def end(
+    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+) -> Call:
     """The conversation is over; the adviser wraps up."""
-    now = lock.take(session, clock)
+    now = _take(session, clock, call, if_match)
     adviser = _handling_adviser(session, call, adviser_id, action="ended")
     _resume(session, call, adviser, now=now)
     call.ended_at = now
@@ -119,10 +136,18 @@ def end(*, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock) ->
     return _settle(session, call, now=now)
 
 
-def close(*, session: Session, call: Call, close_in: CallClose, clock: Clock) -> Call:
+def close(
+    *,
+    session: Session,
+    call: Call,
+    close_in: CallClose,
+    adviser_id: uuid.UUID,
+    clock: Clock,
+    if_match: IfMatch = None,
+) -> Call:
     """Record the classification and close the call; a requested callback is scheduled."""
-    now = lock.take(session, clock)
-    adviser = _acting_adviser(session, close_in.adviser_id)
+    now = _take(session, clock, call, if_match)
+    adviser = _acting_adviser(session, adviser_id)
     if call.status != CallStatus.wrap_up or call.adviser_id != adviser.id:
         raise IllegalTransition(call, "Only the adviser wrapping up a call can close it.")
     changes = close_in.model_dump(exclude_unset=True, exclude={"adviser_id"})
@@ -139,9 +164,18 @@ def close(*, session: Session, call: Call, close_in: CallClose, clock: Clock) ->
     return _settle(session, call, now=now)
 
 
-def abandon(*, session: Session, call: Call, clock: Clock) -> Call:
-    """The caller hung up while waiting."""
-    now = lock.take(session, clock)
+def abandon(
+    *,
+    session: Session,
+    call: Call,
+    clock: Clock,
+    adviser_id: uuid.UUID | None = None,
+    if_match: IfMatch = None,
+) -> Call:
+    """The caller hung up while waiting; `adviser_id` is who said so, if an adviser did."""
+    now = _take(session, clock, call, if_match)
+    if adviser_id is not None:
+        _acting_adviser(session, adviser_id)
     if call.status not in {CallStatus.queued, CallStatus.assigned}:
         raise IllegalTransition(call, "Only a waiting call can be abandoned.")
     offer = dispatch.pending_offer(session, call.id)
@@ -151,15 +185,23 @@ def abandon(*, session: Session, call: Call, clock: Clock) -> Call:
     call.status = CallStatus.abandoned
     call.ended_at = now
     call.adviser_id = None
-    journal.record(session, call, EventType.abandoned, at=now)
+    journal.record(session, call, EventType.abandoned, at=now, adviser_id=adviser_id)
     return _settle(session, call, now=now)
 
 
-def transfer(*, session: Session, call: Call, transfer_in: CallTransfer, clock: Clock) -> Call:
+def transfer(
+    *,
+    session: Session,
+    call: Call,
+    transfer_in: CallTransfer,
+    adviser_id: uuid.UUID,
+    clock: Clock,
+    if_match: IfMatch = None,
+) -> Call:
     """Send a call in progress to another line's queue or to a named adviser."""
-    now = lock.take(session, clock)
-    adviser = _handling_adviser(session, call, transfer_in.adviser_id, action="transferred")
-    _check_transfer_target(session, transfer_in)
+    now = _take(session, clock, call, if_match)
+    adviser = _handling_adviser(session, call, adviser_id, action="transferred")
+    _check_transfer_target(session, transfer_in, adviser_id=adviser.id)
     _resume(session, call, adviser, now=now)
     journal.record(
         session,
@@ -183,10 +225,15 @@ def transfer(*, session: Session, call: Call, transfer_in: CallTransfer, clock: 
 
 
 def set_presence(
-    *, session: Session, adviser: Adviser, change: PresenceChange, clock: Clock
+    *,
+    session: Session,
+    adviser: Adviser,
+    change: PresenceChange,
+    clock: Clock,
+    if_match: IfMatch = None,
 ) -> Adviser:
     """An adviser makes themselves available, takes a break or logs off."""
-    now = lock.take(session, clock)
+    now = _take(session, clock, adviser, if_match, noun="adviser")
     adviser.availability = change.presence
     adviser.presence_reason = change.reason
     if change.presence is Availability.available:
@@ -214,6 +261,19 @@ def set_presence(
     session.commit()
     session.refresh(adviser)
     return adviser
+
+
+def _take(
+    session: Session, clock: Clock, record: Versioned, if_match: IfMatch, *, noun: str = "call"
+) -> datetime:
+    """Take the routing lock; then refuse (412) a change made from a stale copy of `record`.
+
+    Checked under the lock, on the record as it is now (taking the lock reloads it), so that
+    no other decision slips in between the check and the change.
+    """
+    now = lock.take(session, clock)
+    check_if_match(record, if_match, noun=noun)
+    return now
 
 
 def _settle(session: Session, call: Call, *, now: datetime, changed: bool = True) -> Call:
@@ -261,7 +321,9 @@ def _resume(session: Session, call: Call, adviser: Adviser, *, now: datetime) ->
     journal.record(session, call, EventType.resumed, at=now, adviser_id=adviser.id)
 
 
-def _check_transfer_target(session: Session, transfer_in: CallTransfer) -> None:
+def _check_transfer_target(
+    session: Session, transfer_in: CallTransfer, *, adviser_id: uuid.UUID
+) -> None:
     to_line, to_adviser_id = transfer_in.to_line, transfer_in.to_adviser_id
     if (to_line is None) == (to_adviser_id is None):
         reason = "name exactly one of to_line and to_adviser_id"
@@ -277,7 +339,7 @@ def _check_transfer_target(session: Session, transfer_in: CallTransfer) -> None:
     if target is None or not target.active:
         reason = "no active adviser has this id"
         raise ValidationFailed([FieldProblem(field="to_adviser_id", reason=reason)])
-    if target.id == transfer_in.adviser_id:
+    if target.id == adviser_id:
         reason = "a call cannot be transferred to the adviser handling it"
         raise ValidationFailed([FieldProblem(field="to_adviser_id", reason=reason)])
 

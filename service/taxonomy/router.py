@@ -1,8 +1,11 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from service.auth.dependencies import SIGNED_IN
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.pagination import NoQuery
 from service.taxonomy import service as taxonomy_service
 from service.taxonomy.models import TaxonomyPublic
 
@@ -20,5 +23,5 @@ router = APIRouter(
     status_code=200,
     summary="Every code list with Danish and English labels",
 )
-def read_taxonomy(session: SessionDep) -> TaxonomyPublic:
+def read_taxonomy(session: SessionDep, _: Annotated[NoQuery, Query()]) -> TaxonomyPublic:
     return taxonomy_service.get_taxonomy(session=session)
