@@ -47,6 +47,8 @@ LEAST_ROLE = {
     ("get", "/calls/{call_id}/events"): "adviser",
     ("get", "/queue"): "adviser",
     ("get", "/opening-hours"): "adviser",
+    ("get", "/closed-days/{line}"): "adviser",
+    ("put", "/closed-days/{line}"): "supervisor",
     ("post", "/advisers"): "admin",
     ("get", "/advisers"): "adviser",
     ("get", "/advisers/{adviser_id}"): "adviser",

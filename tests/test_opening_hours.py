@@ -225,6 +225,69 @@ def test_any_signed_in_role_may_read_the_opening_hours(client, session, clock):
     assert_problem(client.get("/opening-hours", params=params), 401)
 
 
+# Managing the closed days
+
+
+def test_supervisors_set_a_lines_closed_days_and_the_opening_hours_follow(client, session, clock):
+    seeded = client.get("/closed-days/stress")
+    assert seeded.status_code == 200, seeded.text
+    assert seeded.json() == {
+        "line": "stress",
+        "closed_days": [
+            {"month": 12, "day": 24, "year": None, "name": "Juleaftensdag"},
+            {"month": 12, "day": 31, "year": None, "name": "Nytårsaftensdag"},
+        ],
+    }
+    closed = [
+        {"month": 12, "day": 24, "name": "Juleaftensdag"},
+        {"month": 6, "day": 5, "year": 2026, "name": "Grundlovsdag"},
+    ]
+    supervisor = bearer(make_token(session, "supervisor", now=clock()))
+    adviser = bearer(make_token(session, "adviser", now=clock()))
+    body = {"closed_days": closed}
+    assert_problem(client.put("/closed-days/stress", json=body, headers=adviser), 403)
+    response = client.put("/closed-days/stress", json=body, headers=supervisor)
+    assert response.status_code == 200, response.text
+    assert [(d["month"], d["day"], d["year"]) for d in response.json()["closed_days"]] == [
+        (12, 24, None), (6, 5, 2026),
+    ]  # fmt: skip
+
+    def opening_days(line: str, first: str, last: str) -> list[str]:
+        params = {"line": line, "from": first, "to": last}
+        intervals = client.get("/opening-hours", params=params, headers=adviser).json()
+        return [interval["opens_at"][:10] for interval in intervals["intervals"]]
+
+    assert opening_days("stress", "2026-06-04", "2026-06-05") == ["2026-06-04"]
+    assert opening_days("managers", "2026-06-04", "2026-06-05") == ["2026-06-04", "2026-06-05"]
+    # New Year's Eve is no longer closed on the stress line, and still is on managers.
+    assert opening_days("stress", "2026-12-31", "2026-12-31") == ["2026-12-31"]
+    assert opening_days("managers", "2026-12-31", "2026-12-31") == []
+
+
+@pytest.mark.parametrize(
+    ("closed", "field"),
+    [
+        ([{"month": 2, "day": 30, "name": "x"}], "closed_days.0.day"),
+        ([{"month": 2, "day": 29, "year": 2027, "name": "x"}], "closed_days.0"),
+        ([{"month": 13, "day": 1, "name": "x"}], "closed_days.0.month"),
+        ([{"month": 12, "day": 24, "name": " "}], "closed_days.0.name"),
+        ([{"month": 12, "day": 24, "name": "x", "every": True}], "closed_days.0.every"),
+        ([{"month": 12, "day": 24, "name": "a"}, {"month": 12, "day": 24, "name": "b"}],
+         "closed_days"),
+    ],
+)  # fmt: skip
+def test_invalid_closed_days_are_422_and_change_nothing(client, closed, field):
+    before = client.get("/closed-days/stress").json()
+    response = client.put("/closed-days/stress", json={"closed_days": closed})
+    assert_problem(response, 422, field)
+    assert client.get("/closed-days/stress").json() == before
+
+
+def test_closed_days_of_an_unknown_line_are_422(client):
+    assert_problem(client.get("/closed-days/nope"), 422, "line")
+    assert_problem(client.put("/closed-days/nope", json={"closed_days": []}), 422, "line")
+
+
 # Callbacks
 
 

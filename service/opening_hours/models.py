@@ -6,13 +6,21 @@ from datetime import date
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic import (
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from service.calls.models import Code
 from service.db import code_type
 from service.ids import uuid7
+from service.text import free_text
 
 # The longest range one request may ask for, both ends included.
 MAX_RANGE_DAYS = 366
@@ -54,7 +62,16 @@ def _iso_date(value: object) -> object:
     return value
 
 
+def _exists(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+DayName = free_text(max_length=80, min_length=1, strip_whitespace=True)
 
 
 class OpeningHoursQuery(SQLModel):
@@ -81,6 +98,59 @@ class OpeningHoursQuery(SQLModel):
         if (last - first).days + 1 > MAX_RANGE_DAYS:
             raise ValueError(f"at most {MAX_RANGE_DAYS} days from `from`, both included")
         return last
+
+
+class ClosedDayIn(SQLModel):
+    """A closed day: every year on `month`-`day`, or only in `year`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    month: int = PydanticField(ge=1, le=12)
+    day: int = PydanticField(ge=1, le=31)
+    year: int | None = PydanticField(
+        default=None, ge=FIRST_DATE.year, le=LAST_DATE.year, description="Absent: every year."
+    )
+    name: DayName = PydanticField(description="What the day is, e.g. Juleaftensdag.")
+
+    @field_validator("day")
+    @classmethod
+    def _a_day_of_the_month(cls, day: int, info: ValidationInfo) -> int:
+        month = info.data.get("month")
+        # 29 February exists in leap years; a yearly one closes those years only.
+        if month is not None and day > (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[month - 1]:
+            raise ValueError("not a day of that month")
+        return day
+
+    @model_validator(mode="after")
+    def _a_day_of_that_year(self) -> "ClosedDayIn":
+        if self.year is not None and not _exists(self.year, self.month, self.day):
+            raise ValueError(f"{self.year} has no {self.month}-{self.day}")
+        return self
+
+
+class ClosedDays(SQLModel):
+    """The days a line is closed beyond the Danish public holidays."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "closed_days": [
+                        {"month": 12, "day": 24, "name": "Juleaftensdag"},
+                        {"month": 12, "day": 31, "name": "Nytårsaftensdag"},
+                        {"month": 6, "day": 5, "year": 2026, "name": "Grundlovsdag"},
+                    ]
+                }
+            ]
+        },
+    )
+
+    closed_days: list[ClosedDayIn] = PydanticField(max_length=200)
+
+
+class ClosedDaysPublic(ClosedDays):
+    line: str
 
 
 class OpeningInterval(SQLModel):

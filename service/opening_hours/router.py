@@ -2,11 +2,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from service.auth.dependencies import SIGNED_IN
+from service.auth.dependencies import SIGNED_IN, SUPERVISORS
+from service.calls.models import Code
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.opening_hours import service as opening_hours_service
-from service.opening_hours.models import MAX_RANGE_DAYS, OpeningHours, OpeningHoursQuery
+from service.opening_hours.models import (
+    MAX_RANGE_DAYS,
+    ClosedDays,
+    ClosedDaysPublic,
+    OpeningHours,
+    OpeningHoursQuery,
+)
+from service.pagination import NoQuery
 
 router = APIRouter(
     tags=["desk"],
@@ -32,3 +40,30 @@ def read_opening_hours(
     return opening_hours_service.opening_hours(
         session=session, line=query.line, first=query.first, last=query.last
     )
+
+
+@router.get(
+    "/closed-days/{line}",
+    response_model=ClosedDaysPublic,
+    status_code=200,
+    summary="The days a line is closed beyond the public holidays",
+    responses=problem_responses(422),
+)
+def read_closed_days(
+    session: SessionDep, line: Code, _: Annotated[NoQuery, Query()]
+) -> ClosedDaysPublic:
+    return opening_hours_service.get_closed_days(session=session, line=line)
+
+
+@router.put(
+    "/closed-days/{line}",
+    response_model=ClosedDaysPublic,
+    status_code=200,
+    summary="Set the days a line is closed beyond the public holidays (supervisors)",
+    description="Replaces the line's list: a day every year (`month`, `day`) or in one "
+    "`year`. Callbacks already scheduled keep their due time.",
+    dependencies=[SUPERVISORS],
+    responses=problem_responses(422),
+)
+def write_closed_days(session: SessionDep, line: Code, closed_in: ClosedDays) -> ClosedDaysPublic:
+    return opening_hours_service.set_closed_days(session=session, line=line, closed=closed_in)
