@@ -466,3 +466,17 @@ def test_an_abandoned_caller_can_be_called_back_through_the_queue(desk):
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "origin_call_id"
     assert desk.act(call["id"], "abandon").status_code == 409  # it is abandoned already
+
+
+@pytest.mark.parametrize("change", [{"stress_reported": True}, {"notes": "Ringer om vold."}])
+def test_classifying_an_offered_call_leaves_the_offer_standing(desk, change):
+    """A PATCH of an offered call set it back to queued (its timestamps look like a waiting
+    call's) while the offer stayed open, so the adviser's accept then failed with 409."""
+    adviser = desk.adviser()
+    call = desk.incoming()
+    assert (call["status"], call["adviser_id"]) == ("assigned", adviser)
+    patched = desk.client.patch(f"/calls/{call['id']}", json=change)
+    assert patched.status_code == 200, patched.text
+    assert patched.json()["status"] == "assigned"
+    accepted = desk.ok(call["id"], "accept", adviser)
+    assert accepted["status"] == "in_progress"

@@ -126,6 +126,10 @@ def apply_changes(*, session: Session, call: Call, call_in: CallUpdate, now: dat
         raise ValidationFailed(problems)
 
     values["status"] = derive_status(facts)
+    if requested is None and is_live(call):
+        # The timestamps cannot tell an offered call from a waiting one: only the desk's
+        # actions move a live call on, so a change of its classification keeps its status.
+        values["status"] = call.status
     if values == old | {"status": call.status}:
         return False
     for name, value in values.items():
