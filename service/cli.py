@@ -74,6 +74,7 @@ def seed(
 ) -> None:
     """Fill the database with realistic demo weeks: advisers, calls and their journal."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from service.db import create_db_engine
     from service.demo import seed as demo
@@ -105,28 +106,23 @@ def seed(
 
     engine = create_db_engine(database_url or settings.database_url)
     try:
-        try:
-            demo.check_migrated(engine)
-        except demo.SeedError as exc:
-            typer.echo(f"hotline seed: {exc}", err=True)
-            raise typer.Exit(2) from None
+        demo.check_migrated(engine)
         if demo.has_data(engine):
             if if_empty:
                 if not quiet:
                     typer.echo("the database already has data; not seeding", err=True)
                 return
             if not reset:
-                typer.echo(
-                    "hotline seed: the database already has calls or advisers; "
-                    "use --reset to replace them",
-                    err=True,
-                )
-                raise typer.Exit(2)
+                raise demo.HasData()
+            # Asked before the seed takes the database: a user thinking holds nobody up.
             if not yes and not typer.confirm("Delete every call and adviser first?"):
                 raise typer.Exit(1)
-            demo.reset(engine)
+        # The reset and the seed are one transaction with the database to itself (InUse if
+        # the service has it open): a refusal or a failure changes nothing.
         if quiet:
-            result = demo.run(engine, weeks=span, calls_per_week=counts, seed=seed_value)
+            result = demo.run(
+                engine, weeks=span, calls_per_week=counts, seed=seed_value, reset=reset
+            )
         else:
             columns = (*Progress.get_default_columns()[:1], BarColumn(), MofNCompleteColumn())
             with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:
@@ -136,10 +132,17 @@ def seed(
                     weeks=span,
                     calls_per_week=counts,
                     seed=seed_value,
+                    reset=reset,
                     progress=lambda calls: bar.advance(task, calls),
                 )
-    except RuntimeError as exc:
+    except (typer.Exit, typer.Abort):
+        raise  # click's are RuntimeErrors too: not failures to report here
+    except demo.SeedError as exc:  # refused: not migrated, data without --reset, in use
         typer.echo(f"hotline seed: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except (RuntimeError, SQLAlchemyError) as exc:  # failed (rolled back): one line
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        typer.echo(f"hotline seed: {reason}", err=True)
         raise typer.Exit(1) from None
     finally:
         engine.dispose()

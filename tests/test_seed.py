@@ -22,6 +22,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import holidays
+import psycopg
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
@@ -48,6 +49,7 @@ from service.demo.generate import (
     presence_id,
     rows_of,
 )
+from service.idempotency.models import IdempotencyRecord
 from service.main import create_app
 from service.models import metadata
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS
@@ -871,23 +873,148 @@ def test_a_bulk_first_load_rebuilds_every_index_and_key_and_writes_the_same_data
     assert not list(tmp_path.glob("tmp*")), "a part file was left behind"
 
 
-@pytest.mark.skipif(not ON_SQLITE, reason="SQLite's journal")
-def test_a_bulk_load_while_another_connection_reads_stays_in_wal_and_succeeds(
+def small_seed(url: str, seed: int = 5, **options) -> demo.SeedResult:
+    """Two weeks of 300 calls into `url`, in this process."""
+    engine = create_db_engine(url)
+    try:
+        return demo.run(
+            engine, weeks=[IsoWeek(2025, 20), IsoWeek(2025, 21)], calls_per_week=[300, 300],
+            seed=seed, **options,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_a_seed_while_another_connection_reads_is_refused_and_changes_nothing(
     spring_url, tmp_path, monkeypatch
 ):
-    """Leaving WAL needs the database to itself; with a reader open the load goes on in WAL."""
+    """A reader may be the service's idle pool: a seed does not write beside it (issue 16)."""
     monkeypatch.setattr(demo, "BULK_LOAD_CALLS", 100)
     with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
         migrations.upgrade("head", database_url=url)
-        reader = sqlite3.connect(url.removeprefix("sqlite:///"))
+        migrated, before = schema(url), table_rows(url)
+        reader = create_db_engine(url)
         try:
-            assert reader.execute("SELECT count(*) FROM line").fetchone()[0] > 0
-            bulk_seed(url)
-            assert reader.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-            assert reader.execute("SELECT count(*) FROM call").fetchone()[0] > 1600
+            with reader.connect() as connection:
+                assert connection.exec_driver_sql("SELECT count(*) FROM line").scalar() > 0
+                connection.commit()
+                with pytest.raises(demo.InUse, match="the service is using this database"):
+                    bulk_seed(url)
+                assert connection.exec_driver_sql("SELECT count(*) FROM call").scalar() == 0
+                if ON_SQLITE:
+                    mode = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+                    assert mode == "wal"
         finally:
-            reader.close()
+            reader.dispose()
+        assert schema(url) == migrated and table_rows(url) == before
+        bulk_seed(url)  # alone now
         assert table_rows(url) == table_rows(spring_url)
+    assert not list(tmp_path.glob("tmp*")), "a part file was left behind"
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_a_seed_that_fails_midway_changes_nothing_not_even_with_reset(
+    spring_url, tmp_path, monkeypatch, bulk
+):
+    """All or nothing: the reset, the days written and the dropped indexes and keys of a
+    bulk load all go back (issue 16)."""
+    if bulk:
+        monkeypatch.setattr(demo, "BULK_LOAD_CALLS", 100)
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        migrated = schema(url)
+        empty = table_rows(url)
+        written = []
+        write = writer.write
+
+        def failing_write(connection, rows):
+            write(connection, rows)
+            written.append(1)
+            if len(written) == 6:  # some days in
+                raise RuntimeError("the disk is full")
+
+        monkeypatch.setattr(writer, "write", failing_write)
+        with pytest.raises(RuntimeError, match="the disk is full"):
+            small_seed(url)
+        assert schema(url) == migrated and table_rows(url) == empty
+        monkeypatch.setattr(writer, "write", write)
+        small_seed(url)
+        filled = table_rows(url)
+        monkeypatch.setattr(writer, "write", failing_write)
+        written.clear()
+        with pytest.raises(RuntimeError, match="the disk is full"):
+            _reset_seed(url)
+        assert schema(url) == migrated and table_rows(url) == filled
+    assert not list(tmp_path.glob("tmp*")), "a part file was left behind"
+
+
+def _reset_seed(url: str) -> demo.SeedResult:
+    engine = create_db_engine(url)
+    try:
+        return demo.run(
+            engine, weeks=[IsoWeek(2025, week) for week in range(10, 14)],
+            calls_per_week=[400] * 4, seed=42, reset=True,
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+
+
+def test_a_seed_has_the_database_to_itself_until_it_commits(tmp_path):
+    """Nobody can store a call while the seed runs, so none can be lost (issue 16)."""
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        attempts: list[str] = []
+
+        def try_to_write(calls: int) -> None:
+            # Another client arriving mid-seed, e.g. the service starting up.
+            if ON_SQLITE:
+                other = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0.2)
+                statement = "SELECT count(*) FROM call"  # not even a read
+            else:
+                other = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+                other.execute("SET lock_timeout = '200ms'")
+                statement = "DELETE FROM call"
+            try:
+                other.execute(statement)
+                attempts.append("went through")
+            except (sqlite3.OperationalError, psycopg.errors.LockNotAvailable) as exc:
+                attempts.append(type(exc).__name__)
+            finally:
+                other.close()
+
+        result = small_seed(url, progress=try_to_write)
+        stored = table_rows(url)
+    assert attempts and "went through" not in attempts, attempts
+    assert result.calls == len(stored["call"]) > 600
+
+
+def test_a_reset_forgets_the_idempotency_keys_of_what_it_deletes(tmp_path):
+    """A key left behind would answer its retry with a call that is gone: 404 (issue 16)."""
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        small_seed(url)
+        engine = create_db_engine(url)
+        try:
+            with Session(engine) as session:
+                call_id = session.exec(select(Call.id)).first()
+                adviser_id = session.exec(select(Adviser.id)).first()
+                objects = {"call": str(call_id), "adviser": str(adviser_id),
+                           "token": str(uuid.uuid4()), "none": None}  # fmt: skip
+                for key, object_id in objects.items():
+                    session.add(IdempotencyRecord(
+                        principal="token:x", key=key, request_hash="0" * 64, method="POST",
+                        path="/calls", status=201, object_id=object_id,
+                        created_at=datetime.now(UTC),
+                    ))  # fmt: skip
+                session.commit()
+            engine.dispose()
+            small_seed(url, seed=6, reset=True)
+            with Session(engine) as session:
+                keys = set(session.exec(select(IdempotencyRecord.key)).all())
+                assert session.get(Call, call_id) is None
+        finally:
+            engine.dispose()
+    assert keys == {"token", "none"}
 
 
 @pytest.mark.skipif(not ON_SQLITE, reason="PostgreSQL checks them on COPY")

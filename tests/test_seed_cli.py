@@ -160,7 +160,8 @@ def reference(folder) -> Iterator[tuple[str, subprocess.CompletedProcess]]:
 def test_an_unmigrated_database_is_refused_with_a_pointer_to_migrate(tmp_path, revision):
     with database(tmp_path, revision) as url:
         result = seed(url, *ONE_WEEK, cwd=tmp_path)
-        assert result.returncode != 0
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.splitlines()) == 1, result.stderr  # one line, no traceback
         assert "hotline migrate" in message(result), result.stderr
         engine = create_db_engine(url)
         try:
@@ -208,8 +209,10 @@ def test_a_database_with_data_is_refused_without_reset(filled, folder):
     url, _ = filled
     before = snapshot(url)
     result = seed(url, *OTHER_WEEKS, cwd=folder)
-    assert result.returncode != 0
-    assert "already has calls or advisers" in message(result) and "--reset" in message(result)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "hotline seed: the database already has calls or advisers; use --reset to replace them"
+    ]
     assert result.stdout == ""
     assert snapshot(url) == before
 
@@ -218,8 +221,9 @@ def test_reset_asks_first_and_a_no_changes_nothing(filled, folder):
     url, _ = filled
     before = snapshot(url)
     result = seed(url, *OTHER_WEEKS, "--reset", cwd=folder, input="n\n")
-    assert result.returncode != 0
+    assert result.returncode == 1, result.stderr
     assert "Delete every call and adviser first?" in result.stdout + result.stderr
+    assert "hotline seed" not in result.stderr, result.stderr  # no stray "hotline seed: 1"
     assert snapshot(url) == before
 
 
@@ -316,11 +320,17 @@ def _child(pid: int, marker: str, *, timeout_s: float) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
-def test_seeding_stops_with_an_error_when_the_generating_process_dies(tmp_path):
+def test_seeding_stops_with_an_error_when_the_generating_process_dies_and_changes_nothing(
+    tmp_path,
+):
     """The rows are generated in a child process; if it dies (the OOM killer, say), the
-    command must fail, not wait for its batches for ever."""
+    command must fail, not wait for its batches for ever, and leave the database as it was,
+    the reset and the days written before included: a seed is all or nothing (issue 16)."""
     with database(tmp_path) as url:
-        command = [HOTLINE, "seed", "--from", "2025-W01", "--to", "2025-W26", "--quiet"]
+        assert seed(url, *ONE_WEEK, "--quiet", cwd=tmp_path).returncode == 0
+        before = snapshot(url)
+        command = [HOTLINE, "seed", "--from", "2025-W01", "--to", "2025-W26", "--total",
+                   "100000", "--quiet", "--reset", "--yes"]  # fmt: skip
         process = subprocess.Popen(
             command,
             env=os.environ | {"HOTLINE_DATABASE_URL": url},
@@ -330,7 +340,9 @@ def test_seeding_stops_with_an_error_when_the_generating_process_dies(tmp_path):
             text=True,
         )
         try:
-            os.kill(_child(process.pid, "spawn_main", timeout_s=30), signal.SIGKILL)
+            child = _child(process.pid, "spawn_main", timeout_s=30)
+            time.sleep(1)  # some days in (100,000 calls take several seconds)
+            os.kill(child, signal.SIGKILL)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -339,4 +351,6 @@ def test_seeding_stops_with_an_error_when_the_generating_process_dies(tmp_path):
             if process.poll() is None:
                 process.kill()
             _, stderr = process.communicate()
-        assert process.returncode != 0, stderr
+        assert process.returncode == 1, stderr
+        assert stderr.splitlines() == ["hotline seed: demo data generation stopped (exit code -9)"]
+        assert snapshot(url) == before

@@ -1,4 +1,4 @@
-"""Bulk insertion of generated rows: one transaction per batch, no ORM round trips.
+"""Bulk insertion of generated rows into the seed's one transaction, no ORM round trips.
 
 SQLite gets the driver's executemany of INSERTs of many rows each; PostgreSQL gets COPY,
 which is several times faster than INSERT. Rows already hold the stored formats (UTC text
@@ -6,12 +6,12 @@ times, hex ids). The presence changes that go with journal events are derived he
 the events are written (`derived_presence`).
 """
 
-import contextlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 
 from service.demo.generate import (
     COLUMNS,
@@ -68,97 +68,34 @@ BOOLEAN = {
 }
 
 
-@contextlib.contextmanager
-def loading(engine: Engine, *, bulk: bool) -> Iterator[Connection]:
-    """One connection for the whole load, set up for bulk writing and restored after.
-
-    On SQLite neither foreign keys nor CHECK constraints are checked row by row (the
-    generator makes them hold, and the seeding tests check both on the result), and
-    commits do not wait for the disk. A `bulk` load into an empty database also leaves WAL
-    for a rollback journal if nothing else has the database open: WAL would write every
-    new page twice. A crash of the program loses nothing committed; a crash of the machine
-    mid-seed may leave a database to delete and seed again.
-    """
-    with engine.connect() as connection:
-        if engine.dialect.name != "sqlite":
-            yield connection
-            return
-        # Outside any transaction: SQLite ignores `foreign_keys` inside one.
-        driver = connection.connection.driver_connection
-        synchronous = driver.execute("PRAGMA synchronous").fetchone()[0]
-        driver.execute("PRAGMA foreign_keys=OFF")
-        driver.execute("PRAGMA ignore_check_constraints=ON")
-        driver.execute("PRAGMA synchronous=OFF")
-        mmap = driver.execute("PRAGMA mmap_size").fetchone()[0]
-        driver.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        threads = driver.execute("PRAGMA threads").fetchone()[0]
-        # The indexes are built after the rows, when the generating process is done: its
-        # core can sort for them.
-        driver.execute(f"PRAGMA threads={SORTING_THREADS}")
-        journal = _leave_wal(driver) if bulk else None
-        try:
-            yield connection
-        finally:
-            if connection.in_transaction():
-                connection.rollback()
-            if journal:
-                driver.execute(f"PRAGMA journal_mode={journal}")
-            driver.execute(f"PRAGMA synchronous={int(synchronous)}")
-            driver.execute(f"PRAGMA mmap_size={int(mmap)}")
-            driver.execute(f"PRAGMA threads={int(threads)}")
-            driver.execute("PRAGMA ignore_check_constraints=OFF")
-            driver.execute("PRAGMA foreign_keys=ON")
-
-
-def _leave_wal(driver: sqlite3.Connection) -> str | None:
-    """Switch to a rollback journal; the mode to go back to, or None if it stays."""
-    journal = driver.execute("PRAGMA journal_mode").fetchone()[0]
-    if journal != "wal":
-        return None
-    timeout = driver.execute("PRAGMA busy_timeout").fetchone()[0]
-    driver.execute("PRAGMA busy_timeout=0")  # another connection: stay in WAL, do not wait
-    try:
-        driver.execute("PRAGMA journal_mode=DELETE")
-    except sqlite3.OperationalError:
-        return None
-    finally:
-        driver.execute(f"PRAGMA busy_timeout={int(timeout)}")
-    return journal
-
-
 def write(connection: Connection, rows: dict[str, list]) -> None:
-    """Insert every table's flat rows in one transaction, with the presence changes that
-    follow from the journal events among them.
+    """Insert every table's flat rows, with the presence changes that follow from the
+    journal events among them, in the seed's transaction (`seed.run`; on PostgreSQL it
+    reads times as UTC).
 
     The rows are on SQLite as the generator makes them and `for_sqlite` leaves them, and on
     PostgreSQL whole rows by table (`full_rows`).
     """
-    with connection.begin():
-        if connection.dialect.name == "postgresql":
-            cursor = connection.connection.driver_connection.cursor()
-            # Stored times are UTC text without an offset; read them as UTC.
-            cursor.execute("SET LOCAL TIME ZONE 'UTC'")
-            # A batch need not wait for the disk: a crash loses at most the last few batches
-            # of a seed, which is run again anyway, never a half of one.
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            rows = with_derived_presence(rows)
-            for table in ORDER:
-                if rows.get(table):
-                    columns = ", ".join(COLUMNS[table])
-                    values = iter(rows[table])
-                    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        # psycopg's C row formatting: 3x ours
-                        for row in zip(*[values] * len(COLUMNS[table]), strict=True):
-                            copy.write_row(row)
-            return
+    if connection.dialect.name == "postgresql":
         cursor = connection.connection.driver_connection.cursor()
-        (last_event,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM call_event").fetchone()
+        rows = with_derived_presence(rows)
         for table in ORDER:
-            for key in KEYS[table]:
-                if rows.get(key):
-                    insert(cursor.executemany, key, rows[key])
-        cursor.execute(PRESENCE_FROM_EVENTS, (last_event,))
-        cursor.close()
+            if rows.get(table):
+                columns = ", ".join(COLUMNS[table])
+                values = iter(rows[table])
+                with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    # psycopg's C row formatting: 3x ours
+                    for row in zip(*[values] * len(COLUMNS[table]), strict=True):
+                        copy.write_row(row)
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    (last_event,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM call_event").fetchone()
+    for table in ORDER:
+        for key in KEYS[table]:
+            if rows.get(key):
+                insert(cursor.executemany, key, rows[key])
+    cursor.execute(PRESENCE_FROM_EVENTS, (last_event,))
+    cursor.close()
 
 
 def with_derived_presence(rows: dict[str, list]) -> dict[str, list]:
@@ -245,16 +182,14 @@ def copy_tables(connection: Connection, path: str, tables: tuple[str, ...]) -> N
     """Copy whole tables from the SQLite file at `path` into the same, empty, tables.
 
     SQLite copies the tables and their indexes page by page when both sides have the same
-    schema, the target is empty and foreign keys are off: much cheaper than INSERTs.
+    schema, the target is empty and foreign keys are off: much cheaper than INSERTs. The
+    file stays attached: SQLite detaches no database the open transaction has read, and the
+    seed's connection is closed after its commit (`seed._sqlite_alone`).
     """
-    driver = connection.connection.driver_connection
-    driver.execute("ATTACH DATABASE ? AS part", (path,))
-    try:
-        with connection.begin():
-            for table in tables:
-                connection.exec_driver_sql(f"INSERT INTO main.{table} SELECT * FROM part.{table}")
-    finally:
-        driver.execute("DETACH DATABASE part")
+    alias = f"part_{Path(path).stem}"
+    connection.exec_driver_sql(f"ATTACH DATABASE ? AS {alias}", (path,))
+    for table in tables:
+        connection.exec_driver_sql(f"INSERT INTO main.{table} SELECT * FROM {alias}.{table}")
 
 
 def finish_advisers(connection: Connection, rows: list[tuple]) -> None:
@@ -266,10 +201,7 @@ def finish_advisers(connection: Connection, rows: list[tuple]) -> None:
     mark = "%s" if postgresql else "?"
     assignments = ", ".join(f"{name} = {mark}" for name in changing)
     updates = [(*(row[p] for p in positions), row[0]) for row in rows]
-    with connection.begin():
-        if postgresql:
-            connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
-        connection.exec_driver_sql(f"UPDATE adviser SET {assignments} WHERE id = {mark}", updates)
+    connection.exec_driver_sql(f"UPDATE adviser SET {assignments} WHERE id = {mark}", updates)
 
 
 def part_schema(connection: Connection, tables: tuple[str, ...]) -> list[tuple[str, str]]:
