@@ -41,7 +41,11 @@ router = APIRouter(
     responses=problem_responses(409, 422),
 )
 def create_adviser(
-    session: SessionDep, adviser_in: AdviserCreate, response: Response, idem: IdempotencyDep
+    _query: Annotated[NoQuery, Query()],
+    session: SessionDep,
+    adviser_in: AdviserCreate,
+    response: Response,
+    idem: IdempotencyDep,
 ) -> AdviserPublic:
     adviser = idem.replayed(
         lambda adviser_id: advisers_service.get(session=session, adviser_id=uuid.UUID(adviser_id))
@@ -119,6 +123,7 @@ def _as_seen_by(principal: Principal, adviser: Adviser) -> AdviserPublic | Advis
     responses=problem_responses(404, 409, 412, 422),
 )
 def update_adviser(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     adviser: AdviserDep,
     adviser_in: AdviserUpdate,

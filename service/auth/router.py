@@ -12,7 +12,7 @@ from service.db import SessionDep
 from service.errors import problem_responses
 from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
-from service.pagination import NEXT_CURSOR_RESPONSE, PageQuery, send_next_cursor
+from service.pagination import NEXT_CURSOR_RESPONSE, NoQuery, PageQuery, send_next_cursor
 
 router = APIRouter(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
 
@@ -36,7 +36,11 @@ TokenDep = Annotated[ApiToken, Depends(get_token)]
     responses=problem_responses(401, 403, 409, 422),
 )
 def create_token(
-    session: SessionDep, token_in: ApiTokenCreate, now: NowDep, idem: IdempotencyDep
+    _query: Annotated[NoQuery, Query()],
+    session: SessionDep,
+    token_in: ApiTokenCreate,
+    now: NowDep,
+    idem: IdempotencyDep,
 ) -> ApiTokenCreated:
     if idem.look_up().replay and idem.record is not None:
         raise TokenAlreadyMade(idem.record.object_id)
@@ -73,5 +77,7 @@ def list_tokens(
     summary="Revoke an API token",
     responses=problem_responses(401, 403, 404, 422),
 )
-def revoke_token(session: SessionDep, token: TokenDep, now: NowDep) -> None:
+def revoke_token(
+    _query: Annotated[NoQuery, Query()], session: SessionDep, token: TokenDep, now: NowDep
+) -> None:
     auth_service.revoke_token(session=session, token=token, now=now)

@@ -61,6 +61,7 @@ def _live(call_in: CallCreate) -> bool:
     responses=problem_responses(409, 422) | {201: {"headers": CREATED_HEADERS}},
 )
 def create_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call_in: Annotated[CallCreate, Body(openapi_examples=CALL_CREATE_EXAMPLES)],
     response: Response,
@@ -139,6 +140,7 @@ def read_call(
     responses=problem_responses(404, 409, 412, 422) | {200: {"headers": ETAG_HEADER}},
 )
 def update_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     call_in: CallUpdate,

@@ -65,5 +65,7 @@ def read_closed_days(
     dependencies=[SUPERVISORS],
     responses=problem_responses(422),
 )
-def write_closed_days(session: SessionDep, line: Code, closed_in: ClosedDays) -> ClosedDaysPublic:
+def write_closed_days(
+    _query: Annotated[NoQuery, Query()], session: SessionDep, line: Code, closed_in: ClosedDays
+) -> ClosedDaysPublic:
     return opening_hours_service.set_closed_days(session=session, line=line, closed=closed_in)

@@ -1,10 +1,13 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from service.auth.dependencies import ADMINS
 from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
+from service.pagination import NoQuery
 from service.retention import service as retention_service
 
 router = APIRouter(tags=["access"], dependencies=[ADMINS])
@@ -26,6 +29,8 @@ class RetentionRun(BaseModel):
     "not), or after the call when no callback waits; old audit rows. Safe to run twice.",
     responses=problem_responses(401, 403),
 )
-def run_retention(session: SessionDep, now: NowDep) -> RetentionRun:
+def run_retention(
+    _query: Annotated[NoQuery, Query()], session: SessionDep, now: NowDep
+) -> RetentionRun:
     result = retention_service.run_retention(session=session, now=now)
     return RetentionRun(**vars(result))

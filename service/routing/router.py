@@ -122,6 +122,7 @@ IDEMPOTENT = Depends(call_action_idempotency)
     responses=ACTION_ERRORS,
 )
 def accept_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
@@ -157,6 +158,7 @@ REJECTION_EXAMPLES = {
     responses=ACTION_ERRORS,
 )
 def reject_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
@@ -188,6 +190,7 @@ def reject_call(
     responses=ACTION_ERRORS,
 )
 def hold_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
@@ -213,6 +216,7 @@ def hold_call(
     responses=ACTION_ERRORS,
 )
 def resume_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
@@ -238,6 +242,7 @@ def resume_call(
     responses=ACTION_ERRORS,
 )
 def end_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
@@ -285,6 +290,7 @@ CLOSING_EXAMPLES = {
     responses=ACTION_ERRORS,
 )
 def close_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
@@ -332,6 +338,7 @@ ABANDON_EXAMPLES = {
     responses=ACTION_ERRORS,
 )
 def abandon_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
@@ -358,6 +365,7 @@ def abandon_call(
     responses=ACTION_ERRORS,
 )
 def transfer_call(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     call: CallDep,
     transfer_in: CallTransfer,
@@ -429,6 +437,7 @@ ADVISER_ETAG = {
     responses=problem_responses(404, 412, 422) | {200: {"headers": ADVISER_ETAG}},
 )
 def set_presence(
+    _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     adviser: AdviserDep,
     change: PresenceChange,
@@ -508,5 +517,7 @@ def read_rules(session: SessionDep, _: Annotated[NoQuery, Query()]) -> list[Line
     dependencies=[SUPERVISORS],
     responses=problem_responses(422),
 )
-def write_rules(session: SessionDep, line: Code, rules_in: LineRouting) -> LineRoutingPublic:
+def write_rules(
+    _query: Annotated[NoQuery, Query()], session: SessionDep, line: Code, rules_in: LineRouting
+) -> LineRoutingPublic:
     return rules.set_rules(session=session, line=line, rules=rules_in)
