@@ -291,8 +291,11 @@ def reading_session(engine: Engine) -> Session:
 
 def _audits_reads(path: str) -> bool:
     # Reading calls records the read in the audit trail: /calls, /calls/{id} and
-    # /advisers/{id}/calls write too. Reports do not, and must not hold SQLite's write lock.
-    return path.startswith("/calls") or path.endswith("/calls")
+    # /advisers/{id}/calls write too, and so do the advisers' presence reasons. Reports do
+    # not, and must not hold SQLite's write lock.
+    parts = path.strip("/").split("/")
+    advisers = parts[0] == "advisers" and (len(parts) <= 2 or parts[2] == "presence")
+    return parts[0] == "calls" or path.endswith("/calls") or advisers
 
 
 def _writer_turn(engine: Engine) -> contextlib.AbstractAsyncContextManager[None]:

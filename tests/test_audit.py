@@ -223,7 +223,9 @@ def test_reading_a_calls_events_is_a_read_of_their_reasons(client, session, cloc
         ("/calls/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", True),
         ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/calls", True),
         ("/calls/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/events", True),
-        ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", False),
+        ("/advisers", True),  # presence reasons
+        ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", True),
+        ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/presence", True),
         ("/advisers/0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d/figures", False),
         ("/reports/weekly", False),
     ],
@@ -489,3 +491,27 @@ def test_before_still_pages_but_not_together_with_a_cursor(client):
 @pytest.mark.parametrize("name", ["since", "until", "page", "offset"])
 def test_an_unknown_audit_parameter_is_refused_naming_it(client, name):
     assert_problem(client.get("/audit", params={name: "2025-01-01T00:00:00+00:00"}), 422, name)
+
+
+def test_every_answer_that_shows_a_presence_reason_is_a_recorded_read(client, session):
+    """Presence reasons are free text ("Lægebesøg"); reading them was not on record."""
+    adviser = create_adviser(client)["id"]
+
+    def reads() -> list[tuple[str | None, list[str] | None]]:
+        return [(e.object_id, e.fields) for e in trail(session, action="adviser.read")]
+
+    assert client.get(f"/advisers/{adviser}").status_code == 200
+    assert reads() == []  # no reason given yet: nothing free-text was shown
+    changed = client.put(
+        f"/advisers/{adviser}/presence", json={"presence": "break", "reason": "Lægebesøg"}
+    )
+    assert changed.status_code == 200, changed.text
+    assert reads() == [(adviser, ["presence_reason"])]  # the answer shows it
+    for path in (f"/advisers/{adviser}", "/advisers", f"/advisers/{adviser}/presence"):
+        before = len(reads())
+        assert client.get(path).status_code == 200, path
+        field = "presence.reason" if path.endswith("/presence") else "presence_reason"
+        assert reads()[before:] == [(adviser, [field])], path
+    before = len(reads())
+    assert client.patch(f"/advisers/{adviser}", json={"capacity": 2}).status_code == 200
+    assert reads()[before:] == [(adviser, ["presence_reason"])]

@@ -13,6 +13,7 @@ from service.advisers.models import (
     AdviserQuery,
     AdviserUpdate,
 )
+from service.audit import service as audit_service
 from service.auth.dependencies import ADMINS, SIGNED_IN, CurrentPrincipal
 from service.auth.models import Principal, Role
 from service.db import SessionDep
@@ -84,7 +85,9 @@ def list_advisers(
         limit=query.limit, cursor=query.cursor,
     )  # fmt: skip
     send_next_cursor(response, next_cursor)
-    return [_as_seen_by(principal, adviser) for adviser in advisers]
+    shown = [_as_seen_by(principal, adviser) for adviser in advisers]
+    audit_service.record_adviser_reads(session=session, advisers=shown)
+    return shown
 
 
 @router.get(
@@ -96,13 +99,16 @@ def list_advisers(
     responses=problem_responses(404, 422),
 )
 def read_adviser(
+    session: SessionDep,
     adviser: AdviserDep,
     response: Response,
     _: Annotated[NoQuery, Query()],
     principal: CurrentPrincipal,
 ) -> AdviserPublic | AdviserListed:
     response.headers["ETag"] = etag(adviser)
-    return _as_seen_by(principal, adviser)
+    shown = _as_seen_by(principal, adviser)
+    audit_service.record_adviser_reads(session=session, advisers=[shown])
+    return shown
 
 
 def _as_seen_by(principal: Principal, adviser: Adviser) -> AdviserPublic | AdviserListed:
@@ -136,4 +142,6 @@ def update_adviser(
         check_if_match(adviser, if_match, noun="adviser")
     adviser = advisers_service.update(session=session, adviser=adviser, adviser_in=adviser_in)
     response.headers["ETag"] = etag(adviser)
-    return advisers_service.to_public(adviser)
+    public = advisers_service.to_public(adviser)
+    audit_service.record_adviser_reads(session=session, advisers=[public])
+    return public

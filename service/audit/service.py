@@ -144,6 +144,35 @@ def record_event_reads(
     session.commit()
 
 
+class ReadAdviser(Protocol):
+    """An adviser as read, with the reason given for their presence (free text)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def presence_reason(self) -> str | None: ...
+
+
+def record_adviser_reads(*, session: Session, advisers: Iterable[ReadAdviser]) -> None:
+    """Record that the principal read these advisers' presence reasons, and commit."""
+    for adviser in advisers:
+        if getattr(adviser, "presence_reason", None) is not None:
+            record(session, action="adviser.read", object_type="adviser",
+                   object_id=str(adviser.id), fields=["presence_reason"])  # fmt: skip
+    session.commit()
+
+
+def record_presence_reads(
+    *, session: Session, adviser_id: uuid.UUID, events: Iterable[ReadEvent]
+) -> None:
+    """Record that the principal read the reasons in an adviser's presence history, if any."""
+    if any(event.reason is not None for event in events):
+        record(session, action="adviser.read", object_type="adviser",
+               object_id=str(adviser_id), fields=["presence.reason"])  # fmt: skip
+    session.commit()
+
+
 def list_events(
     *,
     session: Session,

@@ -454,7 +454,9 @@ def set_presence(
         session=session, adviser=adviser, change=change, clock=clock, if_match=if_match
     )
     response.headers["ETag"] = etag(adviser)
-    return advisers_service.to_public(adviser)
+    public = advisers_service.to_public(adviser)
+    audit_service.record_adviser_reads(session=session, advisers=[public])
+    return public
 
 
 @router.get(
@@ -475,6 +477,7 @@ def presence_history(
 ) -> list[PresenceEventPublic]:
     ensure_acting_as_self(principal, adviser.id)
     events, next_cursor = views.presence_history(session=session, adviser=adviser, page=query)
+    audit_service.record_presence_reads(session=session, adviser_id=adviser.id, events=events)
     send_next_cursor(response, next_cursor)
     return events
 
