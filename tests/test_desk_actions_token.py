@@ -137,6 +137,17 @@ def test_abandon_records_the_adviser_whose_token_said_so(desk):
     assert desk.events(call_id)[-1] == ("abandoned", adviser)
 
 
+def test_an_adviser_who_abandoned_a_call_gets_the_replay_of_a_retried_abandon(desk):
+    """The reach rule counted only calls they accepted: the retry of their own abandon
+    answered 403 instead of the original answer."""
+    call_id, adviser = _offered(desk)
+    headers = _as(desk, adviser) | {"Idempotency-Key": "hung-up-1"}
+    first = _post(desk, call_id, "abandon", None, **headers)
+    assert first.status_code == 200, first.text
+    again = _post(desk, call_id, "abandon", None, **headers)
+    assert (again.status_code, again.json()) == (200, first.json())
+
+
 def test_abandon_by_the_phone_system_names_nobody(desk):
     call_id, _ = _offered(desk)
     response = _post(desk, call_id, "abandon", None, **_supervisor(desk))

@@ -30,12 +30,13 @@ def adviser_may_see(adviser_id: uuid.UUID | None) -> sa.ColumnElement[bool]:
             CallOffer.adviser_id == adviser_id,
             CallOffer.state == OfferState.pending,
         ),
-        # Handled by them before a transfer. An offer they rejected or let pass gives no
+        # Handled by them before a transfer, or said by them to be abandoned (so that a
+        # retry of their abandon replays). An offer they rejected or let pass gives no
         # reach: the call was never theirs, and its notes are another adviser's.
         sa.exists().where(
             CallEvent.call_id == Call.id,
             CallEvent.adviser_id == adviser_id,
-            CallEvent.type == EventType.accepted,
+            CallEvent.type.in_([EventType.accepted, EventType.abandoned]),
         ),
     )
 
