@@ -7,18 +7,22 @@ cannot hold it); the tests only read it, through the models and through the API.
 
 import contextlib
 import itertools
+import multiprocessing
 import os
 import re
 import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
+import threading
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -49,6 +53,7 @@ from service.demo.generate import (
     presence_id,
     rows_of,
 )
+from service.demo.pipeline import Pipeline
 from service.idempotency.models import IdempotencyRecord
 from service.main import create_app
 from service.models import metadata
@@ -1172,3 +1177,27 @@ def test_rows_for_sqlite_bind_booleans_as_numbers():
         int,
         0,
     )
+
+
+def test_a_generator_killed_halfway_through_a_message_is_noticed_not_waited_for():
+    """Killed while writing a day's rows, the process left half a message in the pipe, and
+    reading it blocked for ever: the seed hung instead of failing (seen in CI)."""
+    pipeline = Pipeline.__new__(Pipeline)
+    pipeline.inbox = multiprocessing.get_context("spawn").Queue()
+    pipeline.process = SimpleNamespace(is_alive=lambda: False, exitcode=-9)
+    pipeline.finished = False
+    # A message's length, then only the first bytes of it.
+    pipeline.inbox._writer._send(struct.pack("!i", 100_000) + b"\x80\x04" + b"x" * 64)
+    outcome: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            list(pipeline.messages())
+        except BaseException as exc:  # the test looks at what it was
+            outcome.append(exc)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert not reader.is_alive(), "the seed still waits for a process that is gone"
+    assert isinstance(outcome[0], RuntimeError) and "exit code -9" in str(outcome[0])

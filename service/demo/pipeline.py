@@ -11,6 +11,8 @@ import gc
 import marshal
 import multiprocessing
 import queue
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -70,16 +72,37 @@ class Pipeline:
             self.process.kill()
 
     def messages(self) -> Iterator[tuple[str, object, int]]:
-        """Every message until the process ends; an error if it failed or died."""
+        """Every message until the process ends; an error if it failed or died.
+
+        The queue is read by a thread of its own: a process killed while it was writing a
+        message (the OOM killer, say) leaves half of it in the pipe, and reading that blocks
+        for ever, since this process holds the pipe's other end too. The thread may block;
+        this loop notices the process is gone and fails.
+        """
+        received: queue.Queue[tuple[str, object, int]] = queue.Queue(maxsize=1)
+
+        def pump() -> None:
+            while True:
+                message = self.inbox.get()
+                received.put(message)
+                if message[0] in ("end", "error"):
+                    return
+
+        threading.Thread(target=pump, name="demo-inbox", daemon=True).start()
+        gone_since: float | None = None
         while True:
             try:
-                kind, payload, count = self.inbox.get(timeout=1)
+                kind, payload, count = received.get(timeout=1)
             except queue.Empty:
-                if not self.process.is_alive():
-                    raise RuntimeError(
-                        f"demo data generation stopped (exit code {self.process.exitcode})"
-                    ) from None
-                continue
+                if self.process.is_alive():
+                    continue
+                # What it sent before it ended may still be on its way: wait a moment more.
+                gone_since = gone_since or time.monotonic()
+                if time.monotonic() - gone_since < 2:
+                    continue
+                raise RuntimeError(
+                    f"demo data generation stopped (exit code {self.process.exitcode})"
+                ) from None
             if kind == "error":
                 raise RuntimeError(f"demo data generation failed: {payload}")
             if kind == "end":
