@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.api import UndecodableBody
+
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -171,7 +173,10 @@ async def _handle_hotline_error(request: Request, exc: Exception) -> JSONRespons
 async def _handle_request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = []
-    for err in exc.errors():
+    if isinstance(exc.body, UndecodableBody):
+        # It reached the route only so that the role check came first (`service.api`).
+        errors.append(FieldProblem(field="body", reason=exc.body.reason))
+    for err in [] if errors else exc.errors():
         location, field = _location_and_field(err.get("loc", ()))
         if err.get("type") == "json_invalid":
             field = "body"

@@ -4,15 +4,15 @@ from functools import lru_cache
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
-from service import migrations
+from service import api, migrations
 from service.db import SessionDep
 from service.errors import HotlineError, problem_responses
 from service.pagination import NoQuery
 
-router = APIRouter(tags=["health"])
+router = api.router(tags=["health"])
 
 
 class Health(BaseModel):

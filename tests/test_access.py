@@ -3,6 +3,7 @@
 import hashlib
 import uuid
 from datetime import timedelta
+from unittest.mock import ANY
 
 import pytest
 from sqlmodel import select
@@ -532,3 +533,41 @@ def test_an_adviser_reads_their_own_figures_as_the_weekly_report_has_them(client
     off = client.get(f"/advisers/{other}/figures", params={"week": week}).json()
     assert off["figures"] is None
     assert_problem(client.get(f"/advisers/{mine}/figures", params={"week": "2025-W99"}), 422)
+
+
+# The operations that read a body (a body sent to one that reads none is not looked at).
+WITH_BODY = [
+    (method, path) for method, path in GUARDED if "requestBody" in SPEC["paths"][path][method]
+]
+UNDECODABLE = [b"{bad", b'{"line": "\xff\xfe"}', b"[" * 20_000 + b"]" * 20_000]
+
+
+@pytest.mark.parametrize("content", UNDECODABLE, ids=["not-json", "not-utf8", "too-deep"])
+@pytest.mark.parametrize(("method", "path"), WITH_BODY)
+def test_who_may_ask_is_decided_before_a_body_that_does_not_decode(
+    client, world, method, path, content
+):
+    """FastAPI decoded the body before the role check: an adviser posting `{bad` to
+    /tokens got a 422, not the 403 that every other body of theirs gets there."""
+    url = path.format(**world["values"])
+    json_type = {"content-type": "application/json"}
+    unsigned = client.request(
+        method, url, content=content, headers=json_type | {"Authorization": ""}
+    )
+    assert_problem(unsigned, 401)
+    for role in ROLES:
+        headers = json_type | bearer(world["tokens"][role])
+        response = client.request(method, url, content=content, headers=headers)
+        if RANK[role] < RANK[LEAST_ROLE[(method, path)]]:
+            assert "role" in assert_problem(response, 403)["detail"]
+        else:
+            body = assert_problem(response, 422, "body")
+            assert body["errors"] == [{"field": "body", "reason": ANY, "location": "body"}], body
+
+
+def test_a_body_that_does_not_decode_says_where_it_fails(client, world):
+    headers = {"content-type": "application/json"} | bearer(world["tokens"]["admin"])
+    response = client.post("/calls", content=b'{"line": "stress",}', headers=headers)
+    body = assert_problem(response, 422, "body")
+    assert body["errors"][0]["reason"].startswith("not valid JSON: Expecting property name")
+    assert "at character 19" in body["errors"][0]["reason"]

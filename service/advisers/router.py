@@ -1,8 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import Header, Query, Response
 
+from service import api
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
 from service.advisers.models import (
@@ -23,7 +24,7 @@ from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
 from service.pagination import NEXT_CURSOR_RESPONSE, NoQuery, send_next_cursor
 
-router = APIRouter(
+router = api.router(
     prefix="/advisers",
     tags=["advisers"],
     dependencies=[SIGNED_IN],

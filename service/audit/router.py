@@ -1,9 +1,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from pydantic import Field, ValidationInfo, field_validator
 
+from service import api
 from service.audit import service as audit_service
 from service.audit.models import AuditEventPublic
 from service.auth.dependencies import ADMINS
@@ -12,7 +13,7 @@ from service.errors import problem_responses
 from service.pagination import NEXT_CURSOR_RESPONSE, PageQuery, send_next_cursor
 from service.timeutil import UtcDatetime
 
-router = APIRouter(tags=["access"], dependencies=[ADMINS])
+router = api.router(tags=["access"], dependencies=[ADMINS])
 # Found by schemathesis: a NUL byte in a filter reached PostgreSQL, which refuses it (500).
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 

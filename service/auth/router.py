@@ -1,8 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
+from service import api
 from service.auth import service as auth_service
 from service.auth.dependencies import ADMINS
 from service.auth.errors import TokenAlreadyMade
@@ -14,7 +15,7 @@ from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
 from service.pagination import NEXT_CURSOR_RESPONSE, NoQuery, PageQuery, send_next_cursor
 
-router = APIRouter(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
+router = api.router(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
 
 
 def get_token(token_id: uuid.UUID, session: SessionDep) -> ApiToken:

@@ -1,8 +1,9 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import Body, Header, Query, Response
 
+from service import api
 from service.audit import service as audit_service
 from service.auth import policy
 from service.auth.dependencies import (
@@ -36,7 +37,7 @@ CREATED_HEADERS = ETAG_HEADER | {
     "Location": {"description": "The new call: `/calls/{id}`.", "schema": {"type": "string"}}
 }
 
-router = APIRouter(
+router = api.router(
     prefix="/calls",
     tags=["calls"],
     dependencies=[SIGNED_IN],

@@ -1,7 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from service import api
 from service.auth.dependencies import SIGNED_IN, SUPERVISORS
 from service.calls.models import Code
 from service.db import SessionDep
@@ -16,7 +17,7 @@ from service.opening_hours.models import (
 )
 from service.pagination import NoQuery
 
-router = APIRouter(
+router = api.router(
     tags=["desk"],
     dependencies=[SIGNED_IN],
     responses=problem_responses(401, 403),

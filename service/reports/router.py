@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import Header, Query, Response
 from fastapi.responses import PlainTextResponse
 
+from service import api
 from service.advisers.dependencies import AdviserDep
 from service.auth.dependencies import (
     SIGNED_IN,
@@ -19,7 +20,7 @@ from service.reports.models import AbandonedReport, AdviserWeek, Trend, WeeklyRe
 from service.reports.params import AbandonedQuery, OwnFiguresQuery, TrendQuery, WeeklyQuery
 
 # Advisers see no reports: the weekly figures name every adviser's own.
-router = APIRouter(
+router = api.router(
     prefix="/reports",
     tags=["reports"],
     dependencies=[SUPERVISORS],
@@ -151,7 +152,7 @@ def abandoned_report(
 
 
 # An adviser's own figures: reachable by the adviser themselves, unlike the reports above.
-own_router = APIRouter(
+own_router = api.router(
     tags=["reports"], dependencies=[SIGNED_IN], responses=problem_responses(401, 403)
 )
 

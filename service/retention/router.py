@@ -1,8 +1,9 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel
 
+from service import api
 from service.auth.dependencies import ADMINS
 from service.clock import NowDep
 from service.db import SessionDep
@@ -10,7 +11,7 @@ from service.errors import problem_responses
 from service.pagination import NoQuery
 from service.retention import service as retention_service
 
-router = APIRouter(tags=["access"], dependencies=[ADMINS])
+router = api.router(tags=["access"], dependencies=[ADMINS])
 
 
 class RetentionRun(BaseModel):

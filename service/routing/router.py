@@ -1,10 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, Response
+from fastapi import Body, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
+from service import api
 from service.advisers import service as advisers_service
 from service.advisers.dependencies import AdviserDep
 from service.advisers.models import AdviserPublic, PresenceChange, PresenceEventPublic
@@ -38,7 +39,7 @@ from service.routing.models import (
     QueueSnapshot,
 )
 
-router = APIRouter(tags=["desk"], dependencies=[SIGNED_IN], responses=problem_responses(401, 403))
+router = api.router(tags=["desk"], dependencies=[SIGNED_IN], responses=problem_responses(401, 403))
 # An adviser acts only as themselves, and sees only their own presence and calls;
 # supervisors and admins may act for and see anyone.
 

@@ -1,7 +1,8 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
+from service import api
 from service.auth.dependencies import SIGNED_IN
 from service.db import SessionDep
 from service.errors import problem_responses
@@ -9,7 +10,7 @@ from service.pagination import NoQuery
 from service.taxonomy import service as taxonomy_service
 from service.taxonomy.models import TaxonomyPublic
 
-router = APIRouter(
+router = api.router(
     prefix="/taxonomy",
     tags=["taxonomy"],
     dependencies=[SIGNED_IN],
