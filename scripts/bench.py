@@ -12,6 +12,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 if __name__ == "__main__":
-    from service.bench.main import main
+    from bench.main import main
 
     sys.exit(main(sys.argv[1:]))

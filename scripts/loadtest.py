@@ -29,8 +29,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.bench.load import call_payload
-from service.bench.server import admin_token
+from bench.load import call_payload
+from bench.server import admin_token
 
 WEIGHTS = {"create": 45, "retry": 10, "read": 20, "patch": 10, "list": 10, "report": 5}
 

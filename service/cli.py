@@ -160,8 +160,19 @@ def seed(
 )
 def bench(ctx: typer.Context) -> None:
     """Measure the desk against issue 8's targets, each figure beside a baseline (--help)."""
-    from service.bench.main import main
-
+    # The benchmark is a tool beside the product (the top-level `bench` package of a
+    # checkout), not part of it: imported only here, and absent from the image.
+    try:
+        from bench.main import main
+    except ModuleNotFoundError as exc:
+        if exc.name != "bench":
+            raise
+        typer.echo(
+            "hotline bench: the benchmark is not installed here; it comes with a checkout of "
+            "the repository (pip install -e . there, or run scripts/bench.py)",
+            err=True,
+        )
+        raise typer.Exit(1) from None
     raise typer.Exit(main(ctx.args))
 
 

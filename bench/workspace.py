@@ -9,14 +9,16 @@ import contextlib
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection
+from sqlalchemy.engine import URL, make_url
 
+from bench.common import BenchError, say
 from service import migrations
-from service.bench.common import BenchError, say
 from service.demo import seed as demo
 from service.demo.seed import SeedResult
 from service.reports.weeks import IsoWeek
@@ -39,7 +41,7 @@ class Workspace:
     def __enter__(self) -> "Workspace":
         parent = None
         if self.kind == "sqlite" and self.base is not None:
-            parent = Path(self.base.database).resolve().parent
+            parent = Path(self.base.database or "").resolve().parent
             parent.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix="hotline-bench-", dir=parent))
         return self
@@ -61,13 +63,13 @@ class Workspace:
             connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
         self._databases.append(name)
         say(f"created database {name}")
-        return self.base.set(database=name).render_as_string(hide_password=False)
+        return self._server().set(database=name).render_as_string(hide_password=False)
 
     def remove(self, url: str) -> None:
         """Remove one database before the end (its data is no longer needed)."""
         parsed = make_url(url)
         if self.kind == "sqlite":
-            for path in self.folder.glob(f"{Path(parsed.database).name}*"):
+            for path in self.folder.glob(f"{Path(parsed.database or '').name}*"):
                 path.unlink(missing_ok=True)
         elif parsed.database in self._databases:
             self._drop(parsed.database)
@@ -77,9 +79,15 @@ class Workspace:
             connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         self._databases.remove(name)
 
+    def _server(self) -> URL:
+        """The PostgreSQL URL named (a run on PostgreSQL always names one)."""
+        if self.base is None:
+            raise BenchError("no PostgreSQL database was named")
+        return self.base
+
     @contextlib.contextmanager
-    def _admin(self):
-        engine = sa.create_engine(self.base, isolation_level="AUTOCOMMIT")
+    def _admin(self) -> Iterator[Connection]:
+        engine = sa.create_engine(self._server(), isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as connection:
                 yield connection

@@ -27,7 +27,7 @@ class LoadRun:
     seconds: float
     ok: int
     latencies: list[float]
-    statuses: Counter = field(default_factory=Counter)
+    statuses: Counter[int | str] = field(default_factory=Counter)  # or a transport error
     client_cpu_s: float = 0.0
 
     @property
@@ -51,7 +51,7 @@ def intake(client: httpx.AsyncClient, rng: random.Random) -> Awaitable[httpx.Res
     )
 
 
-def call_payload(rng: random.Random, notes: str = "bench") -> dict:
+def call_payload(rng: random.Random, notes: str = "bench") -> dict[str, object]:
     """A closed call of the last few days, recorded after the fact (also the load test's)."""
     received = datetime.now(UTC) - timedelta(days=rng.randint(1, 6), minutes=rng.randint(0, 600))
     return {
@@ -114,7 +114,7 @@ async def _phase(
     expect: int,
 ) -> LoadRun:
     latencies: list[float] = []
-    statuses: Counter = Counter()
+    statuses: Counter[int | str] = Counter()
     started = time.perf_counter()
     cpu_started = time.process_time()
     deadline = started + seconds

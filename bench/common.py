@@ -36,7 +36,7 @@ def client(base_url: str, token: str) -> httpx.Client:
     return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
 
 
-def get(client: httpx.Client, path: str, **params: object) -> httpx.Response:
+def get(client: httpx.Client, path: str, **params: str | int) -> httpx.Response:
     """GET that must answer 200: anything else stops the run, since it would time an error."""
     response = client.get(path, params=params)
     if response.status_code != 200:
@@ -46,4 +46,5 @@ def get(client: httpx.Client, path: str, **params: object) -> httpx.Response:
 
 def count_calls(engine: Engine) -> int:
     with engine.connect() as connection:
-        return connection.exec_driver_sql("SELECT count(*) FROM call").scalar_one()
+        count: int = connection.exec_driver_sql("SELECT count(*) FROM call").scalar_one()
+        return count

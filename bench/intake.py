@@ -4,10 +4,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-from service.bench import load
-from service.bench.common import BenchError, say
-from service.bench.figures import Figure
-from service.bench.server import Server
+from bench import load
+from bench.common import BenchError, say
+from bench.figures import Figure
+from bench.server import Server
 
 
 def measure(

@@ -18,8 +18,9 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service.bench.common import say
-from service.bench.report import floor_statement
+import service
+from bench.common import say
+from bench.report import floor_statement
 from service.calls import service as calls_service
 from service.calls.filters import CallQuery
 from service.config import get_settings
@@ -37,6 +38,7 @@ _WHOLE = re.compile(
     r"Seq Scan on (\w+).*?actual time=\S+ rows=(\d+) loops=(\d+)|^\s*SCAN (\w+)(?!.*INDEX)"
 )
 _TIME = re.compile(r"Execution Time: ([\d.]+) ms")
+_SERVICE = Path(service.__file__).resolve().parent
 
 
 def capture(engine: Engine, action: Callable[[], object]) -> Captured:
@@ -56,13 +58,11 @@ def capture(engine: Engine, action: Callable[[], object]) -> Captured:
 
 
 def _caller() -> str:
-    """The innermost function of the service (not of this package) on the stack."""
-    here = Path(__file__).resolve().parent
-    service = here.parent
+    """The innermost function of the service on the stack, named from inside `service`."""
     for frame in reversed(traceback.extract_stack()):
         path = Path(frame.filename).resolve()
-        if path.is_relative_to(service) and not path.is_relative_to(here):
-            return f"{path.relative_to(service).with_suffix('')}.{frame.name}".replace("/", ".")
+        if path.is_relative_to(_SERVICE):
+            return f"{path.relative_to(_SERVICE).with_suffix('')}.{frame.name}".replace("/", ".")
     return "this benchmark"
 
 

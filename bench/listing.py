@@ -3,11 +3,11 @@
 import statistics
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from service.bench.common import BenchError, client, get, say, timed_ms
-from service.bench.figures import Figure
-from service.bench.server import Server
+from bench.common import BenchError, client, get, say, timed_ms
+from bench.figures import Figure
+from bench.server import Server
 from service.calls.models import Call
 from service.pagination import encode_cursor
 
@@ -19,7 +19,7 @@ def page_cursor(engine: Engine, page: int, limit: int) -> str | None:
     with Session(engine) as session:
         row = session.exec(
             select(Call.received_at, Call.id)
-            .order_by(Call.received_at.desc(), Call.id.desc())
+            .order_by(col(Call.received_at).desc(), col(Call.id).desc())
             .offset((page - 1) * limit - 1)
             .limit(1)
         ).first()
@@ -45,10 +45,12 @@ def measure(
     computed so are the ones it gives.
     """
     deep_cursor = page_cursor(engine, deep_page, limit)
+    if deep_cursor is None:
+        raise BenchError("the deep page must come after page 1")
     with client(server.base_url, token) as http:
         cursor = None
         for page in range(1, check_pages + 1):
-            params = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            params: dict[str, str | int] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
             cursor = get(http, "/calls", **params).json()["next_cursor"]
             if cursor != page_cursor(engine, page + 1, limit):
                 raise BenchError(f"the API's cursor after page {page} is not the computed one")

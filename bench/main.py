@@ -7,19 +7,21 @@ and removes everything. Progress goes to stderr; the table (or --json) to stdout
 """
 
 import argparse
+import contextlib
 import os
 import platform
 import signal
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from service.bench import explain, figures, intake, listing, report, seeding
-from service.bench.common import BenchError, say
-from service.bench.server import Server, admin_token
-from service.bench.workspace import Workspace, migrate, seed
+from bench import explain, figures, intake, listing, report, seeding
+from bench.common import BenchError, say
+from bench.server import Server, admin_token, running_server
+from bench.workspace import Workspace, migrate, seed
 from service.db import create_db_engine
 from service.reports.weeks import parse_week, weeks_between
 
@@ -37,6 +39,8 @@ SIZES = {
     "check_pages": (5, 9),
 }
 PAGE_LIMIT = 50
+# A server on a database of a million calls may take a while to be ready.
+STARTUP_S = 60.0
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -135,7 +139,7 @@ def _small_database(args: argparse.Namespace, workspace: Workspace):
     token = admin_token(url)
     engine = create_db_engine(url)
     try:
-        with Server(url, workspace.folder / "serve-small.log") as server:
+        with _served(url, workspace.folder / "serve-small.log") as server:
             small = report.measure(server, token, engine, args.week, repeats=args.repeats)
             say(f"intake: {args.runs} runs of {args.seconds} s each, {args.concurrency} clients")
             intake_figures = intake.measure(
@@ -171,7 +175,7 @@ def _big_database(args: argparse.Namespace, workspace: Workspace, url: str):
     token = admin_token(url)
     engine = create_db_engine(url)
     try:
-        with Server(url, workspace.folder / "serve-big.log") as server:
+        with _served(url, workspace.folder / "serve-big.log") as server:
             startup_mb = server.memory_mb("VmRSS")
             big = report.measure(server, token, engine, args.week, repeats=args.repeats)
             peak_mb = server.memory_mb("VmHWM")
@@ -184,6 +188,21 @@ def _big_database(args: argparse.Namespace, workspace: Workspace, url: str):
         engine.dispose()
     memory = report.memory_figure(peak_mb, startup_mb, reports=args.repeats + 1)
     return big, memory, listing_figure, deep_cursor
+
+
+@contextlib.contextmanager
+def _served(url: str, log: Path) -> Iterator[Server]:
+    """A server on the migrated `url`, one worker, timers off; its last lines after an error
+    of the run (one that stopped it starting quotes them already)."""
+    with running_server(
+        url, log, migrate=False, startup_s=STARTUP_S, routing_timer="false", retention_timer="false"
+    ) as server:
+        try:
+            yield server
+        except BenchError:  # the answer that stopped the run may be explained here
+            server.stop()
+            print(f"the server's last lines:\n{server.log_tail()}", file=sys.stderr)
+            raise
 
 
 def _fresh(workspace: Workspace, label: str) -> str:

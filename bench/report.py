@@ -1,14 +1,15 @@
 """Figures 2 and 5: the weekly report beside the plain aggregate, and the server's memory."""
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
-from service.bench.common import client, count_calls, get, say, timed_ms
-from service.bench.figures import Figure
-from service.bench.server import Server
+from bench.common import client, count_calls, get, say, timed_ms
+from bench.figures import Figure
+from bench.server import Server
 from service.config import get_settings
 from service.db import UTCDateTime
 from service.reports.weeks import IsoWeek
@@ -55,7 +56,7 @@ def measure(
     floor = floor_statement()
     with engine.connect() as connection:
 
-        def run_floor() -> list:
+        def run_floor() -> Sequence[sa.Row[tuple[str, int]]]:
             try:
                 return connection.execute(floor, {"start": start, "end": end}).all()
             finally:

@@ -5,8 +5,8 @@ import time
 
 from sqlmodel import Session, select
 
-from service.bench.common import say
-from service.bench.figures import Figure
+from bench.common import say
+from bench.figures import Figure
 from service.config import get_settings
 from service.db import create_db_engine
 from service.demo import writer
