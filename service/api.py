@@ -8,7 +8,7 @@ is the body a 422, which `service.errors` words as the decoding error it was.
 """
 
 import json
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -49,13 +49,29 @@ class _DeferredJsonRequest(Request):
         return self._json
 
 
+# A route that answers with free text (notes, reasons) records that read in the audit trail,
+# so even its GET writes. It says so once, in its declaration: `openapi_extra=AUDITED_READ`,
+# which also tells API clients that the read is recorded.
+AUDITED_READ_EXTENSION = "x-audited-read"
+AUDITED_READ = {AUDITED_READ_EXTENSION: True}
+AUDITED_READ_SCOPE_KEY = "hotline.audited_read"
+
+
+def records_reads(scope: Mapping[str, Any]) -> bool:
+    """Whether the request's route records what it reads (see `AUDITED_READ`)."""
+    return bool(scope.get(AUDITED_READ_SCOPE_KEY, False))
+
+
 class AuthorisedFirstRoute(APIRoute):
-    """An `APIRoute` whose dependencies (the role check among them) run before a body's 422."""
+    """An `APIRoute` whose dependencies (the role check among them) run before a body's 422,
+    and which tells the session (`service.db`) when its read is an audited one."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        audited = bool((self.openapi_extra or {}).get(AUDITED_READ_EXTENSION, False))
 
         async def deferring(request: Request) -> Response:
+            request.scope[AUDITED_READ_SCOPE_KEY] = audited
             return await handler(_DeferredJsonRequest(request.scope, request.receive))
 
         return deferring

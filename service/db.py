@@ -18,6 +18,7 @@ from sqlmodel import Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
 from service import sqlite_writers
+from service.api import records_reads
 from service.config import get_settings
 from service.sqlite_writers import WriterQueueConnection
 
@@ -289,15 +290,6 @@ def reading_session(engine: Engine) -> Session:
     return Session(engine)
 
 
-def _audits_reads(path: str) -> bool:
-    # Reading calls records the read in the audit trail: /calls, /calls/{id} and
-    # /advisers/{id}/calls write too, and so do the advisers' presence reasons. Reports do
-    # not, and must not hold SQLite's write lock.
-    parts = path.strip("/").split("/")
-    advisers = parts[0] == "advisers" and (len(parts) <= 2 or parts[2] == "presence")
-    return parts[0] == "calls" or path.endswith("/calls") or advisers
-
-
 def _writer_turn(engine: Engine) -> contextlib.AbstractAsyncContextManager[None]:
     database = engine.url.database
     if engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
@@ -360,7 +352,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     timeout it is answered 503 like any locked database.
     """
     engine = get_engine()
-    writes = request.method not in READ_METHODS or _audits_reads(request.url.path)
+    # A read that is recorded in the audit trail writes (`service.api.AUDITED_READ`).
+    writes = request.method not in READ_METHODS or records_reads(request.scope)
     turn = _writer_turn(engine) if writes else contextlib.nullcontext()
     try:
         async with request_gate(engine), turn:

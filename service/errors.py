@@ -2,7 +2,7 @@
 
 import logging
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -256,14 +256,21 @@ async def _handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+# A domain whose unique constraint is a race between two requests says what that race means
+# to the client (`on_constraint`); any other integrity error is the server's.
+_CONSTRAINT_ERRORS: dict[str, Callable[[], HotlineError]] = {}
+
+
+def on_constraint(name: str, error: Callable[[], HotlineError]) -> None:
+    """Answer an IntegrityError that names `name` (a constraint, a column) as `error()`."""
+    _CONSTRAINT_ERRORS[name] = error
+
+
 async def _handle_integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # Two requests with one Idempotency-Key at once: the second loses the insert race.
-    if "idempotency_key" in str(getattr(exc, "orig", "")):
-        return problem_response(
-            request, status=409, slug=Conflict.slug, title=Conflict.title,
-            detail="A request with this Idempotency-Key is still being handled; retry in a "
-            "moment.", extensions={"retry": True},
-        )  # fmt: skip
+    message = str(getattr(exc, "orig", ""))
+    for name, error in _CONSTRAINT_ERRORS.items():
+        if name in message:
+            return await _handle_hotline_error(request, error())
     return await _handle_unexpected(request, exc)
 
 
@@ -300,19 +307,25 @@ async def _handle_busy(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+class AnswerNow(Exception):
+    """Answer with `response` at once: whoever raises it has the answer already (a replay)."""
+
+    def __init__(self, response: Any) -> None:
+        self.response = response
+
+
 def register_exception_handlers(app: FastAPI) -> None:
     """Make every error the app can raise render as problem+json."""
     from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     from service.db import Busy
-    from service.idempotency.dependencies import Replayed
 
-    async def replay(request: Request, exc: Exception) -> Any:
-        assert isinstance(exc, Replayed)
+    async def answer(request: Request, exc: Exception) -> Any:
+        assert isinstance(exc, AnswerNow)
         return exc.response
 
-    app.add_exception_handler(Replayed, replay)
+    app.add_exception_handler(AnswerNow, answer)
     app.add_exception_handler(IntegrityError, _handle_integrity_error)
     app.add_exception_handler(Busy, _handle_busy)
     for unavailable in (OperationalError, InterfaceError, PoolTimeout):

@@ -213,3 +213,55 @@ def test_tokens_default_to_pages_of_50(client, session, clock):
 def test_a_bad_limit_or_cursor_is_a_422_naming_it(client, path, params, field):
     path = path.format(adviser=create_adviser(client)["id"])
     assert_problem(client.get(path, params=params), 422, field)
+
+
+# The fields that carry free text a caller or adviser wrote (and may hold personal data).
+FREE_TEXT_FIELDS = {"notes", "reason", "presence_reason"}
+
+
+def _free_text_in(schema, components, seen=frozenset()) -> set[str]:
+    """The free-text field names anywhere in an OpenAPI schema, through its $refs."""
+    if isinstance(schema, list):
+        return set().union(*(_free_text_in(s, components, seen) for s in schema))
+    if not isinstance(schema, dict):
+        return set()
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return set() if name in seen else _free_text_in(components[name], components, seen | {name})
+    found = set(schema.get("properties", {})) & FREE_TEXT_FIELDS
+    return found.union(*(_free_text_in(v, components, seen) for v in schema.values()))
+
+
+def test_every_operation_that_answers_with_free_text_declares_its_read_audited():
+    """Which GETs write an audit row used to be a URL check in db.py, which a new route
+    returning notes would have slipped past. Each route now declares it (AUDITED_READ)."""
+    spec = create_app().openapi()
+    components = spec["components"]["schemas"]
+    answering, declaring = set(), set()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            success = [r for code, r in operation["responses"].items() if code.startswith("2")]
+            if _free_text_in(success, components):
+                answering.add((method, path))
+            if operation.get("x-audited-read"):
+                declaring.add((method, path))
+    assert ("get", "/calls/{call_id}/events") in answering  # the walk sees through $refs
+    assert declaring == answering
+
+
+@pytest.mark.parametrize(
+    "path", ["/calls", "/calls/{call_id}", "/advisers", "/advisers/{adviser_id}"]
+)
+def test_a_declared_audited_read_writes_its_audit_row(client, session, path):
+    from sqlmodel import func, select
+
+    from service.audit.models import AuditEvent
+
+    ids = {"call_id": create_call(client)["id"], "adviser_id": create_adviser(client)["id"]}
+    away = {"presence": "break", "reason": "meeting with the inspection"}
+    assert client.put(f"/advisers/{ids['adviser_id']}/presence", json=away).status_code == 200
+    before = session.exec(select(func.count()).select_from(AuditEvent)).one()
+    response = client.get(re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path))
+    assert response.status_code == 200, response.text
+    session.expire_all()
+    assert session.exec(select(func.count()).select_from(AuditEvent)).one() > before

@@ -8,11 +8,15 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from fastapi import Request
+from fastapi.routing import iter_route_contexts
 from sqlmodel import select
+from starlette.routing import Match
 
+from service.api import AUDITED_READ_EXTENSION, AUDITED_READ_SCOPE_KEY
 from service.audit.models import AuditEvent
 from service.auth.models import ApiToken
 from service.db import WRITES, get_session
+from service.main import create_app
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     assert_problem,
@@ -231,8 +235,16 @@ def test_reading_a_calls_events_is_a_read_of_their_reasons(client, session, cloc
     ],
 )
 def test_reads_that_are_put_on_record_get_a_session_that_may_write(engine, path, writes):
-    """The tests' client shares one session; the service decides per request, here."""
+    """The tests' client shares one session; the service decides per request, here, from
+    what the request's route declares (as `AuthorisedFirstRoute` puts it in the scope)."""
     scope = {"type": "http", "method": "GET", "path": path, "headers": [], "query_string": b""}
+    (route,) = [
+        r.original_route
+        for r in iter_route_contexts(create_app().routes)
+        if "GET" in (r.methods or ()) and r.matches(scope)[0] == Match.FULL
+    ]
+    declared = (route.openapi_extra or {}).get(AUDITED_READ_EXTENSION, False)
+    scope[AUDITED_READ_SCOPE_KEY] = declared
 
     async def bind_options() -> dict:
         sessions = get_session(Request(scope))

@@ -34,6 +34,7 @@ router = api.router(
 
 @router.post(
     "",
+    openapi_extra=api.AUDITED_READ,
     response_model=AdviserPublic,
     status_code=201,
     summary="Register an adviser (admins)",
@@ -65,6 +66,7 @@ def create_adviser(
 
 @router.get(
     "",
+    openapi_extra=api.AUDITED_READ,
     response_model=list[AdviserPublic | AdviserListed],
     status_code=200,
     summary="List advisers by name",
@@ -93,6 +95,7 @@ def list_advisers(
 
 @router.get(
     "/{adviser_id}",
+    openapi_extra=api.AUDITED_READ,
     response_model=AdviserPublic | AdviserListed,
     status_code=200,
     summary="Read an adviser",
@@ -120,6 +123,7 @@ def _as_seen_by(principal: Principal, adviser: Adviser) -> AdviserPublic | Advis
 
 @router.patch(
     "/{adviser_id}",
+    openapi_extra=api.AUDITED_READ,
     response_model=AdviserPublic,
     status_code=200,
     summary="Change an adviser",

@@ -52,6 +52,7 @@ def _live(call_in: CallCreate) -> bool:
 
 @router.post(
     "",
+    openapi_extra=api.AUDITED_READ,
     response_model=CallPublic,
     status_code=201,
     summary="Record a call",
@@ -94,6 +95,7 @@ def create_call(
 
 @router.get(
     "",
+    openapi_extra=api.AUDITED_READ,
     response_model=Page[CallPublic],
     status_code=200,
     summary="List calls, newest first",
@@ -115,6 +117,7 @@ def list_calls(
 
 @router.get(
     "/{call_id}",
+    openapi_extra=api.AUDITED_READ,
     response_model=CallPublic,
     status_code=200,
     summary="Read a call",
@@ -130,6 +133,7 @@ def read_call(
 
 @router.patch(
     "/{call_id}",
+    openapi_extra=api.AUDITED_READ,
     response_model=CallPublic,
     status_code=200,
     summary="Change a call",

@@ -14,7 +14,7 @@ from service.auth.dependencies import CurrentPrincipal
 from service.auth.models import Principal
 from service.clock import NowDep
 from service.db import SessionDep
-from service.errors import FieldProblem, ValidationFailed
+from service.errors import AnswerNow, FieldProblem, ValidationFailed
 from service.idempotency.errors import KeyInProgress, KeyReused
 from service.idempotency.models import IdempotencyRecord
 
@@ -123,8 +123,5 @@ def _request_hash(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + canonical).hexdigest()
 
 
-class Replayed(Exception):
+class Replayed(AnswerNow):
     """Answer with `response` now: the request was handled before under the same key."""
-
-    def __init__(self, response: Any) -> None:
-        self.response = response

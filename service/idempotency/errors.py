@@ -1,4 +1,4 @@
-from service.errors import Conflict, FieldProblem, ValidationFailed
+from service.errors import Conflict, FieldProblem, ValidationFailed, on_constraint
 
 
 class KeyReused(ValidationFailed):
@@ -20,3 +20,7 @@ class KeyInProgress(Conflict):
             "A request with this Idempotency-Key is still being handled; retry in a moment.",
             extensions={"retry": True},
         )
+
+
+# Two requests with one Idempotency-Key at once: the second loses the insert race.
+on_constraint("idempotency_key", KeyInProgress)

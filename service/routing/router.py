@@ -115,6 +115,7 @@ IDEMPOTENT = Depends(call_action_idempotency)
 
 @router.post(
     "/calls/{call_id}/accept",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -150,6 +151,7 @@ REJECTION_EXAMPLES = {
 
 @router.post(
     "/calls/{call_id}/reject",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -183,6 +185,7 @@ def reject_call(
 
 @router.post(
     "/calls/{call_id}/hold",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -209,6 +212,7 @@ def hold_call(
 
 @router.post(
     "/calls/{call_id}/resume",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -235,6 +239,7 @@ def resume_call(
 
 @router.post(
     "/calls/{call_id}/end",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -281,6 +286,7 @@ CLOSING_EXAMPLES = {
 
 @router.post(
     "/calls/{call_id}/close",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -327,6 +333,7 @@ ABANDON_EXAMPLES = {
 
 @router.post(
     "/calls/{call_id}/abandon",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -357,6 +364,7 @@ def abandon_call(
 
 @router.post(
     "/calls/{call_id}/transfer",
+    openapi_extra=api.AUDITED_READ,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -389,6 +397,7 @@ def transfer_call(
 
 @router.get(
     "/calls/{call_id}/events",
+    openapi_extra=api.AUDITED_READ,
     response_model=list[CallEventPublic],
     status_code=200,
     summary="Every step of a call, oldest first",
@@ -427,6 +436,7 @@ ADVISER_ETAG = {
 
 @router.put(
     "/advisers/{adviser_id}/presence",
+    openapi_extra=api.AUDITED_READ,
     response_model=AdviserPublic,
     status_code=200,
     summary="Set your presence: available, break or offline",
@@ -462,6 +472,7 @@ def set_presence(
 
 @router.get(
     "/advisers/{adviser_id}/presence",
+    openapi_extra=api.AUDITED_READ,
     response_model=list[PresenceEventPublic],
     status_code=200,
     summary="An adviser's presence history, newest first",
@@ -485,6 +496,7 @@ def presence_history(
 
 @router.get(
     "/advisers/{adviser_id}/calls",
+    openapi_extra=api.AUDITED_READ,
     response_model=AdviserCalls,
     status_code=200,
     summary="An adviser's current calls and the ones they took most recently",
