@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import SQLModel
 
 from service.db import UTCDateTime
@@ -33,13 +33,14 @@ M = TypeVar("M", bound=BaseModel)
 class NoQuery(SQLModel):
     """The query of an endpoint that takes no parameters: any parameter sent is a 422."""
 
-    model_config = ConfigDict(extra="forbid")
+    # A dict literal, which mypy checks against SQLModel's own config type.
+    model_config = {"extra": "forbid"}
 
 
 class PageQuery(SQLModel):
     """`limit` and `cursor`, as `/calls` takes them; unknown parameters are refused."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size.")
     cursor: str | None = Field(

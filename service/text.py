@@ -6,8 +6,11 @@ with a 422 naming the field rather than stripped behind the client's back. Other
 characters (tabs, line breaks, ...) both databases store as sent, so they are left alone.
 """
 
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, StringConstraints
 
 UNSTORABLE = frozenset("\x00")
@@ -20,17 +23,35 @@ def storable(text: str) -> str:
     return text
 
 
-def free_text(*, max_length: int, min_length: int = 0, strip_whitespace: bool = False) -> Any:
-    """The type of a free-text field of a request body.
+@dataclass(frozen=True)
+class FreeText(GroupedMetadata):
+    """The rules of a free-text field of a request body: `Annotated[str, FreeText(...)]`.
 
     The length constraints come first, on the str itself: after a validator pydantic can
     only check them as a generic sequence ("at most 200 items"), and would strip whitespace
-    after checking `min_length`, letting a blank name through.
+    after checking `min_length`, letting a blank name through. Metadata rather than a
+    function returning a type, so that type checkers read the field as the str it is.
     """
-    constraints = StringConstraints(
-        strip_whitespace=strip_whitespace, min_length=min_length or None, max_length=max_length
+
+    max_length: int
+    min_length: int = 0
+    strip_whitespace: bool = False
+
+    def __iter__(self) -> Iterator[Any]:
+        yield from StringConstraints(
+            strip_whitespace=self.strip_whitespace,
+            min_length=self.min_length or None,
+            max_length=self.max_length,
+        )
+        yield AfterValidator(storable)
+
+
+def free_text(*, max_length: int, min_length: int = 0, strip_whitespace: bool = False) -> Any:
+    """The type of a free-text field; prefer `Annotated[str, FreeText(...)]`, which mypy reads."""
+    rules = FreeText(
+        max_length=max_length, min_length=min_length, strip_whitespace=strip_whitespace
     )
-    return Annotated[str, constraints, AfterValidator(storable)]
+    return Annotated[str, rules]
 
 
-__all__ = ["free_text", "storable"]
+__all__ = ["FreeText", "free_text", "storable"]

@@ -2,7 +2,7 @@
 
 import uuid
 
-from pydantic import ConfigDict, Field
+from pydantic import Field
 from sqlmodel import SQLModel
 
 from service.calls.models import CallStatus, Code
@@ -11,7 +11,8 @@ from service.timeutil import UtcDatetime
 
 
 class CallQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    # A dict literal, which mypy checks against SQLModel's own config type.
+    model_config = {"extra": "forbid"}
 
     line: Code | None = None
     status: CallStatus | None = None

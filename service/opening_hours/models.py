@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from pydantic import (
     AwareDatetime,
     BeforeValidator,
-    ConfigDict,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -20,7 +19,7 @@ from sqlmodel import Field, SQLModel
 from service.calls.models import Code
 from service.db import code_type
 from service.ids import uuid7
-from service.text import free_text
+from service.text import FreeText
 
 # The longest range one request may ask for, both ends included.
 MAX_RANGE_DAYS = 366
@@ -71,11 +70,13 @@ def _exists(year: int, month: int, day: int) -> bool:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
-DayName = free_text(max_length=80, min_length=1, strip_whitespace=True)
+DayName = Annotated[str, FreeText(max_length=80, min_length=1, strip_whitespace=True)]
 
 
 class OpeningHoursQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Dict literals, which mypy checks against SQLModel's own config type (pydantic's
+    # ConfigDict is another TypedDict to it); pydantic reads both the same.
+    model_config = {"extra": "forbid", "populate_by_name": True}
 
     line: Code = PydanticField(description="`stress` or `managers`.", examples=["stress"])
     first: IsoDate = PydanticField(
@@ -103,7 +104,7 @@ class OpeningHoursQuery(SQLModel):
 class ClosedDayIn(SQLModel):
     """A closed day: every year on `month`-`day`, or only in `year`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     month: int = PydanticField(ge=1, le=12)
     day: int = PydanticField(ge=1, le=31)
@@ -131,9 +132,9 @@ class ClosedDayIn(SQLModel):
 class ClosedDays(SQLModel):
     """The days a line is closed beyond the Danish public holidays."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
             "examples": [
                 {
                     "closed_days": [
@@ -144,7 +145,7 @@ class ClosedDays(SQLModel):
                 }
             ]
         },
-    )
+    }
 
     closed_days: list[ClosedDayIn] = PydanticField(max_length=200)
 
@@ -163,8 +164,8 @@ class OpeningInterval(SQLModel):
 class OpeningHours(SQLModel):
     """When a line is open, day by day, in Copenhagen time."""
 
-    model_config = ConfigDict(
-        json_schema_extra={
+    model_config = {
+        "json_schema_extra": {
             "examples": [
                 {
                     "line": "stress",
@@ -177,7 +178,7 @@ class OpeningHours(SQLModel):
                 }
             ]
         }
-    )
+    }
 
     line: str
     intervals: list[OpeningInterval]
