@@ -15,7 +15,8 @@ from service.auth.router import router as auth_router
 from service.calls.router import router as calls_router
 from service.config import get_settings
 from service.db import utcnow
-from service.errors import Problem, problem_responses, register_exception_handlers
+from service.errors import Problem, problem_responses
+from service.exception_handlers import register_exception_handlers
 from service.limits import BodyLimit
 from service.opening_hours.router import router as opening_hours_router
 from service.reports.router import own_router as own_figures_router

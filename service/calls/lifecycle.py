@@ -7,9 +7,18 @@ of facts are consistent. Nothing here touches the database, so every rule is uni
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from service.calls.models import CallStatus
 from service.errors import FieldProblem
+
+
+class CallStatus(StrEnum):
+    queued = "queued"
+    assigned = "assigned"
+    in_progress = "in_progress"
+    wrap_up = "wrap_up"
+    closed = "closed"
+    abandoned = "abandoned"
 
 
 @dataclass(frozen=True)

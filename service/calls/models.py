@@ -16,6 +16,7 @@ from pydantic import (
 )
 from sqlmodel import Field, Relationship, SQLModel
 
+from service.calls.lifecycle import CallStatus
 from service.calls.phone import normalise_danish_phone
 from service.db import CODE_LENGTH, CODE_PATTERN, UTCDateTime, code_type, utcnow
 from service.ids import uuid7
@@ -29,15 +30,6 @@ NOTES_MAX_LENGTH = 4000
 class Direction(StrEnum):
     inbound = "inbound"
     outbound = "outbound"  # a callback
-
-
-class CallStatus(StrEnum):
-    queued = "queued"
-    assigned = "assigned"
-    in_progress = "in_progress"
-    wrap_up = "wrap_up"
-    closed = "closed"
-    abandoned = "abandoned"
 
 
 class WorkplaceSize(StrEnum):

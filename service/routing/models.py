@@ -14,16 +14,11 @@ from service.calls.models import CallClose, CallPublic, Code
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
+from service.routing.policy import Strategy
 from service.text import free_text
 
 # Typed by advisers, who may quote a caller: CPR numbers are taken out before storing.
 Reason = Annotated[free_text(max_length=200), WithoutCpr]
-
-
-class Strategy(StrEnum):
-    longest_idle = "longest_idle"
-    fewest_calls_today = "fewest_calls_today"
-    least_talk_time_today = "least_talk_time_today"
 
 
 class OfferState(StrEnum):

@@ -8,8 +8,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
-from service.routing.models import Strategy
+
+class Strategy(StrEnum):
+    longest_idle = "longest_idle"
+    fewest_calls_today = "fewest_calls_today"
+    least_talk_time_today = "least_talk_time_today"
 
 
 @dataclass(frozen=True)
