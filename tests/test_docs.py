@@ -25,7 +25,7 @@ README_MAX_BYTES = 10_000
 TEST_VARIABLES = {"HOTLINE_TEST_DATABASE_URL", "HOTLINE_HYPOTHESIS_PROFILE"}
 # Words in code that are paths in this repository, and so must exist.
 REPOSITORY_PATH = re.compile(
-    r"(?<![\w./-])(?:\./)?((?:service|tests|scripts|alembic|docs|\.ci)/[\w./-]*)"
+    r"(?<![\w./-])(?:\./)?((?:service|bench|tests|scripts|alembic|docs|\.ci)/[\w./-]*)"
 )
 ENDPOINT = re.compile(r"\b(GET|POST|PUT|PATCH|DELETE) (/[\w./{}-]*)")
 
