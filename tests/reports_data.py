@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.calls.models import Call, CallStatus, Direction
+from service.reports.figures import FIGURES
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import closed_call, create_call, iso
 
@@ -26,20 +27,8 @@ W23_END = datetime(2025, 6, 8, 22, 0, tzinfo=UTC)
 # Well after every week used here, so that no timestamp is in the app clock's future.
 LATER = datetime(2025, 12, 1, 12, 0, tzinfo=UTC)
 
-TOTAL_KEYS = (
-    "received",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "abandonment_rate",
-    "service_level",
-    "asa_s",
-    "wait_p90_s",
-    "aht_s",
-    "callbacks_requested",
-    "callbacks_completed",
-    "transfers",
-)
+# Every figure of the totals, in the registry's order (the order `figures` takes them in).
+TOTAL_KEYS = tuple(figure.name for figure in FIGURES)
 
 
 def figures(*values: float | None) -> dict:

@@ -78,6 +78,7 @@ def test_the_thresholds_hold_to_the_microsecond(client, threshold_week):
         0,
         0,
         0,
+        0.0,  # mean_hold_s: recorded after the fact, none on hold
     )
 
 

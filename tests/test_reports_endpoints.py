@@ -133,7 +133,7 @@ def test_iso_week_53_of_2026(client, clock):
 
 def test_a_week_without_calls(client):
     report = weekly(client, "2025-W30")
-    empty = figures(0, 0, 0, 0, None, None, None, None, None, 0, 0, 0)
+    empty = figures(0, 0, 0, 0, None, None, None, None, None, 0, 0, 0, None)
     assert totals_of(report["totals"]) == empty
     assert {line: totals_of(t) for line, t in report["by_line"].items()} == {
         "stress": empty,
@@ -141,7 +141,7 @@ def test_a_week_without_calls(client):
     }
     assert totals_of(report["previous_week"]["totals"]) == empty
     assert totals_of(report["previous_week"]["change"]) == figures(
-        0, 0, 0, 0, None, None, None, None, None, 0, 0, 0
+        0, 0, 0, 0, None, None, None, None, None, 0, 0, 0, None
     )
     for name in BREAKDOWNS:
         assert {(r["count"], r["share"]) for r in report[name]} == {(0, None)}
@@ -195,7 +195,7 @@ def test_the_trend_repeats_each_weeks_totals(client, clock):
         assert entry["totals"] == report["totals"]
         assert (entry["start"], entry["end"]) == (report["start"], report["end"])
     # W23 by hand: SL 1 within / 3; asa (5+25+40)/3; p90 rank ceil(2.7) = 3; aht 680 / 3.
-    w23 = figures(3, 3, 0, 0, 0.0, 1 / 3, 70 / 3, 40.0, 680 / 3, 0, 0, 0)
+    w23 = figures(3, 3, 0, 0, 0.0, 1 / 3, 70 / 3, 40.0, 680 / 3, 0, 0, 0, 0.0)
     assert totals_of(trend["weeks"][2]["totals"]) == approx(w23, abs=1e-3)
     managers = get_ok(
         client, "/reports/trend", line="managers", **{"from": "2025-W22", "to": "2025-W23"}
@@ -211,13 +211,13 @@ def test_publishable_withholds_small_counts_and_their_complements(client, sessio
     stress = weekly(client, "2025-W24", line="stress", publishable="true")
     # SL: 6 within / (6 answered + 3 abandoned after 20 s)
     assert totals_of(full["totals"]) == approx(
-        figures(9, 6, 3, 0, 3 / 9, 6 / 9, 10.0, 10.0, 600.0, 0, 0, 0)
+        figures(9, 6, 3, 0, 3 / 9, 6 / 9, 10.0, 10.0, 600.0, 0, 0, 0, 0.0)
     )
     # Every call is on stress: each all-lines figure is the stress line's plus the managers'
     # 0, so the two cannot both be shown. Of the stress line's, received 9 stays; answered 6
     # would give abandoned 3 back (9 - 6 - 0 short - 0 waiting), so it goes with it, and so
     # do the means over those answered calls.
-    assert totals_of(stress["totals"]) == figures(9, *[None] * 11)
+    assert totals_of(stress["totals"]) == figures(9, *[None] * 12)
     assert set(public["totals"]["suppressed"]) == set(TOTAL_KEYS)
     assert public["by_line"]["stress"] == stress["totals"]
     assert set(public["by_line"]["managers"]["suppressed"]) == set(TOTAL_KEYS)

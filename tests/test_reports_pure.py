@@ -132,6 +132,7 @@ def figures(**overrides):
         "callbacks_requested": 1,
         "callbacks_completed": 0,
         "transfers": 1,
+        "hold_sum": 6 * 45.0 + 1,
     }
     return base | overrides
 
@@ -142,6 +143,7 @@ def test_totals_apply_the_stated_formulas():
     assert totals.service_level == 4 / 7
     assert totals.asa_s == 12.346
     assert totals.aht_s == 600.0
+    assert totals.mean_hold_s == 45.167  # 271 / 6, rounded as the other times are
 
 
 def test_change_is_this_week_minus_last_and_null_where_either_is():

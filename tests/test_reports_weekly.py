@@ -62,6 +62,7 @@ ALL = {
     "callbacks_requested": 3,  # A, D, and the Tuesday call closed with one
     "callbacks_completed": 1,  # A's callback C1 was closed; D's C2 still waits
     "transfers": 1,  # A
+    "mean_hold_s": 3.0,  # A held 60-90: 30 s over the 10 ended answered calls
 }
 STRESS = {
     "received": 12,  # 8 answered + 3 hung up + E
@@ -76,6 +77,7 @@ STRESS = {
     "callbacks_requested": 2,  # D and the Tuesday call
     "callbacks_completed": 0,
     "transfers": 0,
+    "mean_hold_s": 0.0,  # D and the Tuesday calls were never on hold: 0 s over 7
 }
 MANAGERS = {
     "received": 6,  # A (transferred here), 20, 20.001; hung up 5, 20, B
@@ -90,6 +92,7 @@ MANAGERS = {
     "callbacks_requested": 1,
     "callbacks_completed": 1,
     "transfers": 1,  # a transfer counts on the line the call ended on
+    "mean_hold_s": 10.0,  # A's 30 s, on the line it ended on, over A, 20 and 20.001
 }
 
 
@@ -347,17 +350,17 @@ def test_previous_week_and_the_change(client, clock):
     answered(client, utc(2025, 6, 4, 8, 1), 30, 200)
     hung_up(client, utc(2025, 6, 4, 8, 2), 8)
     # received, answered, abandoned, short, abandonment_rate, service_level, asa, p90, aht,
-    # callbacks requested, completed, transfers
-    w22 = figures(3, 0, 2, 1, 2 / (0 + 2), 0 / (0 + 1), None, None, None, 0, 0, 0)
+    # callbacks requested, completed, transfers, mean hold
+    w22 = figures(3, 0, 2, 1, 2 / (0 + 2), 0 / (0 + 1), None, None, None, 0, 0, 0, None)
     # SL: 1 within / (2 answered + 0 after 20 s); asa (10 + 30) / 2; p90 rank ceil(1.8) = 2
-    w23 = figures(3, 2, 1, 0, 1 / (2 + 1), 1 / (2 + 0), 20.0, 30.0, 150.0, 0, 0, 0)
+    w23 = figures(3, 2, 1, 0, 1 / (2 + 1), 1 / (2 + 0), 20.0, 30.0, 150.0, 0, 0, 0, 0.0)
     report = weekly(client, "2025-W23")
     assert totals_of(report["totals"]) == approx(w23)
     previous = report["previous_week"]
     assert previous["week"] == "2025-W22"
     assert totals_of(previous["totals"]) == approx(w22)
     # this - previous; null where either is null (no waits nor handle times in W22)
-    change = figures(0, 2, -1, -1, 1 / 3 - 1, 0.5 - 0, None, None, None, 0, 0, 0)
+    change = figures(0, 2, -1, -1, 1 / 3 - 1, 0.5 - 0, None, None, None, 0, 0, 0, None)
     assert previous["change"] == approx(change)
 
 

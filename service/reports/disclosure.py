@@ -29,6 +29,8 @@ line's report, the trend and the previous-week block all withhold the same cells
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from service.reports import figures
+
 ALL = "all"
 """The scope that is the sum of the lines."""
 
@@ -267,9 +269,18 @@ def across_lines(lines: Sequence[str], withheld: set[str], sizes: Mapping[str, f
 
 OUTCOMES = ("received", "answered", "abandoned", "short_abandoned")
 """received = answered + abandoned + short_abandoned + waiting, in every scope."""
-OUTCOME_WEIGHTS = {"received": 1, "answered": -1, "abandoned": -1, "short_abandoned": -1}
-SEPARATE_COUNTS = ("callbacks_requested", "callbacks_completed", "transfers", "called_back")
-"""Counts tied only across the lines (all = the sum of the lines)."""
+OUTCOME_WEIGHTS: dict[Hashable, int] = {
+    "received": 1,
+    "answered": -1,
+    "abandoned": -1,
+    "short_abandoned": -1,
+}
+SEPARATE_COUNTS = (
+    *(f.name for f in figures.FIGURES if f.disclosure == figures.Cells("own")),
+    "called_back",
+)
+"""Counts tied only across the lines (all = the sum of the lines): the registry's counts in
+tables of their own, and the abandoned list's called_back."""
 COUNTED_BREAKDOWNS = (
     "by_caller_type",
     "by_sector",
@@ -410,40 +421,38 @@ def _breakdown_table(
     )
 
 
-def _withhold_measures(week: Week, figures: dict[str, set[str]], threshold: int) -> None:
-    """Withhold each rate and mean whose counts are withheld or small, across the lines too."""
-    totals = week.totals
+# Not a figure of the totals, but withheld by the same kind of rule.
+STRESS_SHARE = figures.OverCounts(published=(), at_least=("closed",), size="closed")
 
-    def counts_withheld(scope: str, *names: str) -> bool:
-        return any(name in figures[scope] for name in names)
 
-    rules: dict[str, tuple[str, callable]] = {
-        # abandoned ÷ (answered + abandoned): both published, so it tells nothing new.
-        "abandonment_rate": (
-            "answered",
-            lambda s, t: counts_withheld(s, "answered", "abandoned"),
-        ),
-        # within ÷ (answered + abandoned late): over the published answered and abandoned.
-        "service_level": (
-            "answered",
-            lambda s, t: (
-                counts_withheld(s, "answered", "abandoned")
-                or int(t["answered"]) + int(t["abandoned_late"]) < threshold
-            ),
-        ),
-        "asa_s": ("answered", lambda s, t: counts_withheld(s, "answered")),
-        "wait_p90_s": ("answered", lambda s, t: counts_withheld(s, "answered")),
-        "aht_s": (
-            "handled",
-            lambda s, t: counts_withheld(s, "answered") or int(t["handled"]) < threshold,
-        ),
-        "stress_reported_share": (
-            "closed",
-            lambda s, t: int(t["closed"]) < threshold,
-        ),
+def measure_rules() -> dict[str, figures.OverCounts]:
+    """Every rate and mean, from the registry, with the rule that withholds it."""
+    rules = {
+        figure.name: figure.disclosure
+        for figure in figures.FIGURES
+        if isinstance(figure.disclosure, figures.OverCounts)
     }
-    for measure, (size, rule) in rules.items():
-        withheld = {scope for scope in week.scopes if rule(scope, totals[scope])}
-        sizes = {scope: float(totals[scope][size]) for scope in week.scopes}
-        for scope in across_lines(week.lines, withheld, sizes):
-            figures[scope].add(measure)
+    return rules | {"stress_reported_share": STRESS_SHARE}
+
+
+def _withhold_measures(week: Week, withheld: dict[str, set[str]], threshold: int) -> None:
+    """Withhold each rate and mean whose counts are withheld or few, across the lines too.
+
+    A rate over published counts tells nothing new (abandoned ÷ (answered + abandoned));
+    one over hidden counts (service level's abandoned late) or a mean (the sum of waits
+    behind asa_s) is published only over at least `threshold` calls.
+    """
+    totals = week.totals
+    for measure, rule in measure_rules().items():
+        scopes = {
+            scope
+            for scope in week.scopes
+            if any(name in withheld[scope] for name in rule.published)
+            or (
+                rule.at_least
+                and sum(int(totals[scope][name]) for name in rule.at_least) < threshold
+            )
+        }
+        sizes = {scope: float(totals[scope][rule.size]) for scope in week.scopes}
+        for scope in across_lines(week.lines, scopes, sizes):
+            withheld[scope].add(measure)

@@ -7,27 +7,17 @@ where the model's fields are rendered one by one.
 
 from typing import Literal
 
+from service.reports import figures
+
 Language = Literal["da", "en"]
 LANGUAGES: tuple[Language, ...] = ("da", "en")
 # The mark of a withheld figure in a table or a workbook (an en dash), as the terminal's.
 WITHHELD = "\u2013"
 
-# The totals' figures (`Totals`, `Change`), and the stress share shown beside them.
-FIGURES: dict[str, tuple[str, str]] = {
-    "received": ("Modtagne opkald", "Calls received"),
-    "answered": ("Besvarede opkald", "Calls answered"),
-    "abandoned": ("Opgivne opkald", "Calls abandoned"),
-    "short_abandoned": ("Korte opgivne opkald", "Short abandoned calls"),
-    "callbacks_requested": ("Ønskede tilbageringninger", "Callbacks requested"),
-    "callbacks_completed": ("Gennemførte tilbageringninger", "Callbacks completed"),
-    "transfers": ("Viderestillinger", "Transfers"),
-    "abandonment_rate": ("Andel opgivne", "Abandonment rate"),
-    "service_level": ("Serviceniveau", "Service level"),
-    "asa_s": ("Gns. ventetid til svar (s)", "Average speed of answer (s)"),
-    "wait_p90_s": ("Ventetid, 90 %-fraktil (s)", "Wait, 90th percentile (s)"),
-    "aht_s": ("Gns. behandlingstid (s)", "Average handle time (s)"),
-    "stress_reported_share": ("Andel med oplevet stress", "Share reporting stress"),
-}
+# The totals' figures (`Totals`, `Change`), from the registry, and the stress share shown
+# beside them.
+FIGURES: dict[str, tuple[str, str]] = {figure.name: figure.label for figure in figures.FIGURES}
+FIGURES["stress_reported_share"] = ("Andel med oplevet stress", "Share reporting stress")
 
 # The report's sections: sheet names of the workbook (at most 31 characters), table titles.
 SECTIONS: dict[str, tuple[str, str]] = {

@@ -2,56 +2,66 @@
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
-TOTAL_COUNTS = (
-    "received",
-    "answered",
-    "abandoned",
-    "short_abandoned",
-    "callbacks_requested",
-    "callbacks_completed",
-    "transfers",
-)
-TOTAL_RATES = ("abandonment_rate", "service_level")
-TOTAL_SECONDS = ("asa_s", "wait_p90_s", "aht_s")
+from service.reports import figures
+
+# The totals' figures by unit, in the registry's order: what CSV rows and sheets list.
+TOTAL_COUNTS = figures.named("count")
+TOTAL_RATES = figures.named("rate")
+TOTAL_SECONDS = figures.named("seconds")
 
 
-class Totals(BaseModel):
-    received: int | None
-    answered: int | None
-    abandoned: int | None
-    short_abandoned: int | None
-    abandonment_rate: float | None
-    service_level: float | None
-    asa_s: float | None
-    wait_p90_s: float | None
-    aht_s: float | None
-    callbacks_requested: int | None
-    callbacks_completed: int | None
-    transfers: int | None
-    suppressed: list[str] = Field(
-        default_factory=list, description="Figures withheld in a publishable report."
+class FigureValues(BaseModel):
+    """A model with one field per figure of the registry (`figures.FIGURES`), in its order.
+
+    The fields are made from the registry (`_figure_fields`), so the type checker does not
+    see them: it is told that every other attribute is a figure's value.
+    """
+
+    if TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> int | float | None: ...
+
+
+def _figure_fields() -> dict[str, Any]:
+    """Each figure as a required field: a whole number for a count, else a float."""
+    return {
+        figure.name: (int | None if figure.unit == "count" else float | None, ...)
+        for figure in figures.FIGURES
+    }
+
+
+SUPPRESSED = "Figures withheld in a publishable report."
+
+
+class WithheldFigures(FigureValues):
+    """What the type checker knows of `Totals`: the figures, and which are withheld."""
+
+    suppressed: list[str] = Field(default_factory=list, description=SUPPRESSED)
+
+
+if TYPE_CHECKING:
+    Totals = WithheldFigures
+    Change = FigureValues
+else:
+    Totals = create_model(
+        "Totals",
+        __base__=FigureValues,
+        __module__=__name__,
+        **_figure_fields(),
+        suppressed=(list[str], Field(default_factory=list, description=SUPPRESSED)),
     )
-
-
-class Change(BaseModel):
-    """This week's figure minus last week's: counts in calls, rates in fractions, times in
-    seconds. Null where either week's figure is null or withheld."""
-
-    received: int | None
-    answered: int | None
-    abandoned: int | None
-    short_abandoned: int | None
-    abandonment_rate: float | None
-    service_level: float | None
-    asa_s: float | None
-    wait_p90_s: float | None
-    aht_s: float | None
-    callbacks_requested: int | None
-    callbacks_completed: int | None
-    transfers: int | None
+    Change = create_model(
+        "Change",
+        __base__=FigureValues,
+        __module__=__name__,
+        __doc__="This week's figure minus last week's: counts in calls, rates in fractions, "
+        "times in\n    seconds. Null where either week's figure is null or withheld.",
+        **_figure_fields(),
+    )
 
 
 class PreviousWeek(BaseModel):

@@ -1,0 +1,83 @@
+"""The weekly report's breakdowns of answered calls: per code of a list, with its share."""
+
+from sqlmodel import Session, select
+
+from service.calls.models import Call, CallAdvice, CallIssueCategory, WorkplaceSize
+from service.reports import queries
+from service.reports.figures import rate
+from service.reports.models import BreakdownRow
+from service.taxonomy.models import CODE_LISTS, CodeBase
+
+UNCLASSIFIED = ("Uoplyst", "Not recorded")
+WORKPLACE_SIZE_LABELS = {
+    WorkplaceSize.micro: ("1-9 ansatte", "1-9 employees"),
+    WorkplaceSize.small: ("10-49 ansatte", "10-49 employees"),
+    WorkplaceSize.medium: ("50-249 ansatte", "50-249 employees"),
+    WorkplaceSize.large: ("250+ ansatte", "250+ employees"),
+}
+
+
+def _rows(
+    codes: list[CodeBase] | list[tuple[str, str, str]],
+    counts: dict[str | None, int],
+    classified: int,
+    unclassified: int,
+) -> list[BreakdownRow]:
+    rows = []
+    for entry in codes:
+        code, label_da, label_en = (
+            entry if isinstance(entry, tuple) else (entry.code, entry.label_da, entry.label_en)
+        )
+        count = counts.get(code, 0)
+        rows.append(
+            BreakdownRow(
+                code=code,
+                label_da=label_da,
+                label_en=label_en,
+                count=count,
+                share=rate(count, classified),
+            )
+        )
+    da, en = UNCLASSIFIED
+    rows.append(BreakdownRow(code=None, label_da=da, label_en=en, count=unclassified, share=None))
+    return rows
+
+
+def _listed_codes(session: Session, list_name: str, counted: set[str]) -> list[CodeBase]:
+    """Every active code, and retired ones that still have calls this week."""
+    model = CODE_LISTS[list_name]
+    codes = session.exec(select(model).order_by(model.sort_order, model.code)).all()
+    return [code for code in codes if code.active or code.code in counted]
+
+
+def by_column(session: Session, scope: queries.Scope, name: str) -> list[BreakdownRow]:
+    counts = queries.answered_counts_by(session, scope, getattr(Call, name))
+    unclassified = counts.pop(None, 0)
+    codes = _listed_codes(session, name, set(counts))
+    return _rows(codes, counts, sum(counts.values()), unclassified)
+
+
+def by_link(
+    session: Session,
+    scope: queries.Scope,
+    link: type[CallIssueCategory | CallAdvice],
+    answered: int,
+) -> tuple[list[BreakdownRow], list[BreakdownRow]]:
+    """Every code a call carries, and only its first one."""
+    carrying, first, classified = queries.answered_counts_by_link(session, scope, link)
+    list_name = "issue_category" if link is CallIssueCategory else "advice_type"
+    unclassified = answered - classified
+    # A retired code is listed only where it still has calls.
+    listed = _listed_codes(session, list_name, set(carrying))
+    listed_first = [c for c in listed if c.active or first.get(c.code)]
+    return (
+        _rows(listed, carrying, classified, unclassified),
+        _rows(listed_first, first, classified, unclassified),
+    )
+
+
+def by_workplace_size(session: Session, scope: queries.Scope) -> list[BreakdownRow]:
+    counts = queries.answered_counts_by(session, scope, Call.workplace_size)
+    unclassified = counts.pop(None, 0)
+    sizes = [(size.value, *WORKPLACE_SIZE_LABELS[size]) for size in WorkplaceSize]
+    return _rows(sizes, counts, sum(counts.values()), unclassified)
