@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from service.auth.policy import may_still_change, moved_closing
 from service.calls.models import CallStatus
+from service.calls.reach import may_still_change, moved_closing
 
 CLOSED = datetime(2025, 6, 2, 9, 12, tzinfo=UTC)
 

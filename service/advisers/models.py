@@ -9,11 +9,11 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool, computed_field
 from sqlmodel import Field, Relationship, SQLModel
 
-from service.calls.models import Code, CodeList, Language
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
 from service.pagination import PageQuery
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
+from service.taxonomy.codes import Code, CodeList, Language
 from service.text import free_text
 
 MAX_CAPACITY = 5

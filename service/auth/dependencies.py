@@ -2,25 +2,21 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from service.auth import policy
 from service.auth import service as auth_service
 from service.auth.errors import (
-    ChangeWindowClosed,
     NotYourself,
     RoleTooLow,
     SetByRoutingOrSupervisors,
 )
 from service.auth.models import Principal, Role
 from service.clock import NowDep
-from service.config import get_settings
 from service.db import SessionDep
-from service.errors import FieldProblem, Forbidden, Unauthorized
+from service.errors import Unauthorized
 
 # auto_error off: a missing header must be our 401 problem, not FastAPI's 403.
 bearer = HTTPBearer(
@@ -94,29 +90,3 @@ def ensure_adviser_may_set(
     for field in SET_BY_ROUTING_OR_SUPERVISORS:
         if field in sent and sent[field] != current[field]:
             raise SetByRoutingOrSupervisors(field)
-
-
-class ClosingIsFixed(Forbidden):
-    """An adviser tried to reopen a closed call or move when it was closed."""
-
-    def __init__(self, field: str) -> None:
-        reason = "only a supervisor or admin may reopen a closed call or move when it was closed"
-        super().__init__(
-            f"{field}: {reason}; an adviser's time to change it runs from the closing.",
-            errors=[FieldProblem(field=field, reason=reason)],
-        )
-
-
-def ensure_may_change(
-    principal: Principal, closed_at: datetime | None, now: datetime, changes: Mapping[str, Any]
-) -> None:
-    """An adviser changes a call until hours after its closing, which they may not move."""
-    if principal.role != Role.adviser:
-        return
-    hours = get_settings().adviser_edit_hours
-    if not policy.may_still_change(closed_at=closed_at, now=now, hours=hours):
-        raise ChangeWindowClosed(hours)
-    # Inside the window too: moving the closing would move the window along with it.
-    moved = policy.moved_closing(closed_at=closed_at, changes=changes)
-    if moved is not None:
-        raise ClosingIsFixed(moved)

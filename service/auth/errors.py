@@ -37,21 +37,6 @@ class NotYourself(Forbidden):
         super().__init__("An adviser's token can act only as that adviser.")
 
 
-class CallOutOfReach(Forbidden):
-    def __init__(self) -> None:
-        super().__init__(
-            "An adviser may reach only calls they handle or handled, and waiting calls."
-        )
-
-
-class ChangeWindowClosed(Forbidden):
-    def __init__(self, hours: float) -> None:
-        super().__init__(
-            f"The call was closed more than {hours:g} hours ago; only a supervisor may change "
-            "it now, so that figures already reported do not drift."
-        )
-
-
 class TokenAlreadyMade(Conflict):
     """A retried token request: the token exists, but its secret was shown once only."""
 

@@ -3,12 +3,11 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from service.auth import policy
 from service.auth.dependencies import CurrentPrincipal
-from service.auth.errors import CallOutOfReach
 from service.auth.models import Role
+from service.calls import reach
 from service.calls import service as calls_service
-from service.calls.errors import CallNotFound
+from service.calls.errors import CallNotFound, CallOutOfReach
 from service.calls.models import Call
 from service.db import SessionDep
 
@@ -25,7 +24,7 @@ def get_call(call_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipa
         if principal.role == Role.adviser:
             raise CallOutOfReach() from None
         raise
-    if principal.role == Role.adviser and not policy.may_see_call(
+    if principal.role == Role.adviser and not reach.may_see_call(
         session=session, call=call, adviser_id=principal.adviser_id
     ):
         raise CallOutOfReach()

@@ -18,9 +18,10 @@ from sqlmodel import Field, Relationship, SQLModel
 
 from service.calls.lifecycle import CallStatus
 from service.calls.phone import normalise_danish_phone
-from service.db import CODE_LENGTH, CODE_PATTERN, UTCDateTime, code_type, utcnow
+from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
+from service.taxonomy.codes import Code, CodeList, Language
 from service.text import free_text
 from service.timeutil import CallTime
 
@@ -39,22 +40,6 @@ class WorkplaceSize(StrEnum):
     large = "250+"
 
 
-class Language(StrEnum):
-    da = "da"
-    en = "en"
-
-
-def _unique(codes: list[str]) -> list[str]:
-    seen = set()
-    for code in codes:
-        if code in seen:
-            raise ValueError(f"code '{code}' is listed twice")
-        seen.add(code)
-    return codes
-
-
-Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=CODE_LENGTH)]
-CodeList = Annotated[list[Code], AfterValidator(_unique)]
 IndustryCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 Notes = Annotated[free_text(max_length=NOTES_MAX_LENGTH), WithoutCpr]
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_danish_phone)]

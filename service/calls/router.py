@@ -5,15 +5,14 @@ from fastapi import Body, Header, Query, Response
 
 from service import api
 from service.audit import service as audit_service
-from service.auth import policy
 from service.auth.dependencies import (
     SIGNED_IN,
     CurrentPrincipal,
     ensure_acting_as_self,
     ensure_adviser_may_set,
-    ensure_may_change,
 )
 from service.auth.models import Role
+from service.calls import reach
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
@@ -109,7 +108,7 @@ def list_calls(
 ) -> Page[CallPublic]:
     scope = None
     if principal.role == Role.adviser:
-        scope = policy.adviser_may_see(principal.adviser_id)
+        scope = reach.adviser_may_see(principal.adviser_id)
     page = calls_service.list_calls(session=session, query=query, scope=scope)
     audit_service.record_reads(session=session, calls=page.items)
     return page
@@ -158,7 +157,7 @@ def update_call(
         # Held until the commit, so that no other change slips in between check and write.
         session.refresh(call, with_for_update=True)
         check_if_match(call, if_match, noun="call")
-    ensure_may_change(principal, call.closed_at, now, call_in.model_dump(exclude_unset=True))
+    reach.ensure_may_change(principal, call.closed_at, now, call_in.model_dump(exclude_unset=True))
     current = {"direction": call.direction, "priority": call.priority}
     ensure_adviser_may_set(principal, call_in.model_dump(exclude_unset=True), current)
     if "adviser_id" in call_in.model_fields_set:

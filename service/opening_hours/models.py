@@ -16,9 +16,9 @@ from pydantic import (
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
-from service.calls.models import Code
 from service.db import code_type
 from service.ids import uuid7
+from service.taxonomy.codes import Code
 from service.text import FreeText
 
 # The longest range one request may ask for, both ends included.

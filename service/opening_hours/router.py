@@ -4,7 +4,6 @@ from fastapi import Query
 
 from service import api
 from service.auth.dependencies import SIGNED_IN, SUPERVISORS
-from service.calls.models import Code
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.opening_hours import service as opening_hours_service
@@ -16,6 +15,7 @@ from service.opening_hours.models import (
     OpeningHoursQuery,
 )
 from service.pagination import NoQuery
+from service.taxonomy.codes import Code
 
 router = api.router(
     tags=["desk"],

@@ -1,4 +1,5 @@
-"""What an adviser's token reaches: calls they handle or handled, and waiting calls.
+"""What an adviser's token reaches (calls they handle or handled, and waiting calls), and
+for how long they may change a call.
 
 Supervisors and admins reach every call; these rules only narrow an adviser's view.
 """
@@ -11,7 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from service.auth.models import Principal, Role
+from service.calls.errors import ChangeWindowClosed, ClosingIsFixed
 from service.calls.models import Call, CallStatus
+from service.config import get_settings
 from service.routing.models import CallEvent, CallOffer, EventType, OfferState
 
 
@@ -65,3 +69,18 @@ def moved_closing(*, closed_at: datetime | None, changes: Mapping[str, Any]) -> 
     if changes.get("status") not in (None, CallStatus.closed):
         return "status"
     return None
+
+
+def ensure_may_change(
+    principal: Principal, closed_at: datetime | None, now: datetime, changes: Mapping[str, Any]
+) -> None:
+    """An adviser changes a call until hours after its closing, which they may not move."""
+    if principal.role != Role.adviser:
+        return
+    hours = get_settings().adviser_edit_hours
+    if not may_still_change(closed_at=closed_at, now=now, hours=hours):
+        raise ChangeWindowClosed(hours)
+    # Inside the window too: moving the closing would move the window along with it.
+    moved = moved_closing(closed_at=closed_at, changes=changes)
+    if moved is not None:
+        raise ClosingIsFixed(moved)
