@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.config import Settings
 from service.main import create_app
+from service.reports.figures import FIGURES
 from service.retention.service import KEYS_KEPT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,6 +67,7 @@ def _every_page_code() -> list[tuple[str, str]]:
 # Settings: the table in docs/operations.md, against service.config.Settings.
 
 OPERATIONS = ROOT / "docs" / "operations.md"
+REPORTS = ROOT / "docs" / "reports.md"
 
 
 def _settings_rows() -> list[tuple[list[str], list[str]]]:
@@ -209,6 +211,13 @@ def test_every_endpoint_the_docs_name_exists_with_that_method():
         if (method, re.sub(r"\{[^}]*\}", "{}", path.split("?")[0])) not in operations
     ]
     assert unknown == []
+
+
+def test_the_reports_page_defines_every_figure_of_the_registry():
+    section = re.search(r"^## The figures\n(.*?)(?=^## )", _text(REPORTS), flags=re.S | re.M)
+    assert section, "docs/reports.md has lost its figures section"
+    defined = set(re.findall(r"^\| `(\w+)` \|", section.group(1), flags=re.M))
+    assert {figure.name for figure in FIGURES} - defined == set()
 
 
 def test_the_docs_keep_keys_as_long_as_retention_and_the_api_do(client):
