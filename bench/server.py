@@ -140,14 +140,15 @@ def running_server(
 
 def admin_token(database_url: str, email: str = "bench@example.dk") -> str:
     """A new admin token, made in the database as `hotline token create` makes one."""
-    from service.auth import service as auth_service
-    from service.auth.models import ApiTokenCreate, Role
+    from service.auth.models import Role
     from service.db import create_db_engine, utcnow, writing_session
+    from service.tokens import service as tokens_service
+    from service.tokens.models import ApiTokenCreate
 
     engine = create_db_engine(database_url)
     try:
         with writing_session(engine) as session:
             token_in = ApiTokenCreate(email=email, role=Role.admin, days=1)
-            return auth_service.create_token(session=session, token_in=token_in, now=utcnow())[1]
+            return tokens_service.create_token(session=session, token_in=token_in, now=utcnow())[1]
     finally:
         engine.dispose()

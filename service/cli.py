@@ -96,6 +96,8 @@ def seed(
         except (OverflowError, ValueError):
             raise typer.BadParameter("reaches back before year 1", param_hint="--weeks") from None
     else:
+        # Without --weeks, the check above has made sure both ends are given.
+        assert first is not None and last is not None
         try:
             span = weeks_between(parse_week(first), parse_week(last))
         except ValueError as exc:
@@ -302,9 +304,10 @@ def token_create(
     from pydantic import ValidationError
 
     from service.audit import service as audit_service
-    from service.auth import service as auth_service
-    from service.auth.models import ApiTokenCreate, Role
+    from service.auth.models import Role
     from service.db import create_db_engine, utcnow, writing_session
+    from service.tokens import service as tokens_service
+    from service.tokens.models import ApiTokenCreate
 
     try:
         token_in = ApiTokenCreate(email=email, role=Role(role.value), name=name, days=days)
@@ -320,7 +323,7 @@ def token_create(
             # made on the server itself.
             now = utcnow()
             audit_service.act_as_system(session, subject="cli", now=now)
-            token, secret = auth_service.create_token(session=session, token_in=token_in, now=now)
+            token, secret = tokens_service.create_token(session=session, token_in=token_in, now=now)
             typer.echo(
                 f"{token.role} token {token.id} for {token_in.email.lower()}, "
                 f"valid until {token.expires_at.isoformat()}; keep it secret:",

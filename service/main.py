@@ -4,6 +4,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from fastapi import Depends, FastAPI
 
@@ -11,8 +12,8 @@ from service import health
 from service.advisers.router import router as advisers_router
 from service.audit.dependencies import record_denials
 from service.audit.router import router as audit_router
-from service.auth.router import router as auth_router
 from service.calls.router import router as calls_router
+from service.clock import Clock
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import Problem, problem_responses
@@ -26,6 +27,8 @@ from service.retention.router import router as retention_router
 from service.routing import timer
 from service.routing.router import router as routing_router
 from service.taxonomy.router import router as taxonomy_router
+from service.tokens import service as tokens_service
+from service.tokens.router import router as tokens_router
 
 DESCRIPTION = """
 Case desk of the **stress hotline** (Stresslinjen) and the **managers' hotline**
@@ -54,6 +57,8 @@ def create_app() -> FastAPI:
     )
     # The desk's notion of now; tests replace it to drive offer timeouts themselves.
     app.state.clock = utcnow
+    # Who a bearer token stands for: personal tokens, or the identity provider's (auth).
+    app.state.authenticate = tokens_service.authenticate
     register_exception_handlers(app)
     settings = get_settings()
     app.add_middleware(
@@ -67,7 +72,7 @@ def create_app() -> FastAPI:
     app.include_router(opening_hours_router)
     app.include_router(reports_router)
     app.include_router(own_figures_router)
-    app.include_router(auth_router)
+    app.include_router(tokens_router)
     app.include_router(audit_router)
     app.include_router(retention_router)
     _declare_problem_schema(app)
@@ -77,13 +82,14 @@ def create_app() -> FastAPI:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     def now() -> datetime:
-        return app.state.clock()  # looked up each time: tests swap the clock after startup
+        clock: Clock = app.state.clock  # looked up each time: tests swap it after startup
+        return clock()
 
     async with timer.running(now), retention_timer.running(now):
         yield
 
 
-def _declare_every_operations_problems(schema: dict) -> None:
+def _declare_every_operations_problems(schema: dict[str, Any]) -> None:
     """What any operation may answer, whatever its route says: 503 when the database is away
     or the service busy, and 413 (too large) and 408 (too slow) for a request body."""
     common = problem_responses(503)
@@ -104,7 +110,7 @@ def _declare_problem_schema(app: FastAPI) -> None:
     # Routes point at #/components/schemas/Problem; make sure the schema is there.
     original = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = original()
             components = schema.setdefault("components", {}).setdefault("schemas", {})

@@ -4,23 +4,23 @@ from sqlmodel import SQLModel
 
 from service.advisers import models as advisers_models
 from service.audit import models as audit_models
-from service.auth import models as auth_models
 from service.calls import models as calls_models
 from service.idempotency import models as idempotency_models
 from service.opening_hours import models as opening_hours_models
 from service.routing import models as routing_models
 from service.taxonomy import models as taxonomy_models
+from service.tokens import models as tokens_models
 
 metadata = SQLModel.metadata
 
 __all__ = [
     "advisers_models",
     "audit_models",
-    "auth_models",
     "calls_models",
     "idempotency_models",
     "metadata",
     "opening_hours_models",
     "routing_models",
     "taxonomy_models",
+    "tokens_models",
 ]

@@ -140,14 +140,14 @@ def make_token(
 ) -> str:
     """A bearer token for `role`, for the adviser with this id or a new person; the secret."""
     from service.advisers.models import Adviser
-    from service.auth import service as auth_service
-    from service.auth.models import ApiTokenCreate
+    from service.tokens import service as tokens_service
+    from service.tokens.models import ApiTokenCreate
 
     if adviser_id is not None:
         email = session.get(Adviser, uuid.UUID(str(adviser_id))).email
     email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.dk"
     token_in = ApiTokenCreate(email=email, role=role, days=days)
-    _, secret = auth_service.create_token(
+    _, secret = tokens_service.create_token(
         session=session, token_in=token_in, now=now or datetime.now(UTC)
     )
     return secret

@@ -8,10 +8,10 @@ from unittest.mock import ANY
 import pytest
 from sqlmodel import select
 
-from service.auth.models import ApiToken
 from service.config import get_settings
 from service.main import create_app
 from service.reports.weeks import IsoWeek
+from service.tokens.models import ApiToken
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     BASE_TIME,

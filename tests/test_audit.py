@@ -14,9 +14,9 @@ from starlette.routing import Match
 
 from service.api import AUDITED_READ_EXTENSION, AUDITED_READ_SCOPE_KEY
 from service.audit.models import AuditEvent
-from service.auth.models import ApiToken
 from service.db import WRITES, get_session
 from service.main import create_app
+from service.tokens.models import ApiToken
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     assert_problem,

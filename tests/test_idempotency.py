@@ -10,10 +10,11 @@ import pytest
 from sqlmodel import func, select
 
 from service.advisers.models import Adviser
-from service.auth.models import ApiToken, Principal, Role
+from service.auth.models import Principal, Role
 from service.calls.models import Call
 from service.idempotency.models import IdempotencyRecord
 from service.routing import dispatch
+from service.tokens.models import ApiToken
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     adviser_payload,

@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from service.advisers.models import Adviser
-from service.auth.models import ApiToken
 from service.calls.models import Call
 from service.db import get_engine
 from service.idempotency.models import IdempotencyRecord
+from service.tokens.models import ApiToken
 from tests.factories import adviser_payload, closed_call
 
 

@@ -11,7 +11,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from service.auth.oidc import Identity, InvalidToken, JwksCache, OidcConfig, looks_like_jwt, verify
+from service.tokens.oidc import (
+    Identity,
+    InvalidToken,
+    JwksCache,
+    OidcConfig,
+    looks_like_jwt,
+    verify,
+)
 
 ISSUER = "https://id.example.test/realms/hotline"
 AUDIENCE = "hotline-api"

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 from service import migrations
 from service.advisers.models import Adviser
 from service.audit.models import AuditEvent
-from service.auth.models import ApiToken
 from service.cli import app
 from service.db import create_db_engine
+from service.tokens.models import ApiToken
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 

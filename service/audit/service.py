@@ -16,11 +16,12 @@ from sqlmodel import Session, select
 
 from service.advisers.models import Adviser, AdviserExpertise, AdviserLanguage, AdviserLine
 from service.audit.models import AuditEvent
-from service.auth.models import ApiToken, Principal
+from service.auth.models import Principal
 from service.calls.models import Call, CallAdvice, CallIssueCategory
 from service.db import utcnow
 from service.pagination import DEFAULT_LIMIT, cut, decode_cursor, encode_cursor
 from service.routing.models import OverflowRule, RoutingRule
+from service.tokens.models import ApiToken
 
 AUDITED: dict[type, str] = {
     Call: "call",

@@ -2,12 +2,13 @@
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
-from service.auth import service as auth_service
 from service.auth.errors import (
     NotYourself,
     RoleTooLow,
@@ -26,6 +27,16 @@ bearer = HTTPBearer(
 )
 
 
+class Authenticate(Protocol):
+    """Who a bearer credential stands for, or Unauthorized: the app's one way to tell.
+
+    `service.main` sets it (`app.state.authenticate`) to the tokens' and identity provider's
+    check, which needs the advisers; passing it in keeps the role checks below every domain.
+    """
+
+    def __call__(self, *, session: Session, credential: str, now: datetime) -> Principal: ...
+
+
 def get_principal(
     request: Request,
     session: SessionDep,
@@ -35,9 +46,8 @@ def get_principal(
     """The principal of the request's bearer token, or 401."""
     if credentials is None:
         raise Unauthorized("Send a bearer token in the Authorization header.", error=None)
-    principal = auth_service.authenticate(
-        session=session, credential=credentials.credentials, now=now
-    )
+    authenticate: Authenticate = request.app.state.authenticate
+    principal = authenticate(session=session, credential=credentials.credentials, now=now)
     # The audit trail records who did what from where, in the request's own transaction.
     session.info["principal"] = principal
     session.info["now"] = now

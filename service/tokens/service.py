@@ -9,12 +9,13 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from service.advisers import service as advisers_service
-from service.auth import oidc
-from service.auth.errors import NoRole, TokenNotFound
-from service.auth.models import RANK, ApiToken, ApiTokenCreate, Principal, Role
+from service.auth.models import RANK, Principal, Role
 from service.config import get_settings
 from service.errors import Unauthorized
 from service.pagination import DEFAULT_LIMIT, before_cursor, cut, decode_cursor, encode_cursor
+from service.tokens import oidc
+from service.tokens.errors import NoRole, TokenNotFound
+from service.tokens.models import ApiToken, ApiTokenCreate
 
 # Recognisable in logs and secret scanners; the rest is 256 random bits.
 TOKEN_PREFIX = "hl_"

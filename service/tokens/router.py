@@ -4,23 +4,23 @@ from typing import Annotated
 from fastapi import Depends, Query, Response
 
 from service import api
-from service.auth import service as auth_service
 from service.auth.dependencies import ADMINS
-from service.auth.errors import TokenAlreadyMade
-from service.auth.models import ApiToken, ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
 from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
 from service.pagination import NEXT_CURSOR_RESPONSE, NoQuery, PageQuery, send_next_cursor
+from service.tokens import service as tokens_service
+from service.tokens.errors import TokenAlreadyMade
+from service.tokens.models import ApiToken, ApiTokenCreate, ApiTokenCreated, ApiTokenPublic
 
 router = api.router(prefix="/tokens", tags=["access"], dependencies=[ADMINS])
 
 
 def get_token(token_id: uuid.UUID, session: SessionDep) -> ApiToken:
     """Load the token named in the path, or answer 404."""
-    return auth_service.get_token(session=session, token_id=token_id)
+    return tokens_service.get_token(session=session, token_id=token_id)
 
 
 TokenDep = Annotated[ApiToken, Depends(get_token)]
@@ -47,7 +47,7 @@ def create_token(
         raise TokenAlreadyMade(idem.record.object_id)
     token_id = uuid7()
     idem.will_answer(status=201, object_id=token_id)
-    token, secret = auth_service.create_token(
+    token, secret = tokens_service.create_token(
         session=session, token_in=token_in, now=now, token_id=token_id
     )
     return ApiTokenCreated.model_validate(token, from_attributes=True, update={"token": secret})
@@ -65,7 +65,7 @@ def create_token(
 def list_tokens(
     session: SessionDep, query: Annotated[PageQuery, Query()], response: Response
 ) -> list[ApiTokenPublic]:
-    tokens, next_cursor = auth_service.list_tokens(
+    tokens, next_cursor = tokens_service.list_tokens(
         session=session, limit=query.limit, cursor=query.cursor
     )
     send_next_cursor(response, next_cursor)
@@ -81,4 +81,4 @@ def list_tokens(
 def revoke_token(
     _query: Annotated[NoQuery, Query()], session: SessionDep, token: TokenDep, now: NowDep
 ) -> None:
-    auth_service.revoke_token(session=session, token=token, now=now)
+    tokens_service.revoke_token(session=session, token=token, now=now)
