@@ -1,6 +1,8 @@
 """The weekly report's breakdowns of answered calls: per code of a list, with its share."""
 
-from sqlmodel import Session, select
+from collections.abc import Mapping
+
+from sqlmodel import Session, col, select
 
 from service.calls.models import Call, CallAdvice, CallIssueCategory, WorkplaceSize
 from service.reports import queries
@@ -19,7 +21,7 @@ WORKPLACE_SIZE_LABELS = {
 
 def _rows(
     codes: list[CodeBase] | list[tuple[str, str, str]],
-    counts: dict[str | None, int],
+    counts: Mapping[str, int],
     classified: int,
     unclassified: int,
 ) -> list[BreakdownRow]:
@@ -46,15 +48,22 @@ def _rows(
 def _listed_codes(session: Session, list_name: str, counted: set[str]) -> list[CodeBase]:
     """Every active code, and retired ones that still have calls this week."""
     model = CODE_LISTS[list_name]
-    codes = session.exec(select(model).order_by(model.sort_order, model.code)).all()
+    codes = session.exec(select(model).order_by(col(model.sort_order), col(model.code))).all()
     return [code for code in codes if code.active or code.code in counted]
 
 
 def by_column(session: Session, scope: queries.Scope, name: str) -> list[BreakdownRow]:
-    counts = queries.answered_counts_by(session, scope, getattr(Call, name))
-    unclassified = counts.pop(None, 0)
+    counts, unclassified = _split(
+        queries.answered_counts_by(session, scope, col(getattr(Call, name)))
+    )
     codes = _listed_codes(session, name, set(counts))
     return _rows(codes, counts, sum(counts.values()), unclassified)
+
+
+def _split(counts: dict[str | None, int]) -> tuple[dict[str, int], int]:
+    """The counts per code, and of the calls without one."""
+    coded = {code: n for code, n in counts.items() if code is not None}
+    return coded, counts.get(None, 0)
 
 
 def by_link(
@@ -77,7 +86,8 @@ def by_link(
 
 
 def by_workplace_size(session: Session, scope: queries.Scope) -> list[BreakdownRow]:
-    counts = queries.answered_counts_by(session, scope, Call.workplace_size)
-    unclassified = counts.pop(None, 0)
+    counts, unclassified = _split(
+        queries.answered_counts_by(session, scope, col(Call.workplace_size))
+    )
     sizes = [(size.value, *WORKPLACE_SIZE_LABELS[size]) for size in WorkplaceSize]
     return _rows(sizes, counts, sum(counts.values()), unclassified)

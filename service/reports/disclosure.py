@@ -81,7 +81,9 @@ def _sign(scope: str) -> int:
     return 1 if scope == ALL else -1
 
 
-def _corners(table: Table, row: Hashable, scope: str, partner: Hashable, other: str):
+def _corners(
+    table: Table, row: Hashable, scope: str, partner: Hashable, other: str
+) -> dict[Cell, int]:
     """A move of +1 at (row, scope) that keeps every relation: the corners of a rectangle.
 
     Without column sums (`weights` None) the move is a pair within the row.
@@ -168,7 +170,7 @@ def _complement(table: Table, withheld: set[Cell], cell: Cell, threshold: int) -
     that alone moves the cell by the threshold both ways beats any that does not.
     """
     row, scope = cell
-    best: tuple | None = None
+    best: tuple[object, ...] | None = None
     best_cells: set[Cell] = set()
     for other in table.scopes:
         if other == scope:
@@ -240,7 +242,9 @@ def protect(table: Table, threshold: int) -> Protection:
         withheld |= set(table.cells())
 
 
-def free_scopes_of(lines: Sequence[str], totals_withheld: Iterable[str], totals: Mapping[str, int]):
+def free_scopes_of(
+    lines: Sequence[str], totals_withheld: Iterable[str], totals: Mapping[str, int]
+) -> frozenset[str]:
     """Scopes whose cells a table withholds whole: those whose total is withheld.
 
     A single one would follow from the others (all = sum of the lines), so a second joins
@@ -367,16 +371,16 @@ def protect_week(week: Week, threshold: int) -> Withheld:
                 values={(name, s): int(totals[s].get(name, 0)) for s in week.scopes},
             )
             protections.append(protect(separate, threshold))
-    figures: dict[str, set[str]] = {scope: set() for scope in week.scopes}
+    withheld: dict[str, set[str]] = {scope: set() for scope in week.scopes}
     for protection in protections:
-        for name, scope in protection.withheld:
-            figures[scope].add(str(name))
-    _withhold_measures(week, figures, threshold)
+        for row, scope in protection.withheld:
+            withheld[scope].add(str(row))
+    _withhold_measures(week, withheld, threshold)
 
     cells: dict[str, set[Cell]] = {}
     answered = {scope: int(totals[scope]["answered"]) for scope in week.scopes}
     answered_free = free_scopes_of(
-        week.lines, [s for s in week.scopes if "answered" in figures[s]], answered
+        week.lines, [s for s in week.scopes if "answered" in withheld[s]], answered
     )
     for name, counts in week.breakdowns.items():
         table = _breakdown_table(week, name, counts, answered_free)
@@ -385,7 +389,8 @@ def protect_week(week: Week, threshold: int) -> Withheld:
         cells[name] = protection.withheld
     if week.arrivals is not None:
         received = {scope: int(totals[scope]["received"]) for scope in week.scopes}
-        rows = tuple(sorted({row for scope in week.scopes for row in week.arrivals[scope]}))
+        found = {row for scope in week.scopes for row in week.arrivals[scope]}
+        rows = tuple(sorted(found))  # type: ignore[type-var]  # (weekday, hour) pairs sort
         table = Table(
             name="arrivals",
             rows=rows,
@@ -393,13 +398,13 @@ def protect_week(week: Week, threshold: int) -> Withheld:
             values={(r, s): int(week.arrivals[s].get(r, 0)) for r in rows for s in week.scopes},
             weights=dict.fromkeys(rows, 1),
             free_scopes=free_scopes_of(
-                week.lines, [s for s in week.scopes if "received" in figures[s]], received
+                week.lines, [s for s in week.scopes if "received" in withheld[s]], received
             ),
         )
         protection = protect(table, threshold)
         protections.append(protection)
         cells["arrivals"] = protection.withheld
-    return Withheld(figures=figures, cells=cells, protections=protections)
+    return Withheld(figures=withheld, cells=cells, protections=protections)
 
 
 def _breakdown_table(

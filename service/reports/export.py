@@ -2,6 +2,7 @@
 
 import csv
 import io
+from collections.abc import Callable
 
 from service.reports import labels
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS, Totals, WeeklyReport
@@ -42,8 +43,14 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
     week, line = report.week, report.line or "all"
 
     def row(
-        line_: str, dimension: str, code: object, label: str, count=None, share=None, value=None
-    ):
+        line_: str,
+        dimension: str,
+        code: object,
+        label: str,
+        count: object = None,
+        share: object = None,
+        value: object = None,
+    ) -> None:
         writer.writerow(
             [
                 week,
@@ -93,7 +100,9 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
     return out.getvalue()
 
 
-def _totals(row, line: str, totals: Totals, language: str, dimension: str = "totals") -> None:
+def _totals(
+    row: Callable[..., None], line: str, totals: Totals, language: str, dimension: str = "totals"
+) -> None:
     for name in TOTAL_COUNTS:
         row(line, dimension, name, labels.figure(name, language), count=getattr(totals, name))
     for name in TOTAL_RATES:

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
-from service.calls.models import Call, CallStatus, Direction
+from service.calls.lifecycle import CallStatus
+from service.calls.models import Call, Direction
 from service.config import Settings
 from service.db import seconds_between
 from service.reports import figures
@@ -184,7 +185,7 @@ def week_calls(scope: Scope, *names: str) -> sa.Subquery:
     that uses it, as databases do with a plain subquery, the journal lookups behind
     `handle` would run again at every use of it; OFFSET 0 keeps the subquery apart.
     """
-    columns = [col(Call.line).label("line")]
+    columns: list[sa.Label[Any]] = [col(Call.line).label("line")]
     columns += [_call_value(name).label(name) for name in dict.fromkeys(names) if name != "line"]
     return sa.select(*columns).where(*scope.conditions()).offset(0).subquery("week_calls")
 
@@ -203,13 +204,13 @@ def _aggregate(
     return sa.func.sum(value)
 
 
-def _number(aggregate: figures.Aggregate, value: object) -> float:
+def _number(aggregate: figures.Aggregate, value: Any) -> float:
     """A fetched count or sum as Python's number (PostgreSQL sums integers as numerics)."""
     if isinstance(aggregate, figures.Count) or (
         isinstance(aggregate, figures.Sum) and aggregate.whole
     ):
-        return int(value or 0)  # type: ignore[call-overload]  # a count from the database
-    return float(value or 0.0)  # type: ignore[arg-type]  # a sum from the database
+        return int(value or 0)
+    return float(value or 0.0)
 
 
 def figures_by_line(
@@ -220,12 +221,15 @@ def figures_by_line(
     Counts and sums add up across lines: one grouped query. Each percentile needs a query of
     its own.
     """
-    additive = {name: figures.RAW[name] for name in figures.ADDITIVE}
+    additive = {
+        name: aggregate
+        for name, aggregate in figures.RAW.items()
+        if isinstance(aggregate, figures.Count | figures.Sum)
+    }
     needs = [need for aggregate in additive.values() for need in _needs(aggregate)]
     w = week_calls(scope, *needs)
     selected = [
-        _aggregate(aggregate, w.c, settings).label(name)  # type: ignore[arg-type]  # no percentile among the additive
-        for name, aggregate in additive.items()
+        _aggregate(aggregate, w.c, settings).label(name) for name, aggregate in additive.items()
     ]
     rows = session.execute(sa.select(w.c.line, *selected).group_by(w.c.line)).all()
     by_line: dict[str, Raw] = {}

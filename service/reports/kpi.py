@@ -11,13 +11,13 @@ __all__ = ["change", "rate", "totals"]
 
 def totals(raw: Raw) -> Totals:
     """Totals from the raw aggregates of a scope (see `figure_sql.figures_by_line`)."""
-    return Totals(**{figure.name: figure.value(raw) for figure in FIGURES})
+    return Totals.model_validate({figure.name: figure.value(raw) for figure in FIGURES})
 
 
 def change(current: Totals, previous: Totals) -> Change:
     """Each figure's change from last week; None where either week has none."""
-    return Change(
-        **{
+    return Change.model_validate(
+        {
             figure.name: figure.change(
                 getattr(current, figure.name), getattr(previous, figure.name)
             )

@@ -5,9 +5,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 from sqlmodel import SQLModel
 
-from service.calls.models import Code
 from service.reports.service import MAX_TREND_WEEKS
 from service.reports.weeks import IsoWeek, parse_week
+from service.taxonomy.codes import Code
 
 
 def _week(text: str) -> str:
@@ -24,7 +24,8 @@ Publishable = Annotated[
 
 
 class _ReportQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # SQLModel types its config as its own TypedDict, of which these keys are part.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)  # type: ignore[assignment]
 
     line: Code | None = Field(default=None, description="`stress` or `managers`; absent = all.")
     publishable: Publishable = False
@@ -40,7 +41,7 @@ class WeeklyQuery(_ReportQuery):
 
 
 class OwnFiguresQuery(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]  # as above
 
     week: Week
 

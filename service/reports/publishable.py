@@ -82,7 +82,9 @@ def weekly(report: WeeklyReport, withheld: Withheld, previous: Withheld) -> Week
     )
 
 
-def _slot(slot: StaffingSlot, withheld: Withheld, scope: str, *, aht_withheld: bool):
+def _slot(
+    slot: StaffingSlot, withheld: Withheld, scope: str, *, aht_withheld: bool
+) -> StaffingSlot:
     """A staffing slot: its arrivals as the arrivals grid has them; the advisers need both.
 
     Advisers, occupancy and service level follow from the hour's arrivals and the week's

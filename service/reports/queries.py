@@ -11,11 +11,12 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col
 
 from service.advisers.models import Adviser, PresenceEvent
-from service.calls.models import Call, CallAdvice, CallIssueCategory, CallStatus, Direction
+from service.calls.lifecycle import CallStatus
+from service.calls.models import Call, CallAdvice, CallIssueCategory, Direction
 from service.db import UTCDateTime, earlier_of, later_of, seconds_between, whole_hours_between
 from service.reports.figure_sql import Scope, flag
 from service.routing.models import CallEvent, EventType
@@ -24,7 +25,7 @@ __all__ = ["Scope"]
 
 
 def answered_counts_by(
-    session: Session, scope: Scope, column: sa.ColumnElement[Any]
+    session: Session, scope: Scope, column: Mapped[Any]
 ) -> dict[str | None, int]:
     """Answered calls of the week per value of one of the call's own columns."""
     rows = session.execute(

@@ -5,7 +5,7 @@ from collections.abc import Hashable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.calls.models import CallAdvice, CallIssueCategory
 from service.config import Settings, get_settings
@@ -48,10 +48,10 @@ def weekly(
     previous_totals = _totals(
         session, figure_sql.Scope(start=previous_start, end=previous_end, line=line), settings
     )
-    lines = [line] if line else session.exec(select(Line.code).order_by(Line.sort_order)).all()
+    lines = [line] if line else session.exec(select(Line.code).order_by(col(Line.sort_order))).all()
     by_line = {code: kpi.totals(per_line.get(code) or figure_sql.empty_figures()) for code in lines}
     reported, closed = queries.stress_reported(session, scope)
-    answered = totals.answered or 0
+    answered = int(totals.answered or 0)
     categories, primary_categories = breakdowns.by_link(session, scope, CallIssueCategory, answered)
     advice, _ = breakdowns.by_link(session, scope, CallAdvice, answered)
     arrivals = _arrivals_grid(session, scope, settings)
@@ -160,7 +160,7 @@ def abandoned(
         )
         for row in rows
     ]
-    counts = {
+    counts: dict[str, int | None] = {
         "abandoned": sum(not call.short for call in calls),
         "short_abandoned": sum(call.short for call in calls),
         "called_back": sum(call.callback == "completed" for call in calls),
@@ -246,11 +246,11 @@ def _arrivals_grid(
     session: Session, scope: figure_sql.Scope, settings: Settings
 ) -> list[list[int | None]]:
     slots = local_hour_slots(scope.start, scope.end, settings.timezone)
-    grid: list[list[int | None]] = [[0] * 24 for _ in range(7)]
+    grid = [[0] * 24 for _ in range(7)]
     for hour, count in queries.arrivals_by_hour(session, scope).items():
         weekday, local_hour = slots[hour]
         grid[weekday - 1][local_hour] += count
-    return grid
+    return [list[int | None](hours) for hours in grid]
 
 
 def _staffing(
@@ -294,7 +294,7 @@ def _staffing(
 
 
 def _lines(session: Session) -> list[str]:
-    return list(session.exec(select(Line.code).order_by(Line.sort_order)).all())
+    return list(session.exec(select(Line.code).order_by(col(Line.sort_order))).all())
 
 
 def _week_counts(
@@ -349,8 +349,8 @@ def _week_counts(
             "by_advice_type": advice,
             "by_workplace_size": breakdowns.by_workplace_size(session, scope),
         }
-        for name, found in rows.items():
-            cells[name][scope_name] = {row.code: row.count or 0 for row in found}
+        for name, listed in rows.items():
+            cells[name][scope_name] = {row.code: row.count or 0 for row in listed}
         grid = _arrivals_grid(session, scope, settings)
         arrivals[scope_name] = {
             (weekday, hour): count or 0

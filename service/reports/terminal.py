@@ -40,7 +40,7 @@ def print_report(report: WeeklyReport, console: Console, *, language: str = "en"
     )
     if report.by_adviser:
         table = Table(title=labels.section("by_adviser", language), title_justify="left")
-        columns = ("name", "calls_answered", "legs_answered", "mean_handle_s")
+        columns: tuple[str, ...] = ("name", "calls_answered", "legs_answered", "mean_handle_s")
         columns += ("offers_missed", "on_call_s", "occupancy")
         for column in columns:
             table.add_column(heading(column), justify="left" if column == "name" else "right")

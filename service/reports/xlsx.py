@@ -124,7 +124,9 @@ def _totals_sheet(sheet: Worksheet, report: WeeklyReport, language: str) -> None
         withheld = change is None and (
             _is_withheld(report.totals, name) or _is_withheld(previous.totals, name)
         )
-        _number(sheet.cell(row, 5), change, CHANGE.get(kind, kind), withheld=withheld)
+        _number(
+            sheet.cell(row, 5), change, CHANGE.get(kind, kind) if kind else None, withheld=withheld
+        )
     row = len(FIGURES) + 2
     name = "stress_reported_share"
     _text(sheet.cell(row, 1), labels.figure(name, language))
@@ -163,7 +165,10 @@ def _rows_sheet(
         for col, name in enumerate(columns, start=1):
             cell = sheet.cell(row, col)
             if name == "label":
-                _text(cell, getattr(entry, f"label_{language}", None) or entry.label_en)
+                _text(
+                    cell,
+                    getattr(entry, f"label_{language}", None) or getattr(entry, "label_en", None),
+                )
                 continue
             value = getattr(entry, name, None)
             if name == "weekday" and isinstance(value, int):
