@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool, computed_field
 from sqlmodel import Field, Relationship, SQLModel
 
+from service.audit import registry as audit_registry
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
 from service.pagination import PageQuery
@@ -262,3 +263,10 @@ class AdviserQuery(PageQuery):
     cursor: str | None = Field(
         default=None, max_length=1500, description="The `Next-Cursor` of the previous page."
     )
+
+
+# Changes of an adviser and of their lists are on record (`service.audit`).
+audit_registry.changes(Adviser, kind="adviser")
+audit_registry.part(AdviserLine, kind="adviser", parent="adviser_id", field="lines")
+audit_registry.part(AdviserLanguage, kind="adviser", parent="adviser_id", field="languages")
+audit_registry.part(AdviserExpertise, kind="adviser", parent="adviser_id", field="expertise")

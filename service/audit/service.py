@@ -14,21 +14,12 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.advisers.models import Adviser, AdviserExpertise, AdviserLanguage, AdviserLine
+from service.audit import registry
 from service.audit.models import AuditEvent
 from service.auth.models import Principal
-from service.calls.models import Call, CallAdvice, CallIssueCategory
 from service.db import utcnow
 from service.pagination import DEFAULT_LIMIT, cut, decode_cursor, encode_cursor
-from service.routing.models import OverflowRule, RoutingRule
-from service.tokens.models import ApiToken
 
-AUDITED: dict[type, str] = {
-    Call: "call",
-    Adviser: "adviser",
-    ApiToken: "token",
-    RoutingRule: "routing_rule",
-}
 # Lists stored as rows of their own: the record's field each relationship holds.
 LISTS = {
     "issue_category_links": "issue_categories",
@@ -36,19 +27,6 @@ LISTS = {
     "line_links": "lines",
     "language_links": "languages",
     "expertise_links": "expertise",
-}
-# Those rows, when one is changed in place (a code moved in its list).
-PARTS: dict[type, tuple[str, str, str]] = {
-    CallIssueCategory: ("call", "call_id", "issue_categories"),
-    CallAdvice: ("call", "call_id", "advice"),
-    AdviserLine: ("adviser", "adviser_id", "lines"),
-    AdviserLanguage: ("adviser", "adviser_id", "languages"),
-    AdviserExpertise: ("adviser", "adviser_id", "expertise"),
-}
-# Rows that make up a field of another record, which has no relationship to see them by:
-# any of them made, changed or removed is a change of that field.
-MEMBERS: dict[type, tuple[str, str, str]] = {
-    OverflowRule: ("routing_rule", "from_line", "overflow"),
 }
 BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at", "last_used_at"})
 # Who acts when nobody signed in: an operator's command on the server, such as
@@ -227,7 +205,7 @@ def _changes(session: Session) -> dict[tuple[str, str], tuple[str, set[str]]]:
         *((o, "update") for o in session.dirty),
         *((o, "delete") for o in session.deleted),
     ]:
-        kind = AUDITED.get(type(obj))
+        kind = registry.AUDITED.get(type(obj))
         if kind is not None:
             state = sa.inspect(obj)
             created = action == "create"
@@ -239,12 +217,12 @@ def _changes(session: Session) -> dict[tuple[str, str], tuple[str, set[str]]]:
             ]
             fields = [LISTS.get(name, name) for name in changed if name not in BOOKKEEPING]
             if action != "update" or fields:
-                note(kind, _object_id(obj), action, fields)
-        elif type(obj) in PARTS and action == "update" and session.is_modified(obj):
-            kind, parent, field = PARTS[type(obj)]
+                note(kind, registry.object_id(obj), action, fields)
+        elif type(obj) in registry.PARTS and action == "update" and session.is_modified(obj):
+            kind, parent, field = registry.PARTS[type(obj)]
             note(kind, getattr(obj, parent), "update", [field])
-        elif type(obj) in MEMBERS and (action != "update" or session.is_modified(obj)):
-            kind, parent, field = MEMBERS[type(obj)]
+        elif type(obj) in registry.MEMBERS and (action != "update" or session.is_modified(obj)):
+            kind, parent, field = registry.MEMBERS[type(obj)]
             note(kind, getattr(obj, parent), "update", [field])
     return found
 
@@ -252,12 +230,6 @@ def _changes(session: Session) -> dict[tuple[str, str], tuple[str, set[str]]]:
 def _strongest(*actions: str) -> str:
     # A record made or removed in this transaction is that, whatever else happened to it.
     return min(actions, key=("create", "delete", "update").index)
-
-
-def _object_id(obj: Any) -> str:
-    if isinstance(obj, RoutingRule):
-        return obj.line
-    return str(obj.id)
 
 
 def _rows_so_far(session: Session) -> dict[tuple[str, str], AuditEvent]:

@@ -16,6 +16,7 @@ from pydantic import (
 )
 from sqlmodel import Field, Relationship, SQLModel
 
+from service.audit import registry as audit_registry
 from service.calls.lifecycle import CallStatus
 from service.calls.phone import normalise_danish_phone
 from service.db import UTCDateTime, code_type, utcnow
@@ -355,3 +356,9 @@ class CallClose(SQLModel):
     notes: Notes | None = None
     callback_requested: StrictBool | None = None
     callback_phone: Phone | None = None
+
+
+# Changes of a call and of its code lists are on record (`service.audit`).
+audit_registry.changes(Call, kind="call")
+audit_registry.part(CallIssueCategory, kind="call", parent="call_id", field="issue_categories")
+audit_registry.part(CallAdvice, kind="call", parent="call_id", field="advice")

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, computed_field
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
+from service.audit import registry as audit_registry
 from service.calls.models import CallClose, CallPublic, Code
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
@@ -260,3 +261,8 @@ class QueueSnapshot(SQLModel):
 class AdviserCalls(SQLModel):
     current: list[CallPublic]
     recent: list[CallPublic]
+
+
+# Changes of a line's routing rule, its overflow included, are on record (`service.audit`).
+audit_registry.changes(RoutingRule, kind="routing_rule", named_by="line")
+audit_registry.member(OverflowRule, kind="routing_rule", parent="from_line", field="overflow")

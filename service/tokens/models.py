@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict, EmailStr
 from sqlmodel import Field, SQLModel
 
+from service.audit import registry as audit_registry
 from service.auth.models import Role
 from service.db import UTCDateTime, utcnow
 from service.ids import uuid7
@@ -61,3 +62,7 @@ class ApiTokenPublic(SQLModel):
 
 class ApiTokenCreated(ApiTokenPublic):
     token: str = Field(description="The bearer token. Shown only here, never again.")
+
+
+# Tokens made and revoked are on record (`service.audit`).
+audit_registry.changes(ApiToken, kind="token")
