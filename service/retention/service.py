@@ -7,10 +7,11 @@ set-based statement: no call is loaded into Python, however many there are.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlalchemy.orm import Mapped, aliased
+from sqlmodel import Session, col
 
 from service.audit import service as audit_service
 from service.audit.models import AuditEvent
@@ -35,10 +36,10 @@ def run_retention(*, session: Session, now: datetime) -> RetentionResult:
     settings = get_settings()
     year_cutoff = now - timedelta(days=settings.retention_days)
     expired = _finished_before(Call, year_cutoff)
-    notes_erased = _erase(session, Call.notes, expired)
+    notes_erased = _erase(session, col(Call.notes), expired)
     phones_erased = _erase(
         session,
-        Call.callback_phone,
+        col(Call.callback_phone),
         sa.or_(
             expired,
             _origin_expired(year_cutoff),
@@ -48,14 +49,14 @@ def run_retention(*, session: Session, now: datetime) -> RetentionResult:
     audit_rows_deleted = _rowcount(
         session.execute(
             sa.delete(AuditEvent).where(
-                AuditEvent.at < now - timedelta(days=settings.audit_retention_days)
+                col(AuditEvent.at) < now - timedelta(days=settings.audit_retention_days)
             ),
             execution_options={"synchronize_session": False},
         )
     )
     # Kept 48 hours, as the API promises: a desk client retrying a day later still replays.
     session.execute(
-        sa.delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - KEYS_KEPT),
+        sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < now - KEYS_KEPT),
         execution_options={"synchronize_session": False},
     )
     result = RetentionResult(
@@ -93,8 +94,8 @@ def _callback_over(cutoff: datetime) -> sa.ColumnElement[bool]:
     """
     callback = aliased(Call)
     pending_or_recent = sa.exists().where(
-        callback.origin_call_id == Call.id,
-        callback.direction == Direction.outbound,
+        col(callback.origin_call_id) == Call.id,
+        col(callback.direction) == Direction.outbound,
         sa.or_(_finished(callback).is_(None), _finished(callback) >= cutoff),
     )
     return sa.and_(_finished_before(Call, cutoff), sa.not_(pending_or_recent))
@@ -104,7 +105,9 @@ def _origin_expired(cutoff: datetime) -> sa.ColumnElement[bool]:
     """Callbacks whose origin finished before `cutoff`: the copy of the number a callback
     carries to ring goes with the origin's, even while the callback still waits."""
     origin = aliased(Call)
-    return sa.exists().where(origin.id == Call.origin_call_id, _finished_before(origin, cutoff))
+    return sa.exists().where(
+        col(origin.id) == Call.origin_call_id, _finished_before(origin, cutoff)
+    )
 
 
 def _finished(call: type[Call]) -> sa.ColumnElement[datetime]:
@@ -117,7 +120,7 @@ def _finished_before(call: type[Call], cutoff: datetime) -> sa.ColumnElement[boo
     return _finished(call) < cutoff
 
 
-def _erase(session: Session, column: sa.ColumnElement, condition: sa.ColumnElement[bool]) -> int:
+def _erase(session: Session, column: Mapped[str | None], condition: sa.ColumnElement[bool]) -> int:
     # Only rows that still hold a value: a second run touches nothing and reports zero.
     # version and updated_at stay: the erasure is on record in the audit trail, and is not
     # an edit of the call.
@@ -131,5 +134,8 @@ def _erase(session: Session, column: sa.ColumnElement, condition: sa.ColumnEleme
     )
 
 
-def _rowcount(result: sa.Result) -> int:
-    return result.rowcount  # type: ignore[attr-defined]
+def _rowcount(result: sa.Result[*tuple[Any, ...]]) -> int:
+    # An UPDATE or DELETE answers with a CursorResult, the kind of result that counts rows.
+    if not isinstance(result, sa.CursorResult):
+        raise TypeError(f"not the result of a DML statement: {type(result).__name__}")
+    return result.rowcount

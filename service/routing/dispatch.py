@@ -6,11 +6,12 @@ lock. The decision itself is `policy.plan_offers`; this module only loads and st
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser, Availability, PresenceEvent
 from service.calls.models import Call, CallStatus
@@ -79,7 +80,9 @@ def expire_offers(session: Session, *, now: datetime, settings: Settings) -> Non
     statement = select(CallOffer).where(
         CallOffer.state == OfferState.pending, CallOffer.expires_at <= now
     )
-    for offer in session.exec(statement.order_by(CallOffer.expires_at, CallOffer.id)).all():
+    for offer in session.exec(
+        statement.order_by(col(CallOffer.expires_at), col(CallOffer.id))
+    ).all():
         call = session.get_one(Call, offer.call_id)
         withdraw_offer(
             session, offer, call, state=OfferState.timed_out, now=now, event=EventType.timed_out
@@ -93,12 +96,12 @@ def expire_offers(session: Session, *, now: datetime, settings: Settings) -> Non
 
 def offer_waiting_calls(session: Session, *, now: datetime, settings: Settings) -> None:
     """Offer waiting calls to the advisers the routing policy picks."""
-    due = sa.or_(Call.callback_due_at.is_(None), Call.callback_due_at <= now)
+    due = sa.or_(col(Call.callback_due_at).is_(None), col(Call.callback_due_at) <= now)
     calls = session.exec(select(Call).where(Call.status == CallStatus.queued, due)).all()
     if not calls:
         return
     ready = select(Adviser).where(
-        Adviser.active.is_(True), Adviser.availability == Availability.available
+        col(Adviser.active).is_(True), Adviser.availability == Availability.available
     )
     advisers = [
         a for a in session.exec(ready).all() if a.wrap_up_until is None or a.wrap_up_until <= now
@@ -143,8 +146,8 @@ def show_presence(session: Session, *, now: datetime) -> None:
     session.flush()
     rows = session.exec(
         select(Call.adviser_id, Call.status, sa.func.count())
-        .where(Call.status.in_(IN_HAND), Call.adviser_id.is_not(None))
-        .group_by(Call.adviser_id, Call.status)
+        .where(col(Call.status).in_(IN_HAND), col(Call.adviser_id).is_not(None))
+        .group_by(col(Call.adviser_id), col(Call.status))
     ).all()
     counts = {(adviser_id, status): n for adviser_id, status, n in rows}
     for adviser in session.exec(select(Adviser)).all():
@@ -167,18 +170,18 @@ def show_presence(session: Session, *, now: datetime) -> None:
             )
 
 
-def _waiting(session: Session, calls: list[Call]) -> list[policy.WaitingCall]:
+def _waiting(session: Session, calls: Sequence[Call]) -> list[policy.WaitingCall]:
     ids = [call.id for call in calls]
     # Who declined or missed a call, or passed it on, is not offered it again.
     declined = session.exec(
         select(CallOffer.call_id, CallOffer.adviser_id).where(
-            CallOffer.call_id.in_(ids),
-            CallOffer.state.in_([OfferState.rejected, OfferState.timed_out]),
+            col(CallOffer.call_id).in_(ids),
+            col(CallOffer.state).in_([OfferState.rejected, OfferState.timed_out]),
         )
     ).all()
     passed_on = session.exec(
         select(CallEvent.call_id, CallEvent.adviser_id).where(
-            CallEvent.call_id.in_(ids), CallEvent.type == EventType.transferred
+            col(CallEvent.call_id).in_(ids), CallEvent.type == EventType.transferred
         )
     ).all()
     excluded: dict[uuid.UUID, set[uuid.UUID]] = {}
@@ -212,8 +215,8 @@ def _states(
         dict(
             session.exec(
                 select(Call.adviser_id, sa.func.count())
-                .where(Call.adviser_id.in_(ids), Call.status.in_(IN_HAND))
-                .group_by(Call.adviser_id)
+                .where(col(Call.adviser_id).in_(ids), col(Call.status).in_(IN_HAND))
+                .group_by(col(Call.adviser_id))
             ).all()
         )
     )
@@ -258,13 +261,15 @@ def _today(
             sa.func.coalesce(sa.func.sum(seconds_between(Call.answered_at, Call.ended_at)), 0.0),
         )
         .where(
-            Call.adviser_id.in_(ids),
-            Call.answered_at >= midnight,
-            Call.ended_at.is_not(None),
+            col(Call.adviser_id).in_(ids),
+            col(Call.answered_at) >= midnight,
+            col(Call.ended_at).is_not(None),
         )
-        .group_by(Call.adviser_id)
+        .group_by(col(Call.adviser_id))
     ).all()
+    # Every row is one of `ids`, never None; the filter tells mypy so.
+    named = [(adviser_id, n, seconds) for adviser_id, n, seconds in rows if adviser_id is not None]
     return (
-        {adviser_id: n for adviser_id, n, _ in rows},
-        {adviser_id: float(seconds) for adviser_id, _, seconds in rows},
+        {adviser_id: n for adviser_id, n, _ in named},
+        {adviser_id: float(seconds) for adviser_id, _, seconds in named},
     )

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.calls.models import Call
 from service.routing.models import CallEvent, EventType
@@ -38,4 +38,4 @@ def record(
 def events_of(session: Session, call_id: uuid.UUID) -> list[CallEvent]:
     """Return a call's events in the order they happened."""
     statement = select(CallEvent).where(CallEvent.call_id == call_id)
-    return list(session.exec(statement.order_by(CallEvent.at, CallEvent.id)).all())
+    return list(session.exec(statement.order_by(col(CallEvent.at), col(CallEvent.id))).all())

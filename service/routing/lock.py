@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from service.clock import Clock
 from service.routing.models import RoutingLock
@@ -18,7 +18,7 @@ def take(session: Session, clock: Clock) -> datetime:
     so the journal's times follow the order in which decisions were really made.
     """
     session.execute(
-        sa.update(RoutingLock).where(RoutingLock.id == 1).values(taken=RoutingLock.taken + 1)
+        sa.update(RoutingLock).where(col(RoutingLock.id) == 1).values(taken=RoutingLock.taken + 1)
     )
     session.expire_all()
     row = session.get_one(RoutingLock, 1)

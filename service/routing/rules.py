@@ -1,6 +1,6 @@
 """Routing rules as data: each line's strategy and where its calls may overflow to."""
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.errors import FieldProblem, ValidationFailed
 from service.routing.models import (
@@ -18,8 +18,8 @@ from service.taxonomy.models import Line
 def get_rules(*, session: Session) -> list[LineRoutingPublic]:
     """Return the routing rules of every line."""
     strategies = {rule.line: rule.strategy for rule in session.exec(select(RoutingRule)).all()}
-    overflow = session.exec(select(OverflowRule).order_by(OverflowRule.to_line)).all()
-    lines = session.exec(select(Line.code).order_by(Line.sort_order, Line.code)).all()
+    overflow = session.exec(select(OverflowRule).order_by(col(OverflowRule.to_line))).all()
+    lines = session.exec(select(Line.code).order_by(col(Line.sort_order), col(Line.code))).all()
     return [
         LineRoutingPublic(
             line=line,

@@ -153,6 +153,8 @@ def close(
     changes = close_in.model_dump(exclude_unset=True, exclude={"adviser_id"})
     update = CallUpdate(**changes, status=CallStatus.closed, closed_at=now)
     calls_service.apply_changes(session=session, call=call, call_in=update, now=now)
+    # apply_changes refuses to close a call that has not ended, so this holds.
+    assert call.ended_at is not None
     settings = get_settings()
     wrap_up_until = call.ended_at + timedelta(seconds=settings.min_wrap_up_s)
     adviser.wrap_up_until = wrap_up_until if wrap_up_until > now else None

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser, PresenceEvent, PresenceEventPublic
 from service.calls.models import Call, CallPublic, CallStatus
@@ -24,13 +24,14 @@ RECENT_CALLS = 20
 
 def queue(*, session: Session, now: datetime) -> QueueSnapshot:
     """Return the calls waiting on each line, in the order they will be offered."""
-    since = sa.func.coalesce(Call.callback_due_at, Call.requeued_at, Call.received_at)
+    # waiting_since(), in SQL.
+    waited_since = sa.func.coalesce(Call.callback_due_at, Call.requeued_at, Call.received_at)
     calls = session.exec(
         select(Call)
-        .where(Call.status.in_([CallStatus.queued, CallStatus.assigned]))
-        .order_by(Call.priority.desc(), since, Call.id)
+        .where(col(Call.status).in_([CallStatus.queued, CallStatus.assigned]))
+        .order_by(col(Call.priority).desc(), waited_since, col(Call.id))
     ).all()
-    lines = session.exec(select(Line.code).order_by(Line.sort_order, Line.code)).all()
+    lines = session.exec(select(Line.code).order_by(col(Line.sort_order), col(Line.code))).all()
     waiting: dict[str, list[QueuedCall]] = {line: [] for line in lines}
     scheduled: dict[str, int] = dict.fromkeys(lines, 0)
     for call in calls:
@@ -66,21 +67,21 @@ def adviser_calls(*, session: Session, adviser: Adviser) -> AdviserCalls:
     """Return the calls an adviser has in hand, and the ones they took most recently."""
     current = session.exec(
         select(Call)
-        .where(Call.adviser_id == adviser.id, Call.status.in_(IN_HAND))
-        .order_by(Call.received_at)
+        .where(Call.adviser_id == adviser.id, col(Call.status).in_(IN_HAND))
+        .order_by(col(Call.received_at))
     ).all()
     taken = (
         select(CallEvent.call_id, sa.func.max(CallEvent.at).label("at"))
         .where(CallEvent.adviser_id == adviser.id, CallEvent.type == EventType.accepted)
-        .group_by(CallEvent.call_id)
+        .group_by(col(CallEvent.call_id))
         .subquery()
     )
     current_ids = [call.id for call in current]
     recent = session.exec(
         select(Call)
         .join(taken, taken.c.call_id == Call.id)
-        .where(Call.id.not_in(current_ids) if current_ids else sa.true())
-        .order_by(taken.c.at.desc(), Call.id.desc())
+        .where(col(Call.id).not_in(current_ids) if current_ids else sa.true())
+        .order_by(taken.c.at.desc(), col(Call.id).desc())
         .limit(RECENT_CALLS)
     ).all()
     return AdviserCalls(
@@ -99,7 +100,9 @@ def presence_history(
             before_cursor(PresenceEvent.at, PresenceEvent.id, decode_cursor(page.cursor))
         )
     events = session.exec(
-        statement.order_by(PresenceEvent.at.desc(), PresenceEvent.id.desc()).limit(page.limit + 1)
+        statement.order_by(col(PresenceEvent.at).desc(), col(PresenceEvent.id).desc()).limit(
+            page.limit + 1
+        )
     ).all()
     shown, next_cursor = cut(list(events), page.limit, lambda e: encode_cursor(at=e.at, id=e.id))
     return [PresenceEventPublic.model_validate(e, from_attributes=True) for e in shown], next_cursor

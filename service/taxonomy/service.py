@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.errors import FieldProblem
 from service.taxonomy.models import CODE_LISTS, TaxonomyPublic
@@ -14,7 +14,7 @@ from service.taxonomy.models import CODE_LISTS, TaxonomyPublic
 def get_taxonomy(*, session: Session) -> TaxonomyPublic:
     """Return every code list with its labels, inactive codes included."""
     lists = {
-        name: session.exec(select(model).order_by(model.sort_order, model.code)).all()
+        name: session.exec(select(model).order_by(col(model.sort_order), col(model.code))).all()
         for name, model in CODE_LISTS.items()
     }
     return TaxonomyPublic.model_validate(lists, from_attributes=True)
@@ -68,9 +68,9 @@ def check_codes(*, session: Session, checks: Sequence[CodeCheck]) -> list[FieldP
 def _lookup(names: tuple[str, ...]) -> sa.Executable:
     # Built once per combination of lists: making the statement costs more than running it.
     selects = [
-        sa.select(sa.literal(name, sa.String()).label("list_name"), model.code, model.active).where(
-            model.code.in_(sa.bindparam(f"codes_{name}", expanding=True))
-        )
+        sa.select(
+            sa.literal(name, sa.String()).label("list_name"), col(model.code), col(model.active)
+        ).where(col(model.code).in_(sa.bindparam(f"codes_{name}", expanding=True)))
         for name in names
         for model in (CODE_LISTS[name],)
     ]
