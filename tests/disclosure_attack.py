@@ -17,8 +17,8 @@ Relations used, in every scope (all and each line) of the week:
 - every published rate, share and mean as the linear relation it is: abandonment_rate r
   gives (1 - r) abandoned = r answered; service_level s gives within = s (answered +
   abandoned_late); asa gives wait_sum = asa x answered; aht gives handle_sum = aht x
-  handled; a share p gives count = p (answered - unclassified); stress_reported_share q
-  gives reported = q closed;
+  handled; mean hold gives hold_sum = mean hold x handled; a share p gives count = p
+  (answered - unclassified); stress_reported_share q gives reported = q closed;
 - within <= answered, abandoned_late <= abandoned, handled <= answered, reported <= closed.
 """
 
@@ -33,7 +33,7 @@ ALL = "all"
 OUTCOMES = ("received", "answered", "abandoned", "short_abandoned")
 COUNTS = (*OUTCOMES, "callbacks_requested", "callbacks_completed", "transfers", "called_back")
 HIDDEN = ("within", "abandoned_late", "handled", "closed", "stress_reported")
-SUMS = ("wait_sum", "handle_sum")
+SUMS = ("wait_sum", "handle_sum", "hold_sum")
 COUNTED = ("by_caller_type", "by_sector", "by_workplace_size", "primary_issue_category")
 CARRIED = ("by_issue_category", "by_advice_type")
 
@@ -189,6 +189,8 @@ def attack(published: Published, threshold: int) -> list[Breach]:
             p.equal([(("sum", "wait_sum", scope), 1.0), (count("answered"), -value)])
         elif name == "aht_s":
             p.equal([(("sum", "handle_sum", scope), 1.0), (hidden("handled"), -value)])
+        elif name == "mean_hold_s":
+            p.equal([(("sum", "hold_sum", scope), 1.0), (hidden("handled"), -value)])
         elif name == "stress_reported_share":
             p.equal([(hidden("stress_reported"), 1.0), (hidden("closed"), -value)])
     for (name, code, scope), share in published.shares.items():
@@ -203,7 +205,11 @@ def attack(published: Published, threshold: int) -> list[Breach]:
             ]
         )
 
-    means = {"asa_s": ("wait_sum", "answered"), "aht_s": ("handle_sum", "handled")}
+    means = {
+        "asa_s": ("wait_sum", "answered"),
+        "aht_s": ("handle_sum", "handled"),
+        "mean_hold_s": ("hold_sum", "handled"),
+    }
     mean_keys = []
     for (name, scope), value in published.measures.items():
         if value is None and name in means:

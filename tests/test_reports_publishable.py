@@ -22,7 +22,7 @@ from tests.reports_data import (
 
 LINES = ("stress", "managers")
 COUNTS = TOTAL_COUNTS
-MEASURES = ("abandonment_rate", "service_level", "asa_s", "aht_s")
+MEASURES = ("abandonment_rate", "service_level", "asa_s", "aht_s", "mean_hold_s")
 
 
 def published_outputs(client, week: str) -> tuple[Published, dict[str, dict]]:
