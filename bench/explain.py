@@ -25,6 +25,7 @@ from service.calls import service as calls_service
 from service.calls.filters import CallQuery
 from service.config import get_settings
 from service.db import create_db_engine, reading_session, utcnow
+from service.demo import writer
 from service.reports import service as reports_service
 from service.reports.weeks import IsoWeek
 
@@ -45,7 +46,14 @@ def capture(engine: Engine, action: Callable[[], object]) -> Captured:
     """The SELECT statements `action` sends: the code that sent each, statement, parameters."""
     statements: Captured = []
 
-    def listener(conn, cursor, statement, parameters, context, executemany) -> None:
+    def listener(
+        conn: object,
+        cursor: object,
+        statement: str,
+        parameters: object,
+        context: object,
+        executemany: bool,
+    ) -> None:
         if not executemany and statement.lstrip().upper().startswith(("SELECT", "WITH")):
             statements.append((_caller(), statement, parameters))
 
@@ -71,7 +79,7 @@ def plan(engine: Engine, statement: str, parameters: object) -> str:
     postgresql = engine.dialect.name == "postgresql"
     prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgresql else "EXPLAIN QUERY PLAN "
     with engine.connect() as connection:
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = writer.driver(connection).cursor()
         try:
             cursor.execute(prefix + statement, parameters)
             rows = cursor.fetchall()

@@ -3,17 +3,17 @@
 import math
 import time
 
-from sqlmodel import Session, select
+from sqlalchemy import Engine
 
 from bench.common import say
 from bench.figures import Figure
 from service.config import get_settings
 from service.db import create_db_engine
 from service.demo import writer
-from service.demo.generate import COLUMNS, Batch, Generator, full_rows, rows_of
-from service.demo.seed import SeedResult
+from service.demo.generate import Generator
+from service.demo.rows import COLUMNS, Batch, Flat, Value, full_rows, rows_of
+from service.demo.seed import SeedResult, active_codes
 from service.reports.weeks import IsoWeek
-from service.taxonomy.models import CODE_LISTS
 
 
 def floor(
@@ -47,7 +47,7 @@ def floor(
                 with connection.begin():
                     if postgresql:  # stored times are UTC text, as the seeder's COPY reads them
                         connection.exec_driver_sql("SET LOCAL TIME ZONE 'UTC'")
-                    cursor = connection.connection.driver_connection.cursor()
+                    cursor = writer.driver(connection).cursor()
                     for table in writer.ORDER:
                         if rows.get(table):
                             cursor.executemany(inserts[table], rows[table])
@@ -58,20 +58,19 @@ def floor(
         engine.dispose()
 
 
-def _as_tuples(rows: dict[str, list]) -> dict[str, list[tuple]]:
+def _as_tuples(rows: dict[str, Flat]) -> dict[str, list[tuple[Value, ...]]]:
     return {
         table: rows_of(table, values)
         for table, values in writer.with_derived_presence(full_rows(rows)).items()
     }
 
 
-def _generate(engine, weeks, calls_per_week, seed_value, sample_calls) -> list[Batch]:
+def _generate(
+    engine: Engine, weeks: list[IsoWeek], calls_per_week: int, seed_value: int, sample_calls: int
+) -> list[Batch]:
     """The advisers and the days of the first weeks, as `seed.run` would generate them."""
-    with Session(engine) as session:
-        codes = {
-            name: set(session.exec(select(model.code).where(model.active.is_(True))).all())
-            for name, model in CODE_LISTS.items()
-        }
+    with engine.connect() as connection:
+        codes = active_codes(connection)
     generator = Generator(
         seed=seed_value,
         codes=codes,

@@ -40,20 +40,19 @@ from service.calls.models import Call, CallCreate
 from service.db import create_db_engine, get_session
 from service.demo import seed as demo
 from service.demo import writer
-from service.demo.generate import (
+from service.demo.generate import Generator, _next_id
+from service.demo.pipeline import Pipeline
+from service.demo.rows import (
     COLUMNS,
     GROUPS,
     KEYS,
     PRESENCE_AFTER,
     ROW_COLUMNS,
-    Generator,
-    _next_id,
     derived_presence,
     full_rows,
     presence_id,
     rows_of,
 )
-from service.demo.pipeline import Pipeline
 from service.idempotency.models import IdempotencyRecord
 from service.main import create_app
 from service.models import metadata
@@ -407,8 +406,9 @@ def test_christmas_eve_new_years_eve_and_the_holidays_around_them_are_closed(spr
     days = set()
     for number, week in enumerate(weeks):
         for batch in generator.days(week, 100, last=number == 1):
+            received_at = COLUMNS["call"].index("received_at")
             for row in rows_of("call", full_rows(batch.rows)["call"]):
-                received = datetime.fromisoformat(row[3]).replace(tzinfo=UTC)
+                received = datetime.fromisoformat(row[received_at]).replace(tzinfo=UTC)
                 days.add(local(received).date())
     expected = {date(2025, 12, 22), date(2025, 12, 23), date(2025, 12, 29), date(2025, 12, 30)}
     assert days == expected | {date(2026, 1, 2)}

@@ -17,7 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from service.demo import writer
-from service.demo.generate import Generator, full_rows
+from service.demo.generate import Generator
+from service.demo.rows import Flat, Value, full_rows
 from service.reports.weeks import IsoWeek
 
 # Batches in flight per queue: enough to keep every process busy, little memory.
@@ -31,6 +32,26 @@ class Part:
     path: str
     tables: tuple[str, ...]
     schema: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Rows to insert, flat (see `Pipeline`); `calls` the day's, None for the advisers'."""
+
+    rows: dict[str, Flat]
+    calls: int | None
+
+
+@dataclass(frozen=True)
+class Advisers:
+    """The advisers' own rows as the last day left them, sent after every day."""
+
+    rows: list[tuple[Value, ...]]
+    count: int
+
+
+# What goes through the queue: (kind, payload, count), payloads as `_packed` and `Part`.
+Message = tuple[str, object, int]
 
 
 @dataclass(frozen=True)
@@ -71,7 +92,7 @@ class Pipeline:
         if self.process.is_alive():
             self.process.kill()
 
-    def messages(self) -> Iterator[tuple[str, object, int]]:
+    def messages(self) -> Iterator[Rows | Advisers | Part]:
         """Every message until the process ends; an error if it failed or died.
 
         The queue is read by a thread of its own: a process killed while it was writing a
@@ -79,7 +100,7 @@ class Pipeline:
         for ever, since this process holds the pipe's other end too. The thread may block;
         this loop notices the process is gone and fails.
         """
-        received: queue.Queue[tuple[str, object, int]] = queue.Queue(maxsize=1)
+        received: queue.Queue[Message] = queue.Queue(maxsize=1)
 
         def pump() -> None:
             while True:
@@ -108,12 +129,17 @@ class Pipeline:
             if kind == "end":
                 self.finished = True
                 return
-            if kind in ("rows", "day"):
-                payload = marshal.loads(payload)
-            yield kind, payload, count
+            if kind in ("rows", "day") and isinstance(payload, bytes):
+                yield Rows(marshal.loads(payload), count if kind == "day" else None)
+            elif kind == "advisers" and isinstance(payload, list):
+                yield Advisers(payload, count)
+            elif kind == "part" and isinstance(payload, Part):
+                yield payload
+            else:
+                raise RuntimeError(f"demo data generation sent an unknown message: {kind}")
 
 
-def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> None:
+def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue[Message]") -> None:
     """Run the generator and hand its rows over, day by day (in the child process)."""
     # Millions of short-lived tuples and no reference cycles: the cyclic garbage collector
     # would only walk them over and over.
@@ -146,6 +172,6 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue") -> N
     inbox.put(("end", None, 0))
 
 
-def _packed(rows: dict[str, list]) -> bytes:
+def _packed(rows: dict[str, Flat]) -> bytes:
     # marshal: a third cheaper than pickle for plain lists of text, numbers and None.
     return marshal.dumps(rows)

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from service import migrations
 from service.advisers.models import AdviserLine
 from service.calls.models import Call
 from service.config import get_settings
 from service.demo import writer
-from service.demo.pipeline import Part, Pipeline, Plan
+from service.demo.pipeline import Advisers, Part, Pipeline, Plan
 from service.models import metadata
 from service.reports.weeks import IsoWeek
 from service.taxonomy.models import CODE_LISTS
@@ -104,6 +104,14 @@ def has_data(bind: Engine | Connection) -> bool:
         )
 
 
+def active_codes(connection: Connection) -> dict[str, set[str]]:
+    """The codes of each code list that calls may still be classified with."""
+    return {
+        name: set(connection.scalars(select(model.code).where(col(model.active).is_(True))))
+        for name, model in CODE_LISTS.items()
+    }
+
+
 def reset_data(connection: Connection) -> None:
     """Delete every call, journal row and adviser, and the idempotency keys of the requests
     that made or moved them; code lists, rules and token holders stay.
@@ -169,17 +177,14 @@ def run(
             if not reset:
                 raise HasData()
             reset_data(connection)
-        codes = {
-            name: set(connection.scalars(select(model.code).where(model.active.is_(True))))
-            for name, model in CODE_LISTS.items()
-        }
+        codes = active_codes(connection)
         bulk = not has_data(connection) and sum(calls_per_week) >= BULK_LOAD_CALLS
         sqlite = engine.dialect.name == "sqlite"
         on_disk = sqlite and engine.url.database not in (None, "", ":memory:")
         parts = []
         if bulk and on_disk:
             # Beside the database: where there is room for the data, there is room for this.
-            directory = Path(engine.url.database).resolve().parent
+            directory = Path(str(engine.url.database)).resolve().parent
             part_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(dir=directory)))
             parts = [
                 Part(str(part_dir / f"{n}.db"), tables, writer.part_schema(connection, tables))
@@ -190,18 +195,18 @@ def run(
         kept = tuple(table for part in parts for table in part.tables)
         restore = _relax_schema(connection, enabled=bulk, keep=kept)
         stack.enter_context(_without_cyclic_gc())
-        for kind, payload, count in pipeline.messages():
-            if kind == "advisers":  # after every day's rows
-                writer.finish_advisers(connection, payload)
-                advisers = count
+        for message in pipeline.messages():
+            if isinstance(message, Advisers):  # after every day's rows
+                writer.finish_advisers(connection, message.rows)
+                advisers = message.count
                 restore()  # while the generating process indexes its part files
-            elif kind == "part":
-                writer.copy_tables(connection, payload.path, payload.tables)
+            elif isinstance(message, Part):
+                writer.copy_tables(connection, message.path, message.tables)
             else:
-                writer.write(connection, payload)
-                if kind == "day":
-                    calls += count
-                    progress(count)
+                writer.write(connection, message.rows)
+                if message.calls is not None:  # a day's
+                    calls += message.calls
+                    progress(message.calls)
         restore()  # (done already, unless no day came)
         # Fresh statistics: with the empty tables' ones, PostgreSQL plans the reports badly.
         if sqlite:
@@ -276,7 +281,8 @@ def _sqlite_alone(engine: Engine, *, durable_if_filled: bool) -> Iterator[tuple[
         if "locked" in str(exc.orig):
             raise InUse() from None
         raise
-    driver = connection.connection.driver_connection
+    driver = writer.driver(connection)
+    assert isinstance(driver, sqlite3.Connection)
     journal = driver.execute("PRAGMA journal_mode").fetchone()[0]
     timeout = driver.execute("PRAGMA busy_timeout").fetchone()[0]
     try:

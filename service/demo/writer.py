@@ -7,36 +7,28 @@ the events are written (`derived_presence`).
 """
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection
 
-from service.demo.generate import (
+from service.demo.rows import (
     COLUMNS,
     GROUPS,
     KEYS,
     PRESENCE_AFTER,
     ROW_COLUMNS,
+    Flat,
+    Value,
     derived_presence,
     table_of,
 )
 from service.models import metadata
 
-# Parents before children, so that every foreign key finds its row.
-ORDER = (
-    "adviser",
-    "adviser_line",
-    "adviser_language",
-    "adviser_expertise",
-    "call",
-    "call_issue_category",
-    "call_advice",
-    "call_offer",
-    "call_event",
-    "presence_event",
-)
+# The seeded tables, parents before children, so that every foreign key finds its row.
+ORDER = tuple(COLUMNS)
 
 # Rows per SQLite INSERT. One statement of many rows costs about a third less per row than
 # a statement per row (measured here: 2.4 against 1.6 µs per `call_event` row).
@@ -68,7 +60,16 @@ BOOLEAN = {
 }
 
 
-def write(connection: Connection, rows: dict[str, list]) -> None:
+def driver(connection: Connection) -> Any:
+    """The driver's own connection under `connection` (psycopg's or sqlite3's), for what
+    SQLAlchemy does not offer: COPY, and executemany of many-row INSERTs. Untyped: either."""
+    raw = connection.connection.driver_connection
+    if raw is None:
+        raise RuntimeError("the connection has been closed")
+    return raw
+
+
+def write(connection: Connection, rows: dict[str, Flat]) -> None:
     """Insert every table's flat rows, with the presence changes that follow from the
     journal events among them, in the seed's transaction (`seed.run`; on PostgreSQL it
     reads times as UTC).
@@ -77,7 +78,7 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
     PostgreSQL whole rows by table (`full_rows`).
     """
     if connection.dialect.name == "postgresql":
-        cursor = connection.connection.driver_connection.cursor()
+        cursor = driver(connection).cursor()
         rows = with_derived_presence(rows)
         for table in ORDER:
             if rows.get(table):
@@ -88,7 +89,7 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
                     for row in zip(*[values] * len(COLUMNS[table]), strict=True):
                         copy.write_row(row)
         return
-    cursor = connection.connection.driver_connection.cursor()
+    cursor = driver(connection).cursor()
     (last_event,) = cursor.execute("SELECT coalesce(max(rowid), 0) FROM call_event").fetchone()
     for table in ORDER:
         for key in KEYS[table]:
@@ -98,7 +99,7 @@ def write(connection: Connection, rows: dict[str, list]) -> None:
     cursor.close()
 
 
-def with_derived_presence(rows: dict[str, list]) -> dict[str, list]:
+def with_derived_presence(rows: dict[str, Flat]) -> dict[str, Flat]:
     """The flat rows with the presence changes that follow from their journal events."""
     derived = derived_presence(rows.get("call_event", []))
     return rows | {"presence_event": rows.get("presence_event", []) + derived}
@@ -123,7 +124,7 @@ def _presence_from_events() -> str:
 PRESENCE_FROM_EVENTS = _presence_from_events()
 
 
-def for_sqlite(rows: dict[str, list]) -> dict[str, list]:
+def for_sqlite(rows: dict[str, Flat]) -> dict[str, Flat]:
     """The generator's flat rows with each None of a nullable column as `NULL`, and
     booleans as 0 and 1, in place."""
     for key, values in rows.items():
@@ -135,7 +136,9 @@ def for_sqlite(rows: dict[str, list]) -> dict[str, list]:
     return rows
 
 
-def insert(executemany: Callable, key: str, values: list) -> None:
+def insert(
+    executemany: Callable[[str, Sequence[Sequence[Value]]], object], key: str, values: Flat
+) -> None:
     """Insert the flat `values` of rows of a table or group (`ROW_COLUMNS`),
     `ROWS_PER_INSERT` rows a statement."""
     width = len(ROW_COLUMNS[key])
@@ -192,15 +195,15 @@ def copy_tables(connection: Connection, path: str, tables: tuple[str, ...]) -> N
         connection.exec_driver_sql(f"INSERT INTO main.{table} SELECT * FROM {alias}.{table}")
 
 
-def finish_advisers(connection: Connection, rows: list[tuple]) -> None:
+def finish_advisers(connection: Connection, rows: list[tuple[Value, ...]]) -> None:
     """Bring the advisers' own rows to where the last generated day left them."""
     columns = COLUMNS["adviser"]
     changing = ("presence_since", "available_since", "last_call_ended_at", "updated_at")
-    positions = [columns.index(name) for name in changing]
+    positions, at_id = [columns.index(name) for name in changing], columns.index("id")
     postgresql = connection.dialect.name == "postgresql"
     mark = "%s" if postgresql else "?"
     assignments = ", ".join(f"{name} = {mark}" for name in changing)
-    updates = [(*(row[p] for p in positions), row[0]) for row in rows]
+    updates = [(*(row[p] for p in positions), row[at_id]) for row in rows]
     connection.exec_driver_sql(f"UPDATE adviser SET {assignments} WHERE id = {mark}", updates)
 
 
@@ -240,7 +243,7 @@ class PartFile:
         }  # fmt: skip
         self.connection.execute("BEGIN")
 
-    def take(self, rows: dict[str, list]) -> None:
+    def take(self, rows: dict[str, Flat]) -> None:
         """Write this file's tables out of the flat `rows` and remove them from it."""
         for table in self.tables:
             for key in KEYS[table]:
