@@ -50,7 +50,9 @@ def measure(
     with client(server.base_url, token) as http:
         cursor = None
         for page in range(1, check_pages + 1):
-            params: dict[str, str | int] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            params: dict[str, str | int] = {"limit": limit}
+            if cursor:
+                params["cursor"] = cursor
             cursor = get(http, "/calls", **params).json()["next_cursor"]
             if cursor != page_cursor(engine, page + 1, limit):
                 raise BenchError(f"the API's cursor after page {page} is not the computed one")

@@ -15,11 +15,14 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bench import explain, figures, intake, listing, report, seeding
 from bench.common import BenchError, say
+from bench.figures import Figure
+from bench.report import ReportTiming
 from bench.server import Server, admin_token, running_server
 from bench.workspace import Workspace, migrate, seed
 from service.db import create_db_engine
@@ -111,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     return 3 if args.check and figures.missed(results) else 0
 
 
-def run(args: argparse.Namespace, workspace: Workspace) -> tuple[list, dict]:
+def run(args: argparse.Namespace, workspace: Workspace) -> tuple[list[Figure], dict[str, Any]]:
     """Measure everything; the figures, and what they were measured on."""
     say(f"{workspace.kind}, {'quick' if args.quick else 'full'} run; data in {workspace.folder}")
     small, intake_figures = _small_database(args, workspace)
@@ -130,7 +133,9 @@ def run(args: argparse.Namespace, workspace: Workspace) -> tuple[list, dict]:
     return results, _context(args, workspace, intake_figures[0], small, big)
 
 
-def _small_database(args: argparse.Namespace, workspace: Workspace):
+def _small_database(
+    args: argparse.Namespace, workspace: Workspace
+) -> tuple[ReportTiming, list[Figure]]:
     """The report at ~10,000 calls, then the intake load on the same server."""
     weeks = weeks_between(args.week.shifted(1 - args.small_weeks), args.week)
     url = _fresh(workspace, "small")
@@ -151,7 +156,7 @@ def _small_database(args: argparse.Namespace, workspace: Workspace):
     return small, intake_figures
 
 
-def _seeding(args: argparse.Namespace, workspace: Workspace):
+def _seeding(args: argparse.Namespace, workspace: Workspace) -> tuple[str, Figure]:
     """Seed the big database (the seeder's rate), then the floor in a database of its own."""
     weeks = weeks_between(args.week.shifted(1 - args.big_weeks), args.week)
     url = _fresh(workspace, "big")
@@ -170,7 +175,9 @@ def _seeding(args: argparse.Namespace, workspace: Workspace):
     return url, seeding.figure(seeded, floor_calls, floor_s, sqlite=workspace.kind == "sqlite")
 
 
-def _big_database(args: argparse.Namespace, workspace: Workspace, url: str):
+def _big_database(
+    args: argparse.Namespace, workspace: Workspace, url: str
+) -> tuple[ReportTiming, Figure, Figure, str]:
     """The report at ~1,000,000 calls, the server's memory meanwhile, and the listing."""
     token = admin_token(url)
     engine = create_db_engine(url)
@@ -211,7 +218,13 @@ def _fresh(workspace: Workspace, label: str) -> str:
     return url
 
 
-def _context(args, workspace, intake, small, big) -> dict:
+def _context(
+    args: argparse.Namespace,
+    workspace: Workspace,
+    intake: Figure,
+    small: ReportTiming,
+    big: ReportTiming,
+) -> dict[str, Any]:
     cores = intake.details["server_cores_used"]
     client = intake.details["client_cores_used"]
     return {

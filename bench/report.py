@@ -56,7 +56,7 @@ def measure(
     floor = floor_statement()
     with engine.connect() as connection:
 
-        def run_floor() -> Sequence[sa.Row[tuple[str, int]]]:
+        def run_floor() -> Sequence[sa.Row[str, int]]:
             try:
                 return connection.execute(floor, {"start": start, "end": end}).all()
             finally:
