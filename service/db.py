@@ -199,16 +199,16 @@ def _configure_sqlite(engine: Engine, database: str | None, synchronous: str) ->
             connection.exec_driver_sql("BEGIN")
             return
         raw = connection.connection.dbapi_connection
-        queued = isinstance(raw, WriterQueueConnection)
-        if queued and not raw.begin_writing(SQLITE_BUSY_TIMEOUT_MS / 1000):
+        writer = raw if isinstance(raw, WriterQueueConnection) else None
+        if writer is not None and not writer.begin_writing(SQLITE_BUSY_TIMEOUT_MS / 1000):
             raise sa.exc.OperationalError(
                 "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
             )
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            if queued:
-                raw.rollback()  # hands the writer lock on; there is no transaction to end
+            if writer is not None:
+                writer.rollback()  # hands the writer lock on; there is no transaction to end
             raise
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, ConfigDict, EmailStr, StrictBool, computed_field
+from pydantic import AfterValidator, EmailStr, StrictBool, computed_field
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.audit import registry as audit_registry
@@ -15,7 +15,7 @@ from service.ids import uuid7
 from service.pagination import PageQuery
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
 from service.taxonomy.codes import Code, CodeList, Language
-from service.text import free_text
+from service.text import FreeText
 
 MAX_CAPACITY = 5
 
@@ -45,7 +45,7 @@ def _unique_languages(languages: list[Language]) -> list[Language]:
     return languages
 
 
-Name = free_text(strip_whitespace=True, min_length=1, max_length=200)
+Name = Annotated[str, FreeText(strip_whitespace=True, min_length=1, max_length=200)]
 Languages = Annotated[list[Language], AfterValidator(_unique_languages)]
 Capacity = Annotated[int, Field(ge=1, le=MAX_CAPACITY)]
 
@@ -149,9 +149,9 @@ class PresenceEvent(SQLModel, table=True):
 
 
 class AdviserCreate(SQLModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
             "examples": [
                 {
                     "name": "Mette Sørensen",
@@ -163,7 +163,7 @@ class AdviserCreate(SQLModel):
                 }
             ]
         },
-    )
+    }
 
     name: Name
     email: EmailStr
@@ -177,9 +177,10 @@ class AdviserCreate(SQLModel):
 class AdviserUpdate(SQLModel):
     """A partial update; lists replace the stored list."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"expertise": ["moral_stress"]}]}
-    )
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"expertise": ["moral_stress"]}]},
+    }
 
     name: Name | None = None
     email: EmailStr | None = None
@@ -234,12 +235,13 @@ class AdviserListed(SQLModel):
 class PresenceChange(SQLModel):
     """What an adviser sets; `offered`, `on_call` and `wrap_up` are set by the desk itself."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"presence": "break", "reason": "lunch"}]}
-    )
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"presence": "break", "reason": "lunch"}]},
+    }
 
     presence: Availability
-    reason: Annotated[free_text(max_length=200), WithoutCpr] | None = None
+    reason: Annotated[Annotated[str, FreeText(max_length=200)], WithoutCpr] | None = None
 
 
 class PresenceEventPublic(SQLModel):

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.audit import registry
 from service.audit.models import AuditEvent
@@ -186,7 +186,7 @@ def list_events(
         conditions.append(AuditEvent.id < before)
     if cursor is not None:
         conditions.append(AuditEvent.id < decode_cursor(cursor).id)
-    query = query.where(*conditions).order_by(AuditEvent.id.desc()).limit(limit + 1)
+    query = query.where(*conditions).order_by(col(AuditEvent.id).desc()).limit(limit + 1)
     events = list(session.exec(query).all())
     return cut(events, limit, lambda last: encode_cursor(at=last.at, id=last.id))
 

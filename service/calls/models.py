@@ -3,13 +3,12 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import sqlalchemy as sa
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    ConfigDict,
     StrictBool,
     StringConstraints,
     computed_field,
@@ -17,13 +16,14 @@ from pydantic import (
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.audit import registry as audit_registry
-from service.calls.lifecycle import CallStatus
+from service.calls.lifecycle import CallStatus as CallStatus  # re-exported
 from service.calls.phone import normalise_danish_phone
 from service.db import UTCDateTime, code_type, utcnow
 from service.ids import uuid7
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
-from service.taxonomy.codes import Code, CodeList, Language
-from service.text import free_text
+from service.taxonomy.codes import Code as Code  # re-exported
+from service.taxonomy.codes import CodeList, Language
+from service.text import FreeText
 from service.timeutil import CallTime
 
 NOTES_MAX_LENGTH = 4000
@@ -42,10 +42,10 @@ class WorkplaceSize(StrEnum):
 
 
 IndustryCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
-Notes = Annotated[free_text(max_length=NOTES_MAX_LENGTH), WithoutCpr]
+Notes = Annotated[Annotated[str, FreeText(max_length=NOTES_MAX_LENGTH)], WithoutCpr]
 Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(normalise_danish_phone)]
 
-_EXAMPLE = {
+_EXAMPLE: dict[str, Any] = {
     "line": "stress",
     "direction": "inbound",
     "received_at": "2025-06-02T09:14:05+02:00",
@@ -227,7 +227,7 @@ class CallAdvice(CallCodeLink, table=True):
 class CallCreate(CallBase):
     """A call to record: a live one (no `answered_at`) or one recorded after the fact."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]})
+    model_config = {"extra": "forbid", "json_schema_extra": {"examples": [_EXAMPLE]}}
 
     issue_categories: CodeList = Field(
         default_factory=list, max_length=20, description="The first is the primary category."
@@ -263,9 +263,9 @@ NULLABLE_FIELDS = {
 class CallUpdate(SQLModel):
     """A partial update: only the fields sent change; lists replace the stored list."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
             "examples": [
                 {
                     "caller_type": "safety_rep",
@@ -275,7 +275,7 @@ class CallUpdate(SQLModel):
                 }
             ]
         },
-    )
+    }
 
     line: Code | None = None
     direction: Direction | None = None
@@ -327,9 +327,9 @@ class CallPublic(CallBase):
 class CallClose(SQLModel):
     """Close a call in wrap-up, recording what is not recorded yet; lists replace."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
             "examples": [
                 {
                     "adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d",
@@ -343,7 +343,7 @@ class CallClose(SQLModel):
                 }
             ]
         },
-    )
+    }
 
     adviser_id: uuid.UUID
     caller_type: Code | None = None

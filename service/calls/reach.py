@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.auth.models import Principal, Role
 from service.calls.errors import ChangeWindowClosed, ClosingIsFixed
@@ -23,24 +23,24 @@ def adviser_may_see(adviser_id: uuid.UUID | None) -> sa.ColumnElement[bool]:
     """The SQL condition on `call` for calls this adviser may read and change."""
     if adviser_id is None:
         # `adviser_id == None` would be IS NULL: every call nobody handles.
-        return Call.status == CallStatus.queued
+        return col(Call.status) == CallStatus.queued
     return sa.or_(
-        Call.status == CallStatus.queued,
-        Call.adviser_id == adviser_id,
-        Call.target_adviser_id == adviser_id,
+        col(Call.status) == CallStatus.queued,
+        col(Call.adviser_id) == adviser_id,
+        col(Call.target_adviser_id) == adviser_id,
         # They must see what they are offered to decide on it.
         sa.exists().where(
-            CallOffer.call_id == Call.id,
-            CallOffer.adviser_id == adviser_id,
-            CallOffer.state == OfferState.pending,
+            col(CallOffer.call_id) == col(Call.id),
+            col(CallOffer.adviser_id) == adviser_id,
+            col(CallOffer.state) == OfferState.pending,
         ),
         # Handled by them before a transfer, or said by them to be abandoned (so that a
         # retry of their abandon replays). An offer they rejected or let pass gives no
         # reach: the call was never theirs, and its notes are another adviser's.
         sa.exists().where(
-            CallEvent.call_id == Call.id,
-            CallEvent.adviser_id == adviser_id,
-            CallEvent.type.in_([EventType.accepted, EventType.abandoned]),
+            col(CallEvent.call_id) == col(Call.id),
+            col(CallEvent.adviser_id) == adviser_id,
+            col(CallEvent.type).in_([EventType.accepted, EventType.abandoned]),
         ),
     )
 

@@ -6,8 +6,8 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, computed_field
 from pydantic import Field as PydanticField
+from pydantic import computed_field
 from sqlmodel import Field, SQLModel
 
 from service.audit import registry as audit_registry
@@ -15,11 +15,11 @@ from service.calls.models import CallClose, CallPublic, Code
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
-from service.routing.policy import Strategy
-from service.text import free_text
+from service.routing.policy import Strategy as Strategy  # re-exported
+from service.text import FreeText
 
 # Typed by advisers, who may quote a caller: CPR numbers are taken out before storing.
-Reason = Annotated[free_text(max_length=200), WithoutCpr]
+Reason = Annotated[Annotated[str, FreeText(max_length=200)], WithoutCpr]
 
 
 class OfferState(StrEnum):
@@ -156,7 +156,7 @@ class CallEventPublic(SQLModel):
 
 
 class OverflowRulePublic(SQLModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = {"extra": "forbid"}
 
     to_line: Code
     after_s: int = PydanticField(ge=0, le=86_400)
@@ -165,9 +165,9 @@ class OverflowRulePublic(SQLModel):
 class LineRouting(SQLModel):
     """The routing rules of one line."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
             "examples": [
                 {
                     "strategy": "least_talk_time_today",
@@ -175,7 +175,7 @@ class LineRouting(SQLModel):
                 }
             ]
         },
-    )
+    }
 
     strategy: Strategy = Strategy.longest_idle
     overflow: list[OverflowRulePublic] = PydanticField(default_factory=list, max_length=10)
@@ -195,10 +195,10 @@ ACTING_ADVISER = (
 class CallAction(SQLModel):
     """The adviser who acts: the token's own adviser, or the one a supervisor names."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d"}]},
-    )
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d"}]},
+    }
 
     adviser_id: uuid.UUID | None = PydanticField(default=None, description=ACTING_ADVISER)
 
@@ -210,9 +210,9 @@ class CallRejection(CallAction):
 class CallTransfer(CallAction):
     """Send a call to another line's queue or to a named adviser, keeping its history."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
             "examples": [
                 {
                     "adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d",
@@ -221,17 +221,20 @@ class CallTransfer(CallAction):
                 }
             ]
         },
-    )
+    }
 
     to_line: Code | None = None
     to_adviser_id: uuid.UUID | None = None
-    reason: Annotated[free_text(min_length=1, max_length=200), WithoutCpr]
+    reason: Annotated[Annotated[str, FreeText(min_length=1, max_length=200)], WithoutCpr]
 
 
 class CallClosing(CallClose):
     """Close a call in wrap-up; the adviser who closes it as in every desk action."""
 
-    adviser_id: uuid.UUID | None = PydanticField(default=None, description=ACTING_ADVISER)
+    # Optional here, unlike on a record's closing: an adviser's token names the adviser.
+    adviser_id: uuid.UUID | None = PydanticField(  # type: ignore[assignment]
+        default=None, description=ACTING_ADVISER
+    )
 
 
 class QueuedCall(SQLModel):

@@ -120,7 +120,7 @@ def _eligible(call: WaitingCall, adviser: AdviserState, overflow_lines: set[str]
     return call.line in adviser.lines or not overflow_lines.isdisjoint(adviser.lines)
 
 
-def _rank(call: WaitingCall, adviser: AdviserState, strategy: Strategy) -> tuple:
+def _rank(call: WaitingCall, adviser: AdviserState, strategy: Strategy) -> tuple[object, ...]:
     """Sort key: the lowest tuple gets the call."""
     # False sorts before True, so each flag is "lacks this advantage".
     lacks_expertise = (
@@ -129,7 +129,7 @@ def _rank(call: WaitingCall, adviser: AdviserState, strategy: Strategy) -> tuple
     # Keep advisers borrowed through overflow free for their own line's callers.
     via_overflow = call.line not in adviser.lines
     if strategy is Strategy.fewest_calls_today:
-        load_today: tuple = (adviser.calls_today,)
+        load_today: tuple[object, ...] = (adviser.calls_today,)
     elif strategy is Strategy.least_talk_time_today:
         load_today = (adviser.talk_time_today_s,)
     else:

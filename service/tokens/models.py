@@ -2,18 +2,19 @@
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import ConfigDict, EmailStr
+from pydantic import EmailStr
 from sqlmodel import Field, SQLModel
 
 from service.audit import registry as audit_registry
 from service.auth.models import Role
 from service.db import UTCDateTime, utcnow
 from service.ids import uuid7
-from service.text import free_text
+from service.text import FreeText
 
-TokenName = free_text(min_length=1, max_length=100)
+TokenName = Annotated[str, FreeText(min_length=1, max_length=100)]
 
 
 class ApiToken(SQLModel, table=True):
@@ -36,12 +37,12 @@ class ApiToken(SQLModel, table=True):
 
 
 class ApiTokenCreate(SQLModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {
             "examples": [{"email": "leder@example.dk", "role": "supervisor", "days": 90}]
         },
-    )
+    }
 
     email: EmailStr
     role: Role

@@ -79,7 +79,8 @@ class JwksCache:
             self._load()
         key = self._find(kid, alg)
         # A miss may mean the issuer rotated its keys; the throttle stops made-up kids hammering it.
-        if key is None and time.monotonic() - self._loaded_at >= self.min_refresh_s:
+        loaded_at = self._loaded_at or 0.0  # _load() has set it
+        if key is None and time.monotonic() - loaded_at >= self.min_refresh_s:
             self._load()
             key = self._find(kid, alg)
         if key is None:
@@ -129,7 +130,11 @@ def verify(
 
     # PyJWT takes no clock, so the time claims (and sub, alongside) are checked below.
     off = dict.fromkeys(["verify_exp", "verify_nbf", "verify_iat", "verify_sub"], False)
-    options = {**off, "require": ["exp", "iss", "sub"], "verify_aud": config.audience is not None}
+    options: Any = {
+        **off,
+        "require": ["exp", "iss", "sub"],
+        "verify_aud": config.audience is not None,
+    }
     try:
         claims = jwt.decode(token, key, algorithms=[alg], audience=config.audience, options=options)
     except jwt.InvalidSignatureError as exc:

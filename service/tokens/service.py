@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.advisers import service as advisers_service
 from service.auth.models import RANK, Principal, Role
@@ -67,7 +67,7 @@ def list_tokens(
         statement = statement.where(
             before_cursor(ApiToken.created_at, ApiToken.id, decode_cursor(cursor))
         )
-    statement = statement.order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    statement = statement.order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())
     tokens = list(session.exec(statement.limit(limit + 1)).all())
     return cut(tokens, limit, lambda last: encode_cursor(at=last.created_at, id=last.id))
 
