@@ -71,7 +71,9 @@ class BodyLimit:
         await _problem(send, scope, 408, "request-timeout", "Request timeout", detail)
 
 
-async def _problem(send: Send, scope: Scope, status: int, kind: str, title: str, detail: str):
+async def _problem(
+    send: Send, scope: Scope, status: int, kind: str, title: str, detail: str
+) -> None:
     body = json.dumps(
         {
             "type": PROBLEM_TYPE_BASE + kind,

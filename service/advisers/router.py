@@ -1,4 +1,5 @@
 import uuid
+from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import Header, Query, Response
@@ -89,7 +90,7 @@ def list_advisers(
     )  # fmt: skip
     send_next_cursor(response, next_cursor)
     shown = [_as_seen_by(principal, adviser) for adviser in advisers]
-    audit_service.record_adviser_reads(session=session, advisers=shown)
+    audit_service.record_adviser_reads(session=session, advisers=_in_full(shown))
     return shown
 
 
@@ -111,7 +112,7 @@ def read_adviser(
 ) -> AdviserPublic | AdviserListed:
     response.headers["ETag"] = etag(adviser)
     shown = _as_seen_by(principal, adviser)
-    audit_service.record_adviser_reads(session=session, advisers=[shown])
+    audit_service.record_adviser_reads(session=session, advisers=_in_full([shown]))
     return shown
 
 
@@ -119,6 +120,11 @@ def _as_seen_by(principal: Principal, adviser: Adviser) -> AdviserPublic | Advis
     if principal.role == Role.adviser and principal.adviser_id != adviser.id:
         return AdviserListed.model_validate(advisers_service.to_public(adviser).model_dump())
     return advisers_service.to_public(adviser)
+
+
+def _in_full(shown: Iterable[AdviserPublic | AdviserListed]) -> list[AdviserPublic]:
+    # Only an adviser shown in full shows a presence reason, the read on record.
+    return [adviser for adviser in shown if isinstance(adviser, AdviserPublic)]
 
 
 @router.patch(

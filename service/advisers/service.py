@@ -5,7 +5,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.advisers.errors import AdviserNotFound, EmailTaken
 from service.advisers.models import (
@@ -111,11 +111,13 @@ def list_advisers(
         if problems:
             raise ValidationFailed(problems)
         statement = statement.where(
-            sa.exists().where(AdviserLine.adviser_id == Adviser.id, AdviserLine.line == line)
+            sa.exists().where(
+                col(AdviserLine.adviser_id) == Adviser.id, col(AdviserLine.line) == line
+            )
         )
     if presence is not None:
         statement = statement.where(Adviser.presence == presence)
-    statement = statement.order_by(Adviser.name, Adviser.id).limit(limit + 1)
+    statement = statement.order_by(col(Adviser.name), col(Adviser.id)).limit(limit + 1)
     advisers = list(session.exec(statement).all())
     return cut(advisers, limit, lambda last: encode_name_cursor(name=last.name, id=last.id))
 
@@ -208,12 +210,16 @@ def _set_links(
     # Keep the link rows of values that stay, so that a flush never deletes and reinserts
     # the same primary key.
     kept_lines = {link.line: link for link in adviser.line_links}
-    adviser.line_links = [kept_lines.get(code) or AdviserLine(line=code) for code in lines]
+    adviser.line_links = [
+        kept_lines.get(code) or AdviserLine(adviser_id=adviser.id, line=code) for code in lines
+    ]
     kept_languages = {link.language: link for link in adviser.language_links}
     adviser.language_links = [
-        kept_languages.get(language) or AdviserLanguage(language=language) for language in languages
+        kept_languages.get(language) or AdviserLanguage(adviser_id=adviser.id, language=language)
+        for language in languages
     ]
     kept_expertise = {link.code: link for link in adviser.expertise_links}
     adviser.expertise_links = [
-        kept_expertise.get(code) or AdviserExpertise(code=code) for code in expertise
+        kept_expertise.get(code) or AdviserExpertise(adviser_id=adviser.id, code=code)
+        for code in expertise
     ]

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser
 from service.calls.errors import CallIsLive, CallNotFound
@@ -174,8 +174,8 @@ def list_calls(
     if query.issue_category is not None:
         statement = statement.where(
             sa.exists().where(
-                CallIssueCategory.call_id == Call.id,
-                CallIssueCategory.code == query.issue_category,
+                col(CallIssueCategory.call_id) == Call.id,
+                col(CallIssueCategory.code) == query.issue_category,
             )
         )
     if query.received_from is not None:
@@ -186,7 +186,9 @@ def list_calls(
         cursor = decode_cursor(query.cursor)
         after = sa.tuple_(sa.literal(cursor.at, UTCDateTime()), sa.literal(cursor.id, sa.Uuid()))
         statement = statement.where(sa.tuple_(Call.received_at, Call.id) < after)
-    statement = statement.order_by(Call.received_at.desc(), Call.id.desc()).limit(query.limit + 1)
+    statement = statement.order_by(col(Call.received_at).desc(), col(Call.id).desc()).limit(
+        query.limit + 1
+    )
 
     calls = session.exec(statement).all()
     next_cursor = None
@@ -273,12 +275,16 @@ def _set_links(call: Call, *, issue_categories: list[str], advice: list[str]) ->
     # the same primary key in one flush.
     kept_categories = {link.code: link for link in call.issue_category_links}
     call.issue_category_links = [
-        _positioned(kept_categories.get(code) or CallIssueCategory(code=code), index)
+        _positioned(kept_categories[code], index)
+        if code in kept_categories
+        else CallIssueCategory(call_id=call.id, code=code, position=index)
         for index, code in enumerate(issue_categories)
     ]
     kept_advice = {link.code: link for link in call.advice_links}
     call.advice_links = [
-        _positioned(kept_advice.get(code) or CallAdvice(code=code), index)
+        _positioned(kept_advice[code], index)
+        if code in kept_advice
+        else CallAdvice(call_id=call.id, code=code, position=index)
         for index, code in enumerate(advice)
     ]
 
