@@ -127,6 +127,7 @@ def _declare_problem_schema(app: FastAPI) -> None:
             app.openapi_schema = schema
         return app.openapi_schema
 
+    # FastAPI's documented way to extend the schema is to replace the method on the app.
     app.openapi = openapi  # type: ignore[method-assign]
 
 

@@ -85,9 +85,13 @@ def list_advisers(
     principal: CurrentPrincipal,
 ) -> list[AdviserPublic | AdviserListed]:
     advisers, next_cursor = advisers_service.list_advisers(
-        session=session, active=query.active, line=query.line, presence=query.presence,
-        limit=query.limit, cursor=query.cursor,
-    )  # fmt: skip
+        session=session,
+        active=query.active,
+        line=query.line,
+        presence=query.presence,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
     send_next_cursor(response, next_cursor)
     shown = [_as_seen_by(principal, adviser) for adviser in advisers]
     audit_service.record_adviser_reads(session=session, advisers=_in_full(shown))

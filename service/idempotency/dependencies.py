@@ -91,15 +91,17 @@ async def get_idempotency(
     if idempotency_key is None:
         return Idempotency()
     if not 0 < len(idempotency_key) <= KEY_MAX_LENGTH or not idempotency_key.isprintable():
-        raise ValidationFailed([FieldProblem(
-            field="Idempotency-Key", reason=f"1 to {KEY_MAX_LENGTH} printable characters",
-            location="header",
-        )])  # fmt: skip
+        reason = f"1 to {KEY_MAX_LENGTH} printable characters"
+        problem = FieldProblem(field="Idempotency-Key", reason=reason, location="header")
+        raise ValidationFailed([problem])
     wanted = IdempotencyRecord(
-        principal=_principal_key(principal), key=idempotency_key,
+        principal=_principal_key(principal),
+        key=idempotency_key,
         request_hash=_request_hash(request.method, request.url.path, await request.body()),
-        method=request.method, path=request.url.path[:200], created_at=now,
-    )  # fmt: skip
+        method=request.method,
+        path=request.url.path[:200],
+        created_at=now,
+    )
     return Idempotency(session=session, wanted=wanted)
 
 
