@@ -335,7 +335,7 @@ def plan(desk) -> list[Offer]:
 
 
 def may_take(call: WaitingCall, adviser: AdviserState, overflow: list[OverflowRule]) -> bool:
-    """Who may be offered a call, in the words of the README, not of the policy's code."""
+    """Who may be offered a call, in the words of docs/desk.md, not of the policy's code."""
     if not adviser.ready or call.language not in adviser.languages:
         return False
     if adviser.id in call.excluded_advisers:

@@ -1,12 +1,8 @@
-"""Who is asking: roles, personal API tokens, and the principal a request acts as."""
+"""Who is asking: the roles, and the principal a request acts as (tokens: `service.tokens`)."""
 
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
-
-from service.text import free_text
-
-TokenName = free_text(min_length=1, max_length=100)
 
 
 class Role(StrEnum):
