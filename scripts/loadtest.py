@@ -24,6 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -64,7 +65,7 @@ class Tally:
 
 
 async def send(
-    client: httpx.AsyncClient, tally: "Tally", method: str, url: str, **kw
+    client: httpx.AsyncClient, tally: "Tally", method: str, url: str, **kw: Any
 ) -> httpx.Response:
     """Send, and send again as a desk client does, with backoff for up to RESEND_FOR_S:
     after a dropped or refused connection (the service restarting), and after a 503 (the
@@ -147,6 +148,7 @@ async def adviser(
 def stored_calls(database_url: str, run: str) -> set[str]:
     """The ids of this run's calls in the database (their notes carry the run's mark)."""
     import sqlalchemy as sa
+    from sqlmodel import col
 
     from service.calls.models import Call
     from service.db import create_db_engine
@@ -155,7 +157,7 @@ def stored_calls(database_url: str, run: str) -> set[str]:
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                sa.select(Call.id).where(Call.notes.like(f"loadtest {run}%"))
+                sa.select(col(Call.id)).where(col(Call.notes).like(f"loadtest {run}%"))
             ).scalars()
             return {str(call_id) for call_id in rows}
     finally:
