@@ -12,6 +12,9 @@ from service import health
 from service.advisers.router import router as advisers_router
 from service.audit.dependencies import record_denials
 from service.audit.router import router as audit_router
+from service.calls import timer as desk_timer
+from service.calls.board_router import router as board_router
+from service.calls.desk_router import router as desk_router
 from service.calls.router import router as calls_router
 from service.clock import Clock
 from service.config import get_settings
@@ -24,7 +27,6 @@ from service.reports.router import own_router as own_figures_router
 from service.reports.router import router as reports_router
 from service.retention import timer as retention_timer
 from service.retention.router import router as retention_router
-from service.routing import timer
 from service.routing.router import router as routing_router
 from service.taxonomy.router import router as taxonomy_router
 from service.tokens import service as tokens_service
@@ -68,6 +70,8 @@ def create_app() -> FastAPI:
     app.include_router(taxonomy_router)
     app.include_router(calls_router)
     app.include_router(advisers_router)
+    app.include_router(desk_router)
+    app.include_router(board_router)
     app.include_router(routing_router)
     app.include_router(opening_hours_router)
     app.include_router(reports_router)
@@ -85,7 +89,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         clock: Clock = app.state.clock  # looked up each time: tests swap it after startup
         return clock()
 
-    async with timer.running(now), retention_timer.running(now):
+    async with desk_timer.running(now), retention_timer.running(now):
         yield
 
 

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from service.advisers import models as advisers_models
 from service.audit import models as audit_models
+from service.calls import journal as calls_journal
 from service.calls import models as calls_models
 from service.idempotency import models as idempotency_models
 from service.opening_hours import models as opening_hours_models
@@ -16,6 +17,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "advisers_models",
     "audit_models",
+    "calls_journal",
     "calls_models",
     "idempotency_models",
     "metadata",

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from service.routing import service as routing_service
+from service.calls import desk as desk_service
 from tests.factories import create_adviser
 
 
@@ -63,7 +63,7 @@ class Desk:
     def wait(self, seconds: float) -> None:
         """Let time pass, and let the routing timer do what it would have done."""
         self.clock.advance(seconds)
-        routing_service.tick(session=self.session, clock=self.clock)
+        desk_service.tick(session=self.session, clock=self.clock)
 
 
 CLASSIFICATION = {

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from service.advisers.models import Adviser
+from service.calls.journal import CallEvent
 from service.calls.models import Call
-from service.routing.models import CallEvent
 from tests.desk import Desk
 from tests.factories import closed_call, create_adviser, create_call, live_call
 

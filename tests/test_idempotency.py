@@ -11,9 +11,9 @@ from sqlmodel import func, select
 
 from service.advisers.models import Adviser
 from service.auth.models import Principal, Role
+from service.calls import dispatch
 from service.calls.models import Call
 from service.idempotency.models import IdempotencyRecord
-from service.routing import dispatch
 from service.tokens.models import ApiToken
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (

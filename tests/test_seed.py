@@ -35,6 +35,7 @@ from sqlmodel import Session, select
 
 from service import migrations
 from service.advisers.models import Adviser, AdviserCreate, PresenceEvent
+from service.calls.journal import CallEvent, CallOffer
 from service.calls.lifecycle import CallFacts, apply_requested_status, check_facts, derive_status
 from service.calls.models import Call, CallCreate
 from service.db import create_db_engine, get_session
@@ -58,7 +59,6 @@ from service.main import create_app
 from service.models import metadata
 from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS
 from service.reports.weeks import IsoWeek
-from service.routing.models import CallEvent, CallOffer
 from service.taxonomy.models import CODE_LISTS
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database

@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 
 from service.auth.models import Principal, Role
 from service.calls.errors import ChangeWindowClosed, ClosingIsFixed
+from service.calls.journal import CallEvent, CallOffer, EventType, OfferState
 from service.calls.models import Call, CallStatus
 from service.config import get_settings
-from service.routing.models import CallEvent, CallOffer, EventType, OfferState
 
 
 def adviser_may_see(adviser_id: uuid.UUID | None) -> sa.ColumnElement[bool]:

@@ -12,6 +12,7 @@ from service.auth.dependencies import (
     ensure_adviser_may_set,
 )
 from service.auth.models import Role
+from service.calls import desk as desk_service
 from service.calls import reach
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
@@ -24,7 +25,6 @@ from service.etag import check_if_match, etag
 from service.idempotency.dependencies import IdempotencyDep
 from service.ids import uuid7
 from service.pagination import NoQuery, Page
-from service.routing import service as routing_service
 
 ETAG_HEADER = {
     "ETag": {
@@ -81,9 +81,7 @@ def create_call(
     if call is None:
         call_id = uuid7()
         idem.will_answer(status=201, object_id=call_id)
-        call = routing_service.intake(
-            session=session, call_in=call_in, clock=clock, call_id=call_id
-        )
+        call = desk_service.intake(session=session, call_in=call_in, clock=clock, call_id=call_id)
     else:
         # A replay answers with the call as it is now, notes others wrote since included.
         audit_service.record_reads(session=session, calls=[call])

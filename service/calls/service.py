@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser
+from service.calls import states
 from service.calls.errors import CallIsLive, CallNotFound
 from service.calls.filters import CallQuery
 from service.calls.lifecycle import CallFacts, apply_requested_status, check_facts, derive_status
@@ -24,6 +25,7 @@ from service.calls.models import (
     CallUpdate,
     Direction,
 )
+from service.calls.states import Step
 from service.config import get_settings
 from service.db import UTCDateTime, commit_keeping_loaded, utcnow
 from service.errors import FieldProblem, ValidationFailed
@@ -125,7 +127,7 @@ def apply_changes(*, session: Session, call: Call, call_in: CallUpdate, now: dat
     if problems:
         raise ValidationFailed(problems)
 
-    values["status"] = derive_status(facts)
+    values["status"] = states.advance(call.status, Step.record, derived=derive_status(facts))
     if requested is None and is_live(call):
         # The timestamps cannot tell an offered call from a waiting one: only the desk's
         # actions move a live call on, so a change of its classification keeps its status.

@@ -23,8 +23,8 @@ from service.advisers.models import (
     AdviserLine,
     PresenceEvent,
 )
+from service.calls.journal import CallEvent, CallOffer
 from service.calls.models import Call, CallAdvice, CallIssueCategory
-from service.routing.models import CallEvent, CallOffer
 
 # A value as stored: text (times and ids too), a whole number, a boolean, or NULL.
 Value = str | int | bool | None

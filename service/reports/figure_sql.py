@@ -19,12 +19,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from service.calls.journal import CallEvent, EventType
 from service.calls.lifecycle import CallStatus
 from service.calls.models import Call, Direction
 from service.config import Settings
 from service.db import seconds_between
 from service.reports import figures
-from service.routing.models import CallEvent, EventType
 
 Columns = sa.ColumnCollection[str, sa.ColumnElement[Any]]
 Raw = dict[str, float | None]

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Mapped, aliased
 from sqlmodel import Session, col
 
 from service.advisers.models import Adviser, PresenceEvent
+from service.calls.journal import CallEvent, EventType
 from service.calls.lifecycle import CallStatus
 from service.calls.models import Call, CallAdvice, CallIssueCategory, Direction
 from service.db import UTCDateTime, earlier_of, later_of, seconds_between, whole_hours_between
 from service.reports.figure_sql import Scope, flag
-from service.routing.models import CallEvent, EventType
 
 __all__ = ["Scope"]
 

@@ -14,19 +14,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser, Availability, PresenceEvent
+from service.calls import journal, states
+from service.calls.journal import CallEvent, CallOffer, EventType, OfferState
 from service.calls.models import Call, CallStatus
+from service.calls.states import Step
 from service.config import Settings
 from service.db import seconds_between
-from service.routing import journal, policy
-from service.routing.models import (
-    CallEvent,
-    CallOffer,
-    EventType,
-    OfferState,
-    OverflowRule,
-    RoutingRule,
-    Strategy,
-)
+from service.routing import policy
+from service.routing.models import OverflowRule, RoutingRule, Strategy
 from service.routing.presence import effective_presence
 
 # Calls that occupy an adviser's capacity.
@@ -63,11 +58,12 @@ def withdraw_offer(
     now: datetime,
     event: EventType,
     reason: str | None = None,
+    step: Step = Step.withdraw,
 ) -> None:
     """End a live offer without an answer: the call goes back to the head of its queue."""
     offer.state = state
     offer.decided_at = now
-    call.status = CallStatus.queued
+    call.status = states.advance(call.status, step)
     call.adviser_id = None
     if call.target_adviser_id == offer.adviser_id:
         # A named transfer that the named adviser did not take falls back to the line.
@@ -135,7 +131,7 @@ def offer_waiting_calls(session: Session, *, now: datetime, settings: Settings) 
                 expires_at=expires_at,
             )
         )
-        call.status = CallStatus.assigned
+        call.status = states.advance(call.status, Step.offer)
         call.adviser_id = planned.adviser_id
         journal.record(session, call, EventType.offered, at=now, adviser_id=planned.adviser_id)
     session.flush()

@@ -10,8 +10,11 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from service.advisers.models import Adviser, Availability, PresenceChange
+from service.calls import dispatch, journal, states
 from service.calls import service as calls_service
+from service.calls.desk_models import CallTransfer
 from service.calls.errors import IllegalTransition
+from service.calls.journal import CallOffer, EventType, OfferState
 from service.calls.models import (
     Call,
     CallClose,
@@ -20,14 +23,14 @@ from service.calls.models import (
     CallUpdate,
     Direction,
 )
+from service.calls.states import Step
 from service.clock import Clock
 from service.config import get_settings
 from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
 from service.etag import Versioned, check_if_match
 from service.opening_hours import service as opening_hours_service
-from service.routing import dispatch, journal, lock
-from service.routing.models import CallOffer, CallTransfer, EventType, OfferState
+from service.routing import lock
 from service.taxonomy import service as taxonomy_service
 
 CANCELLED_BY_PRESENCE = "adviser became {presence}"
@@ -60,10 +63,10 @@ def accept(
     """The offered adviser takes the call."""
     now = _take(session, clock, call, if_match)
     adviser = _acting_adviser(session, adviser_id)
-    offer = _offer_to(session, call, adviser, action="accepted")
+    offer = _offer_to(session, call, adviser, Step.accept)
     offer.state = OfferState.accepted
     offer.decided_at = now
-    call.status = CallStatus.in_progress
+    call.status = states.advance(call.status, Step.accept)
     # A transferred call keeps the moment it was first answered.
     call.answered_at = call.answered_at or now
     call.target_adviser_id = None
@@ -84,7 +87,7 @@ def reject(
     """The offered adviser declines; the call goes to the next adviser who can take it."""
     now = _take(session, clock, call, if_match)
     adviser = _acting_adviser(session, adviser_id)
-    offer = _offer_to(session, call, adviser, action="rejected")
+    offer = _offer_to(session, call, adviser, Step.reject)
     dispatch.withdraw_offer(
         session,
         offer,
@@ -93,6 +96,7 @@ def reject(
         now=now,
         event=EventType.rejected,
         reason=reason,
+        step=Step.reject,
     )
     return _settle(session, call, now=now)
 
@@ -102,7 +106,7 @@ def hold(
 ) -> Call:
     """Put the caller on hold."""
     now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, action="put on hold")
+    adviser = _handling_adviser(session, call, adviser_id, Step.hold)
     if call.hold_started_at is not None:
         raise IllegalTransition(call, "The call is already on hold.")
     call.hold_started_at = now
@@ -115,7 +119,7 @@ def resume(
 ) -> Call:
     """Take the caller off hold."""
     now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, action="resumed")
+    adviser = _handling_adviser(session, call, adviser_id, Step.resume)
     if call.hold_started_at is None:
         raise IllegalTransition(call, "The call is not on hold.")
     _resume(session, call, adviser, now=now)
@@ -127,10 +131,10 @@ def end(
 ) -> Call:
     """The conversation is over; the adviser wraps up."""
     now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, action="ended")
+    adviser = _handling_adviser(session, call, adviser_id, Step.end)
     _resume(session, call, adviser, now=now)
     call.ended_at = now
-    call.status = CallStatus.wrap_up
+    call.status = states.advance(call.status, Step.end)
     adviser.last_call_ended_at = now
     journal.record(session, call, EventType.ended, at=now, adviser_id=adviser.id)
     return _settle(session, call, now=now)
@@ -148,8 +152,9 @@ def close(
     """Record the classification and close the call; a requested callback is scheduled."""
     now = _take(session, clock, call, if_match)
     adviser = _acting_adviser(session, adviser_id)
-    if call.status != CallStatus.wrap_up or call.adviser_id != adviser.id:
-        raise IllegalTransition(call, "Only the adviser wrapping up a call can close it.")
+    _check(call, Step.close)
+    if call.adviser_id != adviser.id:
+        raise IllegalTransition(call, states.TRANSITIONS[Step.close].refusal)
     changes = close_in.model_dump(exclude_unset=True, exclude={"adviser_id"})
     update = CallUpdate(**changes, status=CallStatus.closed, closed_at=now)
     calls_service.apply_changes(session=session, call=call, call_in=update, now=now)
@@ -178,13 +183,12 @@ def abandon(
     now = _take(session, clock, call, if_match)
     if adviser_id is not None:
         _acting_adviser(session, adviser_id)
-    if call.status not in {CallStatus.queued, CallStatus.assigned}:
-        raise IllegalTransition(call, "Only a waiting call can be abandoned.")
+    _check(call, Step.abandon)
     offer = dispatch.pending_offer(session, call.id)
     if offer is not None:
         offer.state = OfferState.cancelled
         offer.decided_at = now
-    call.status = CallStatus.abandoned
+    call.status = states.advance(call.status, Step.abandon)
     call.ended_at = now
     call.adviser_id = None
     journal.record(session, call, EventType.abandoned, at=now, adviser_id=adviser_id)
@@ -202,7 +206,7 @@ def transfer(
 ) -> Call:
     """Send a call in progress to another line's queue or to a named adviser."""
     now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, action="transferred")
+    adviser = _handling_adviser(session, call, adviser_id, Step.transfer)
     _check_transfer_target(session, transfer_in, adviser_id=adviser.id)
     _resume(session, call, adviser, now=now)
     journal.record(
@@ -219,7 +223,7 @@ def transfer(
         call.line = transfer_in.to_line
     call.target_adviser_id = transfer_in.to_adviser_id
     call.requeued_at = now
-    call.status = CallStatus.queued
+    call.status = states.advance(call.status, Step.transfer)
     call.adviser_id = None
     adviser.last_call_ended_at = now
     journal.record(session, call, EventType.queued, at=now, reason="transfer")
@@ -295,21 +299,27 @@ def _acting_adviser(session: Session, adviser_id: uuid.UUID) -> Adviser:
     return adviser
 
 
-def _offer_to(session: Session, call: Call, adviser: Adviser, *, action: str) -> CallOffer:
+def _check(call: Call, step: Step) -> None:
+    """409 for a step the call's status does not allow (the table in `states`)."""
+    try:
+        states.check(call.status, step)
+    except states.Refused as exc:
+        raise IllegalTransition(call, str(exc)) from None
+
+
+def _offer_to(session: Session, call: Call, adviser: Adviser, step: Step) -> CallOffer:
+    _check(call, step)
     offer = dispatch.pending_offer(session, call.id)
-    if call.status != CallStatus.assigned or offer is None:
-        raise IllegalTransition(call, f"Only a call on offer can be {action}.")
+    if offer is None:
+        raise IllegalTransition(call, states.TRANSITIONS[step].refusal)
     if offer.adviser_id != adviser.id:
         raise IllegalTransition(call, "The call is offered to another adviser.")
     return offer
 
 
-def _handling_adviser(
-    session: Session, call: Call, adviser_id: uuid.UUID, *, action: str
-) -> Adviser:
+def _handling_adviser(session: Session, call: Call, adviser_id: uuid.UUID, step: Step) -> Adviser:
     adviser = _acting_adviser(session, adviser_id)
-    if call.status != CallStatus.in_progress:
-        raise IllegalTransition(call, f"Only a call in progress can be {action}.")
+    _check(call, step)
     if call.adviser_id != adviser.id:
         raise IllegalTransition(call, "Another adviser is handling the call.")
     return adviser

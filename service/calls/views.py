@@ -6,17 +6,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser, PresenceEvent, PresenceEventPublic
+from service.calls.desk_models import AdviserCalls, LineQueue, QueuedCall, QueueSnapshot
+from service.calls.dispatch import IN_HAND, waiting_since
+from service.calls.journal import CallEvent, EventType
 from service.calls.models import Call, CallPublic, CallStatus
 from service.pagination import PageQuery, before_cursor, cut, decode_cursor, encode_cursor
-from service.routing.dispatch import IN_HAND, waiting_since
-from service.routing.models import (
-    AdviserCalls,
-    CallEvent,
-    EventType,
-    LineQueue,
-    QueuedCall,
-    QueueSnapshot,
-)
 from service.taxonomy.models import Line
 
 RECENT_CALLS = 20

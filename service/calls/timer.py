@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 
 import anyio
 
+from service.calls import desk as desk_service
 from service.clock import Clock
 from service.config import get_settings
 from service.db import get_engine, writing_session
-from service.routing import service as routing_service
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def tick_once(clock: Clock) -> None:
     """Run one routing pass in its own transaction."""
     with writing_session(get_engine()) as session:
-        routing_service.tick(session=session, clock=clock)
+        desk_service.tick(session=session, clock=clock)
 
 
 async def _loop(clock: Clock, stop: asyncio.Event, interval_s: float) -> None:
