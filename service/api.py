@@ -56,6 +56,14 @@ AUDITED_READ_EXTENSION = "x-audited-read"
 AUDITED_READ = {AUDITED_READ_EXTENSION: True}
 AUDITED_READ_SCOPE_KEY = "hotline.audited_read"
 
+# What makes a writing route safe to retry, declared by each (`x-idempotency` in the spec):
+# an `Idempotency-Key` (a retry with the same key is answered as the first request was, and
+# changes nothing), or the request itself (sent twice, it leaves what it left once: PUT,
+# DELETE, a PATCH that sets values). A meta-test holds every writing route to one of them.
+IDEMPOTENCY_EXTENSION = "x-idempotency"
+BY_KEY = {IDEMPOTENCY_EXTENSION: "Idempotency-Key"}
+REPEATABLE = {IDEMPOTENCY_EXTENSION: "repeatable"}
+
 
 def records_reads(scope: Mapping[str, Any]) -> bool:
     """Whether the request's route records what it reads (see `AUDITED_READ`)."""

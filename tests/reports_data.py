@@ -2,7 +2,7 @@
 
 After-the-fact calls go through POST /calls; live calls through tests/desk.py with the test's
 clock. `live_monday` scripts the live part of the mixed week 2025-W23 used by
-tests/test_reports_weekly.py; its comments give every moment that the figures are made of.
+tests/reports/test_reports_weekly.py; its comments give every moment that the figures are made of.
 """
 
 import csv

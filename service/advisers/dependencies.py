@@ -6,7 +6,7 @@ from fastapi import Depends
 from service.advisers import service as advisers_service
 from service.advisers.errors import AdviserNotFound
 from service.advisers.models import Adviser
-from service.auth.dependencies import CurrentPrincipal
+from service.auth.dependencies import CurrentPrincipal, ensure_acting_as_self
 from service.auth.errors import NotYourself
 from service.auth.models import Role
 from service.db import SessionDep
@@ -27,3 +27,15 @@ def get_adviser(adviser_id: uuid.UUID, session: SessionDep, principal: CurrentPr
 
 
 AdviserDep = Annotated[Adviser, Depends(get_adviser)]
+
+
+def get_own_adviser(adviser: AdviserDep, principal: CurrentPrincipal) -> Adviser:
+    """The adviser named in the path, if the request may act as them: an adviser's token
+    only as its own adviser (403 otherwise), a supervisor's or admin's as anyone."""
+    ensure_acting_as_self(principal, adviser.id)
+    return adviser
+
+
+# For the routes where an adviser acts as, or reads what only, the adviser in the path may:
+# declaring it here is the check, so no route repeats it by hand.
+OwnAdviserDep = Annotated[Adviser, Depends(get_own_adviser)]

@@ -35,7 +35,7 @@ router = api.router(
 
 @router.post(
     "",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.BY_KEY,
     response_model=AdviserPublic,
     status_code=201,
     summary="Register an adviser (admins)",
@@ -133,7 +133,7 @@ def _in_full(shown: Iterable[AdviserPublic | AdviserListed]) -> list[AdviserPubl
 
 @router.patch(
     "/{adviser_id}",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.REPEATABLE,
     response_model=AdviserPublic,
     status_code=200,
     summary="Change an adviser",

@@ -6,13 +6,11 @@ from fastapi import Header, Query, Response
 
 from service import api
 from service.advisers import service as advisers_service
-from service.advisers.dependencies import AdviserDep
+from service.advisers.dependencies import OwnAdviserDep
 from service.advisers.models import AdviserPublic, PresenceChange, PresenceEventPublic
 from service.audit import service as audit_service
 from service.auth.dependencies import (
     SIGNED_IN,
-    CurrentPrincipal,
-    ensure_acting_as_self,
 )
 from service.calls import desk as desk_service
 from service.calls import views
@@ -51,7 +49,7 @@ ADVISER_ETAG = {
 
 @router.put(
     "/advisers/{adviser_id}/presence",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.REPEATABLE,
     response_model=AdviserPublic,
     status_code=200,
     summary="Set your presence: available, break or offline",
@@ -65,17 +63,15 @@ ADVISER_ETAG = {
 def set_presence(
     _query: Annotated[NoQuery, Query()],
     session: SessionDep,
-    adviser: AdviserDep,
+    adviser: OwnAdviserDep,
     change: PresenceChange,
     clock: ClockDep,
-    principal: CurrentPrincipal,
     response: Response,
     if_match: Annotated[
         str | None,
         Header(description="The adviser's `ETag` as you read it: 412 if they changed since."),
     ] = None,
 ) -> AdviserPublic:
-    ensure_acting_as_self(principal, adviser.id)
     adviser = desk_service.set_presence(
         session=session, adviser=adviser, change=change, clock=clock, if_match=if_match
     )
@@ -97,12 +93,10 @@ def set_presence(
 )
 def presence_history(
     session: SessionDep,
-    adviser: AdviserDep,
-    principal: CurrentPrincipal,
+    adviser: OwnAdviserDep,
     query: Annotated[PageQuery, Query()],
     response: Response,
 ) -> list[PresenceEventPublic]:
-    ensure_acting_as_self(principal, adviser.id)
     events, next_cursor = views.presence_history(session=session, adviser=adviser, page=query)
     audit_service.record_presence_reads(session=session, adviser_id=adviser.id, events=events)
     send_next_cursor(response, next_cursor)
@@ -119,11 +113,9 @@ def presence_history(
 )
 def adviser_calls(
     session: SessionDep,
-    adviser: AdviserDep,
-    principal: CurrentPrincipal,
+    adviser: OwnAdviserDep,
     _: Annotated[NoQuery, Query()],
 ) -> AdviserCalls:
-    ensure_acting_as_self(principal, adviser.id)
     calls = views.adviser_calls(session=session, adviser=adviser)
     audit_service.record_reads(session=session, calls=[*calls.current, *calls.recent])
     return calls

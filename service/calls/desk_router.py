@@ -145,7 +145,7 @@ def _route_action(verb: str, use_case: ActionUseCase, summary: str) -> None:
     act.__name__ = act.__qualname__ = f"{verb}_call"
     router.post(
         f"/calls/{{call_id}}/{verb}",
-        openapi_extra=api.AUDITED_READ,
+        openapi_extra=api.AUDITED_READ | api.BY_KEY,
         dependencies=[IDEMPOTENT],
         response_model=CallPublic,
         status_code=200,
@@ -172,7 +172,7 @@ REJECTION_EXAMPLES = {
 
 @router.post(
     "/calls/{call_id}/reject",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.BY_KEY,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -226,7 +226,7 @@ CLOSING_EXAMPLES = {
 
 @router.post(
     "/calls/{call_id}/close",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.BY_KEY,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -273,7 +273,7 @@ ABANDON_EXAMPLES = {
 
 @router.post(
     "/calls/{call_id}/abandon",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.BY_KEY,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,
@@ -304,7 +304,7 @@ def abandon_call(
 
 @router.post(
     "/calls/{call_id}/transfer",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.BY_KEY,
     dependencies=[IDEMPOTENT],
     response_model=CallPublic,
     status_code=200,

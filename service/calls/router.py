@@ -51,7 +51,7 @@ def _live(call_in: CallCreate) -> bool:
 
 @router.post(
     "",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.BY_KEY,
     response_model=CallPublic,
     status_code=201,
     summary="Record a call",
@@ -130,7 +130,7 @@ def read_call(
 
 @router.patch(
     "/{call_id}",
-    openapi_extra=api.AUDITED_READ,
+    openapi_extra=api.AUDITED_READ | api.REPEATABLE,
     response_model=CallPublic,
     status_code=200,
     summary="Change a call",

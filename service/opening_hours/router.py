@@ -58,6 +58,7 @@ def read_closed_days(
 
 @router.put(
     "/closed-days/{line}",
+    openapi_extra=api.REPEATABLE,
     response_model=ClosedDaysPublic,
     status_code=200,
     summary="Set the days a line is closed beyond the public holidays (supervisors)",

@@ -9,7 +9,7 @@ the definitions and the disclosure control all read this table.
 
 Pure: no database here. A population (`answered`, `handled`, ...) and a per-call value
 (`wait`, `handle`, or any column of the call, like `hold_s`) are names that `figure_sql`
-resolves; `tests/test_report_figures.py` checks that every name used here resolves.
+resolves; `tests/reports/test_report_figures.py` checks that every name used here resolves.
 
 To add a figure: one `Figure` below, and a test of it.
 """

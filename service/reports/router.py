@@ -4,12 +4,10 @@ from fastapi import Header, Query, Response
 from fastapi.responses import PlainTextResponse
 
 from service import api
-from service.advisers.dependencies import AdviserDep
+from service.advisers.dependencies import OwnAdviserDep
 from service.auth.dependencies import (
     SIGNED_IN,
     SUPERVISORS,
-    CurrentPrincipal,
-    ensure_acting_as_self,
 )
 from service.clock import NowDep
 from service.db import SessionDep
@@ -168,12 +166,10 @@ own_router = api.router(
 )
 def own_figures(
     session: SessionDep,
-    adviser: AdviserDep,
+    adviser: OwnAdviserDep,
     query: Annotated[OwnFiguresQuery, Query()],
-    principal: CurrentPrincipal,
     now: NowDep,
 ) -> AdviserWeek:
-    ensure_acting_as_self(principal, adviser.id)
     return reports_service.adviser_week(
         session=session, adviser_id=adviser.id, week=query.iso_week, now=now
     )

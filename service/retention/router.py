@@ -22,6 +22,7 @@ class RetentionRun(BaseModel):
 
 @router.post(
     "/retention/run",
+    openapi_extra=api.REPEATABLE,
     response_model=RetentionRun,
     status_code=200,
     summary="Erase the personal data past its retention period now (admins)",

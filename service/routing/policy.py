@@ -77,7 +77,8 @@ def plan_offers(
     Calls go in queue order (priority, then longest waiting, then id); each takes the best
     eligible adviser with spare capacity. Greedy on purpose, like contact-centre routers: a
     call never waits for a busy better match, and no adviser with room is left idle while a
-    call they may take is waiting. Every rule has its examples in tests/test_routing_policy.py.
+    call they may take is waiting. Every rule has its examples in
+    tests/routing/test_routing_policy.py.
     """
     # Total orders on both sides (ids last) make the result independent of input order.
     queue = sorted(calls, key=lambda c: (-c.priority, c.waiting_since, c.id))

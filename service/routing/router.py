@@ -32,6 +32,7 @@ def read_rules(session: SessionDep, _: Annotated[NoQuery, Query()]) -> list[Line
 
 @router.put(
     "/routing/rules/{line}",
+    openapi_extra=api.REPEATABLE,
     response_model=LineRoutingPublic,
     status_code=200,
     summary="Set a line's routing strategy and overflow rules (supervisors)",

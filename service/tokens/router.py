@@ -28,6 +28,7 @@ TokenDep = Annotated[ApiToken, Depends(get_token)]
 
 @router.post(
     "",
+    openapi_extra=api.BY_KEY,
     response_model=ApiTokenCreated,
     status_code=201,
     summary="Create a personal API token (shown once)",
@@ -74,6 +75,7 @@ def list_tokens(
 
 @router.delete(
     "/{token_id}",
+    openapi_extra=api.REPEATABLE,
     status_code=204,
     summary="Revoke an API token",
     responses=problem_responses(401, 403, 404, 422),

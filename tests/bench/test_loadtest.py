@@ -11,7 +11,7 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 from tests.servers import Server, running_server
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "loadtest.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "loadtest.py"
 
 
 def test_a_short_load_run_loses_and_doubles_nothing(tmp_path):

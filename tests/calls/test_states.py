@@ -9,7 +9,7 @@ from service.calls import states
 from service.calls.lifecycle import CallStatus
 from service.calls.states import TRANSITIONS, Refused, Step, advance
 
-SERVICE = Path(__file__).parents[1] / "service"
+SERVICE = Path(__file__).parents[2] / "service"
 
 
 def test_every_step_has_one_row():

@@ -571,3 +571,64 @@ def test_a_body_that_does_not_decode_says_where_it_fails(client, world):
     body = assert_problem(response, 422, "body")
     assert body["errors"][0]["reason"].startswith("not valid JSON: Expecting property name")
     assert "at character 19" in body["errors"][0]["reason"]
+
+
+# Where an adviser may see a colleague: the directory (names, lines, languages, presence).
+COLLEAGUES_SEEN = {("get", "/advisers/{adviser_id}")}
+ADVISER_PATHS = [
+    (method, path)
+    for method, path in GUARDED
+    if "{adviser_id}" in path
+    and LEAST_ROLE[(method, path)] == "adviser"
+    and (method, path) not in COLLEAGUES_SEEN
+]
+
+
+def _names_an_adviser_in_its_body(method: str, path: str) -> bool:
+    body = SPEC["paths"][path][method].get("requestBody")
+    if body is None:
+        return False
+    schema = body["content"]["application/json"]["schema"]
+    refs = [s["$ref"] for s in [schema, *schema.get("anyOf", [])] if "$ref" in s]
+    components = SPEC["components"]["schemas"]
+    return any("adviser_id" in components[ref.rsplit("/", 1)[1]]["properties"] for ref in refs)
+
+
+VALID_BODIES = {
+    ("post", "/calls"): closed_call(),
+    ("post", "/calls/{call_id}/transfer"): {"to_line": "managers", "reason": "needs a manager"},
+}
+ADVISER_BODIES = [
+    (method, path)
+    for method, path in GUARDED
+    if LEAST_ROLE[(method, path)] == "adviser" and _names_an_adviser_in_its_body(method, path)
+]
+
+
+def test_the_walks_find_the_routes_that_name_an_adviser():
+    assert ("put", "/advisers/{adviser_id}/presence") in ADVISER_PATHS
+    assert ("get", "/advisers/{adviser_id}/figures") in ADVISER_PATHS
+    assert {("post", "/calls"), ("post", "/calls/{call_id}/accept")} <= set(ADVISER_BODIES)
+
+
+@pytest.mark.parametrize(("method", "path"), ADVISER_PATHS)
+def test_an_adviser_acts_as_no_colleague_named_in_the_path(client, world, method, path):
+    """Acting as oneself was checked by hand in each route; it is now declared once per
+    route (OwnAdviserDep), and this walk holds every route that names an adviser to it."""
+    colleague = create_adviser(client)
+    values = world["values"] | {"adviser_id": colleague["id"]}
+    response = request(client, method, path, values, bearer(world["tokens"]["adviser"]))
+    assert_problem(response, 403)
+    own = request(client, method, path, world["values"], bearer(world["tokens"]["adviser"]))
+    assert own.status_code not in (401, 403), own.text
+
+
+@pytest.mark.parametrize(("method", "path"), ADVISER_BODIES)
+def test_an_adviser_acts_as_no_colleague_named_in_the_body(client, world, method, path):
+    """A valid body otherwise, so that only naming the colleague can refuse it."""
+    colleague = create_adviser(client)
+    url = path.format(**world["values"])
+    body = VALID_BODIES.get((method, path), {}) | {"adviser_id": colleague["id"]}
+    headers = bearer(world["tokens"]["adviser"])
+    response = client.request(method, url, json=body, headers=headers)
+    assert_problem(response, 403)

@@ -265,3 +265,32 @@ def test_a_declared_audited_read_writes_its_audit_row(client, session, path):
     assert response.status_code == 200, response.text
     session.expire_all()
     assert session.exec(select(func.count()).select_from(AuditEvent)).one() > before
+
+
+# A POST that is safe to repeat as it is: the retention run erases what is due, once.
+REPEATABLE_POSTS = {("post", "/retention/run")}
+
+
+def test_every_writing_operation_declares_what_makes_a_retry_safe():
+    """Idempotency was wired by hand three ways; each writing route now declares which kind
+    it is (x-idempotency), and the declaration must match what the route takes."""
+    spec = create_app().openapi()
+    undeclared, mismatched = [], []
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method in ("get", "head"):
+                continue
+            kind = operation.get("x-idempotency")
+            headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+            if kind is None:
+                undeclared.append((method, path))
+            elif (kind == "Idempotency-Key") != ("idempotency-key" in headers):
+                mismatched.append((method, path, kind))
+            elif kind == "repeatable" and method == "post":
+                if (method, path) not in REPEATABLE_POSTS:
+                    mismatched.append((method, path, kind))
+            elif kind not in ("Idempotency-Key", "repeatable"):
+                mismatched.append((method, path, kind))
+    assert undeclared == []
+    assert mismatched == []
+    assert spec["paths"]["/calls"]["post"]["x-idempotency"] == "Idempotency-Key"

@@ -17,7 +17,7 @@ from service.main import create_app
 from service.reports.figures import FIGURES
 from service.retention.service import KEYS_KEPT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 PAGES = [README, *sorted((ROOT / "docs").glob("*.md"))]
 # The README is the front door: what it is, the quick start, a first call, and links.

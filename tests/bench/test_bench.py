@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from tests.conftest import TEST_DATABASE_URL
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench.py"
 FIGURES = {
     "intake_rate",
     "intake_p50",

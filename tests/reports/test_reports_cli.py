@@ -21,7 +21,7 @@ from service.main import create_app
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 from tests.factories import BASE_TIME, as_admin, closed_call, live_call
-from tests.test_reports_xlsx import sheet_values
+from tests.reports.test_reports_xlsx import sheet_values
 
 HOTLINE = str(Path(sys.executable).parent / "hotline")
 WEEK = "2025-W23"  # BASE_TIME is Monday 2 June 2025

@@ -24,7 +24,7 @@ from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
 
 HOTLINE = str(Path(sys.executable).parent / "hotline")
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "seed_demo.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "seed_demo.py"
 TABLES = (
     "adviser",
     "adviser_line",
