@@ -23,8 +23,9 @@ from bench.common import say
 from bench.report import floor_statement
 from service.calls import service as calls_service
 from service.calls.filters import CallQuery
+from service.clock import utcnow
 from service.config import get_settings
-from service.db import create_db_engine, reading_session, utcnow
+from service.db import create_db_engine, reading_session
 from service.demo import writer
 from service.reports import service as reports_service
 from service.reports.weeks import IsoWeek

@@ -141,7 +141,8 @@ def running_server(
 def admin_token(database_url: str, email: str = "bench@example.dk") -> str:
     """A new admin token, made in the database as `hotline token create` makes one."""
     from service.auth.models import Role
-    from service.db import create_db_engine, utcnow, writing_session
+    from service.clock import utcnow
+    from service.db import create_db_engine, writing_session
     from service.tokens import service as tokens_service
     from service.tokens.models import ApiTokenCreate
 

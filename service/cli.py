@@ -223,7 +223,8 @@ def report(
     """Print the weekly report: the same figures as GET /reports/weekly."""
     from rich.console import Console
 
-    from service.db import get_engine, reading_session, utcnow
+    from service.clock import utcnow
+    from service.db import get_engine, reading_session
     from service.errors import ValidationFailed
     from service.reports import export, terminal, xlsx
     from service.reports import service as reports_service
@@ -305,7 +306,8 @@ def token_create(
 
     from service.audit import service as audit_service
     from service.auth.models import Role
-    from service.db import create_db_engine, utcnow, writing_session
+    from service.clock import utcnow
+    from service.db import create_db_engine, writing_session
     from service.tokens import service as tokens_service
     from service.tokens.models import ApiTokenCreate
 
@@ -347,7 +349,8 @@ def retention_run(
     """Erase the notes, callback numbers and audit rows past their retention period, now."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from service.db import create_db_engine, utcnow, writing_session
+    from service.clock import utcnow
+    from service.db import create_db_engine, writing_session
     from service.retention.service import run_retention
 
     engine = create_db_engine(database_url or get_settings().database_url)

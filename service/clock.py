@@ -1,14 +1,17 @@
 """The desk's clock: one source of "now", which tests replace to drive time themselves."""
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from service.db import utcnow
-
 Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """Return the current time, tz-aware in UTC: the production clock."""
+    return datetime.now(UTC)
 
 
 # async: FastAPI runs a plain function dependency in its thread pool, a trip that costs

@@ -170,11 +170,6 @@ def _earlier_of_postgresql(element: earlier_of, compiler: Any, **kw: Any) -> str
     return f"LEAST({compiler.process(element.clauses, **kw)})"
 
 
-def utcnow() -> datetime:
-    """Return the current time, tz-aware in UTC."""
-    return datetime.now(UTC)
-
-
 def _configure_sqlite(engine: Engine, database: str | None, synchronous: str) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -16,9 +16,8 @@ from service.calls import timer as desk_timer
 from service.calls.board_router import router as board_router
 from service.calls.desk_router import router as desk_router
 from service.calls.router import router as calls_router
-from service.clock import Clock
+from service.clock import Clock, utcnow
 from service.config import get_settings
-from service.db import utcnow
 from service.errors import Problem, problem_responses
 from service.exception_handlers import register_exception_handlers
 from service.limits import BodyLimit

@@ -10,7 +10,8 @@ from pydantic import AfterValidator, EmailStr, StrictBool, computed_field
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.audit import registry as audit_registry
-from service.db import UTCDateTime, code_type, utcnow
+from service.clock import utcnow
+from service.db import UTCDateTime, code_type
 from service.ids import uuid7
 from service.pagination import PageQuery
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields

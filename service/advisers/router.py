@@ -18,6 +18,7 @@ from service.advisers.models import (
 from service.audit import service as audit_service
 from service.auth.dependencies import ADMINS, SIGNED_IN, CurrentPrincipal
 from service.auth.models import Principal, Role
+from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.etag import check_if_match, etag
@@ -50,6 +51,7 @@ def create_adviser(
     adviser_in: AdviserCreate,
     response: Response,
     idem: IdempotencyDep,
+    now: NowDep,
 ) -> AdviserPublic:
     adviser = idem.replayed(
         lambda adviser_id: advisers_service.get(session=session, adviser_id=uuid.UUID(adviser_id))
@@ -58,7 +60,7 @@ def create_adviser(
         adviser_id = uuid7()
         idem.will_answer(status=201, object_id=adviser_id)
         adviser = advisers_service.create(
-            session=session, adviser_in=adviser_in, adviser_id=adviser_id
+            session=session, adviser_in=adviser_in, now=now, adviser_id=adviser_id
         )
     response.headers["Location"] = f"/advisers/{adviser.id}"
     response.headers["ETag"] = etag(adviser)
@@ -149,13 +151,16 @@ def update_adviser(
     adviser: AdviserDep,
     adviser_in: AdviserUpdate,
     response: Response,
+    now: NowDep,
     if_match: Annotated[str | None, Header()] = None,
 ) -> AdviserPublic:
     if if_match is not None:
         # Held until the commit, so that no other change slips in between check and write.
         session.refresh(adviser, with_for_update=True)
         check_if_match(adviser, if_match, noun="adviser")
-    adviser = advisers_service.update(session=session, adviser=adviser, adviser_in=adviser_in)
+    adviser = advisers_service.update(
+        session=session, adviser=adviser, adviser_in=adviser_in, now=now
+    )
     response.headers["ETag"] = etag(adviser)
     public = advisers_service.to_public(adviser)
     audit_service.record_adviser_reads(session=session, advisers=[public])

@@ -1,6 +1,7 @@
 """Use cases of the adviser register: register, read, list and change advisers."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +19,6 @@ from service.advisers.models import (
     AdviserUpdate,
     Presence,
 )
-from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
 from service.pagination import DEFAULT_LIMIT, cut, decode_name_cursor, encode_name_cursor
 from service.taxonomy import service as taxonomy_service
@@ -38,7 +38,11 @@ def get(*, session: Session, adviser_id: uuid.UUID) -> Adviser:
 
 
 def create(
-    *, session: Session, adviser_in: AdviserCreate, adviser_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    adviser_in: AdviserCreate,
+    now: datetime,
+    adviser_id: uuid.UUID | None = None,
 ) -> Adviser:
     """Register a new adviser, offline until they say otherwise."""
     sent = adviser_in.model_dump()
@@ -49,7 +53,8 @@ def create(
     if _email_owner(session=session, email=values["email"]) is not None:
         raise EmailTaken()
 
-    adviser = Adviser(**{name: value for name, value in values.items() if name not in _LISTS})
+    listed = {name: value for name, value in values.items() if name not in _LISTS}
+    adviser = Adviser(**listed, presence_since=now, created_at=now, updated_at=now)
     if adviser_id is not None:
         adviser.id = adviser_id  # promised beforehand, e.g. to the request's Idempotency-Key
     _set_links(adviser, **{name: values[name] for name in _LISTS})
@@ -122,7 +127,9 @@ def list_advisers(
     return cut(advisers, limit, lambda last: encode_name_cursor(name=last.name, id=last.id))
 
 
-def update(*, session: Session, adviser: Adviser, adviser_in: AdviserUpdate) -> Adviser:
+def update(
+    *, session: Session, adviser: Adviser, adviser_in: AdviserUpdate, now: datetime
+) -> Adviser:
     """Apply a partial update; lists replace the stored lists; no field can be cleared."""
     sent = adviser_in.model_dump(exclude_unset=True)
     problems = [
@@ -148,7 +155,7 @@ def update(*, session: Session, adviser: Adviser, adviser_in: AdviserUpdate) -> 
             setattr(adviser, name, value)
     _set_links(adviser, **{name: values[name] for name in _LISTS})
     adviser.version += 1
-    adviser.updated_at = utcnow()
+    adviser.updated_at = now
     session.add(adviser)
     _commit(session=session, adviser_id=adviser.id, email=values["email"])
     session.refresh(adviser)

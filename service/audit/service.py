@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 from service.audit import registry
 from service.audit.models import AuditEvent
 from service.auth.models import Principal
-from service.db import utcnow
+from service.clock import utcnow
 from service.pagination import DEFAULT_LIMIT, cut, decode_cursor, encode_cursor
 
 # Lists stored as rows of their own: the record's field each relationship holds.

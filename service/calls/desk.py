@@ -26,7 +26,6 @@ from service.calls.models import (
 from service.calls.states import Step
 from service.clock import Clock
 from service.config import get_settings
-from service.db import utcnow
 from service.errors import FieldProblem, ValidationFailed
 from service.etag import Versioned, check_if_match
 from service.opening_hours import service as opening_hours_service
@@ -262,7 +261,7 @@ def set_presence(
                 reason=reason,
             )
     adviser.version += 1
-    adviser.updated_at = utcnow()
+    adviser.updated_at = now
     dispatch.run(session, now=now, settings=get_settings())
     session.commit()
     session.refresh(adviser)
@@ -285,7 +284,7 @@ def _take(
 def _settle(session: Session, call: Call, *, now: datetime, changed: bool = True) -> Call:
     if changed:
         call.version += 1
-        call.updated_at = utcnow()
+        call.updated_at = now
     dispatch.run(session, now=now, settings=get_settings())
     session.commit()
     session.refresh(call)

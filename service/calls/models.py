@@ -18,7 +18,8 @@ from sqlmodel import Field, Relationship, SQLModel
 from service.audit import registry as audit_registry
 from service.calls.lifecycle import CallStatus as CallStatus  # re-exported
 from service.calls.phone import normalise_danish_phone
-from service.db import UTCDateTime, code_type, utcnow
+from service.clock import utcnow
+from service.db import UTCDateTime, code_type
 from service.ids import uuid7
 from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
 from service.taxonomy.codes import Code as Code  # re-exported

@@ -27,7 +27,7 @@ from service.calls.models import (
 )
 from service.calls.states import Step
 from service.config import get_settings
-from service.db import UTCDateTime, commit_keeping_loaded, utcnow
+from service.db import UTCDateTime, commit_keeping_loaded
 from service.errors import FieldProblem, ValidationFailed
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.taxonomy import service as taxonomy_service
@@ -80,7 +80,7 @@ def build(
 
     issue_categories = values.pop("issue_categories")
     advice = values.pop("advice")
-    call = Call(**values, status=status)
+    call = Call(**values, status=status, created_at=now, updated_at=now)
     if call_id is not None:
         call.id = call_id  # promised beforehand, e.g. to the request's Idempotency-Key
     _set_links(call, issue_categories=issue_categories, advice=advice)
@@ -139,7 +139,7 @@ def apply_changes(*, session: Session, call: Call, call_in: CallUpdate, now: dat
             setattr(call, name, value)
     _set_links(call, issue_categories=values["issue_categories"], advice=values["advice"])
     call.version += 1
-    call.updated_at = utcnow()
+    call.updated_at = now
     session.add(call)
     return True
 

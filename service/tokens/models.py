@@ -10,7 +10,8 @@ from sqlmodel import Field, SQLModel
 
 from service.audit import registry as audit_registry
 from service.auth.models import Role
-from service.db import UTCDateTime, utcnow
+from service.clock import utcnow
+from service.db import UTCDateTime
 from service.ids import uuid7
 from service.text import FreeText
 

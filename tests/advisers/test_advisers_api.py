@@ -317,15 +317,16 @@ def test_invalid_filters_are_refused_naming_the_parameter(client, params, field)
 # Changing
 
 
-def test_partial_update_changes_only_the_fields_sent(client):
+def test_partial_update_changes_only_the_fields_sent(client, clock):
     adviser = create_adviser(client, expertise=["workload"])
+    clock.advance(1)
     body = patched(client, adviser, {"name": "Mette Holm", "capacity": 3})
     assert (body["name"], body["capacity"]) == ("Mette Holm", 3)
     for name, value in adviser.items():
         if name not in {"name", "capacity", "version", "updated_at"}:
             assert body[name] == value, name
     assert body["version"] == adviser["version"] + 1
-    assert parse_time(body["updated_at"]) > parse_time(adviser["updated_at"])
+    assert parse_time(body["updated_at"]) == clock.now > parse_time(adviser["updated_at"])
     assert stored(client, adviser) == body
 
 
@@ -510,3 +511,11 @@ def test_the_list_is_50_at_a_time_unless_asked(client):
     response = client.get("/advisers")
     assert len(response.json()) == 50
     assert "Next-Cursor" in response.headers
+
+
+def test_updated_at_follows_the_requests_clock(client, clock):
+    adviser = create_adviser(client)
+    assert parse_time(adviser["updated_at"]) == clock.now
+    later = clock.advance(3600)
+    body = patched(client, adviser, {"capacity": 2})
+    assert parse_time(body["updated_at"]) == later

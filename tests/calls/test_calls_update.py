@@ -55,15 +55,16 @@ def refused(client, session, call, changes, *fields):
     return body
 
 
-def test_partial_update_changes_only_the_fields_sent(client):
+def test_partial_update_changes_only_the_fields_sent(client, clock):
     call = create_call(client, closed_call(industry_code="873000"))
+    clock.advance(1)
     body = patched(client, call, {"notes": "Ny note.", "workplace_size": "250+"})
     assert (body["notes"], body["workplace_size"]) == ("Ny note.", "250+")
     for name, value in call.items():
         if name not in {"notes", "workplace_size", "version", "updated_at"}:
             assert body[name] == value, name
     assert body["version"] == call["version"] + 1
-    assert parse_time(body["updated_at"]) > parse_time(call["updated_at"])
+    assert parse_time(body["updated_at"]) == clock.now > parse_time(call["updated_at"])
     assert body["created_at"] == call["created_at"]
     assert stored(client, call) == body
 
@@ -329,3 +330,12 @@ def test_retired_category_may_be_reordered_on_an_old_call_but_not_added_back(cli
     refused(
         client, session, old, {"issue_categories": ["workload", "violence"]}, "issue_categories.1"
     )
+
+
+def test_updated_at_follows_the_requests_clock(client, clock):
+    call = create_call(client, closed_call())
+    assert parse_time(call["updated_at"]) == clock.now
+    later = clock.advance(3600)
+    body = patched(client, call, {"notes": "Ringet op igen."})
+    assert parse_time(body["updated_at"]) == later
+    assert parse_time(body["created_at"]) == parse_time(call["created_at"])

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from service.calls import service as calls_service
 from service.calls.models import CallCreate
-from service.db import create_db_engine, get_engine, utcnow, writing_session
+from service.clock import utcnow
+from service.db import create_db_engine, get_engine, writing_session
 from tests.factories import BASE_TIME, closed_call
 
 WEEK = "2025-W23"  # BASE_TIME is Monday 2 June 2025
