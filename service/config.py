@@ -2,8 +2,9 @@
 
 from datetime import time
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Depends
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -99,3 +100,8 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings."""
     return Settings()
+
+
+# The one way a route gets the settings, which it passes on to its use cases; tests
+# override `get_settings` on their app to run a route under other settings.
+SettingsDep = Annotated[Settings, Depends(get_settings)]

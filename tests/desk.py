@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from service.calls import desk as desk_service
+from service.config import get_settings
 from tests.factories import create_adviser
 
 
@@ -63,7 +64,7 @@ class Desk:
     def wait(self, seconds: float) -> None:
         """Let time pass, and let the routing timer do what it would have done."""
         self.clock.advance(seconds)
-        desk_service.tick(session=self.session, clock=self.clock)
+        desk_service.tick(session=self.session, clock=self.clock, settings=get_settings())
 
 
 CLASSIFICATION = {

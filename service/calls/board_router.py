@@ -19,6 +19,7 @@ from service.calls.desk_models import (
     QueueSnapshot,
 )
 from service.clock import ClockDep, NowDep
+from service.config import SettingsDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.etag import etag
@@ -66,6 +67,7 @@ def set_presence(
     adviser: OwnAdviserDep,
     change: PresenceChange,
     clock: ClockDep,
+    settings: SettingsDep,
     response: Response,
     if_match: Annotated[
         str | None,
@@ -73,7 +75,12 @@ def set_presence(
     ] = None,
 ) -> AdviserPublic:
     adviser = desk_service.set_presence(
-        session=session, adviser=adviser, change=change, clock=clock, if_match=if_match
+        session=session,
+        adviser=adviser,
+        change=change,
+        clock=clock,
+        settings=settings,
+        if_match=if_match,
     )
     response.headers["ETag"] = etag(adviser)
     public = advisers_service.to_public(adviser)

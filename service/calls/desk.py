@@ -25,7 +25,7 @@ from service.calls.models import (
 )
 from service.calls.states import Step
 from service.clock import Clock
-from service.config import get_settings
+from service.config import Settings
 from service.errors import FieldProblem, ValidationFailed
 from service.etag import Versioned, check_if_match
 from service.opening_hours import service as opening_hours_service
@@ -38,26 +38,41 @@ IfMatch = str | None
 
 
 def intake(
-    *, session: Session, call_in: CallCreate, clock: Clock, call_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    call_in: CallCreate,
+    clock: Clock,
+    settings: Settings,
+    call_id: uuid.UUID | None = None,
 ) -> Call:
     """Record a call: a live one joins its line's queue and is routed at once."""
     if call_in.answered_at is not None or call_in.ended_at is not None or call_in.status:
-        return calls_service.create(session=session, call_in=call_in, now=clock(), call_id=call_id)
+        return calls_service.create(
+            session=session, settings=settings, call_in=call_in, now=clock(), call_id=call_id
+        )
     now = lock.take(session, clock)
-    call = calls_service.build(session=session, call_in=call_in, now=now, call_id=call_id)
+    call = calls_service.build(
+        session=session, settings=settings, call_in=call_in, now=now, call_id=call_id
+    )
     journal.record(session, call, EventType.queued, at=now)
-    return _settle(session, call, now=now, changed=False)
+    return _settle(session, call, settings, now=now, changed=False)
 
 
-def tick(*, session: Session, clock: Clock) -> None:
+def tick(*, session: Session, clock: Clock, settings: Settings) -> None:
     """Let time pass on the desk: expire offers, route due callbacks and overflow."""
     now = lock.take(session, clock)
-    dispatch.run(session, now=now, settings=get_settings())
+    dispatch.run(session, now=now, settings=settings)
     session.commit()
 
 
 def accept(
-    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+    *,
+    session: Session,
+    call: Call,
+    adviser_id: uuid.UUID,
+    clock: Clock,
+    settings: Settings,
+    if_match: IfMatch = None,
 ) -> Call:
     """The offered adviser takes the call."""
     now = _take(session, clock, call, if_match)
@@ -71,7 +86,7 @@ def accept(
     call.target_adviser_id = None
     adviser.missed_offers_in_row = 0
     journal.record(session, call, EventType.accepted, at=now, adviser_id=adviser.id)
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def reject(
@@ -81,6 +96,7 @@ def reject(
     adviser_id: uuid.UUID,
     reason: str | None,
     clock: Clock,
+    settings: Settings,
     if_match: IfMatch = None,
 ) -> Call:
     """The offered adviser declines; the call goes to the next adviser who can take it."""
@@ -97,11 +113,17 @@ def reject(
         reason=reason,
         step=Step.reject,
     )
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def hold(
-    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+    *,
+    session: Session,
+    call: Call,
+    adviser_id: uuid.UUID,
+    clock: Clock,
+    settings: Settings,
+    if_match: IfMatch = None,
 ) -> Call:
     """Put the caller on hold."""
     now = _take(session, clock, call, if_match)
@@ -110,11 +132,17 @@ def hold(
         raise IllegalTransition(call, "The call is already on hold.")
     call.hold_started_at = now
     journal.record(session, call, EventType.held, at=now, adviser_id=adviser.id)
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def resume(
-    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+    *,
+    session: Session,
+    call: Call,
+    adviser_id: uuid.UUID,
+    clock: Clock,
+    settings: Settings,
+    if_match: IfMatch = None,
 ) -> Call:
     """Take the caller off hold."""
     now = _take(session, clock, call, if_match)
@@ -122,11 +150,17 @@ def resume(
     if call.hold_started_at is None:
         raise IllegalTransition(call, "The call is not on hold.")
     _resume(session, call, adviser, now=now)
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def end(
-    *, session: Session, call: Call, adviser_id: uuid.UUID, clock: Clock, if_match: IfMatch = None
+    *,
+    session: Session,
+    call: Call,
+    adviser_id: uuid.UUID,
+    clock: Clock,
+    settings: Settings,
+    if_match: IfMatch = None,
 ) -> Call:
     """The conversation is over; the adviser wraps up."""
     now = _take(session, clock, call, if_match)
@@ -136,7 +170,7 @@ def end(
     call.status = states.advance(call.status, Step.end)
     adviser.last_call_ended_at = now
     journal.record(session, call, EventType.ended, at=now, adviser_id=adviser.id)
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def close(
@@ -146,6 +180,7 @@ def close(
     close_in: CallClose,
     adviser_id: uuid.UUID,
     clock: Clock,
+    settings: Settings,
     if_match: IfMatch = None,
 ) -> Call:
     """Record the classification and close the call; a requested callback is scheduled."""
@@ -156,10 +191,11 @@ def close(
         raise IllegalTransition(call, states.TRANSITIONS[Step.close].refusal)
     changes = close_in.model_dump(exclude_unset=True, exclude={"adviser_id"})
     update = CallUpdate(**changes, status=CallStatus.closed, closed_at=now)
-    calls_service.apply_changes(session=session, call=call, call_in=update, now=now)
+    calls_service.apply_changes(
+        session=session, settings=settings, call=call, call_in=update, now=now
+    )
     # apply_changes refuses to close a call that has not ended, so this holds.
     assert call.ended_at is not None
-    settings = get_settings()
     wrap_up_until = call.ended_at + timedelta(seconds=settings.min_wrap_up_s)
     adviser.wrap_up_until = wrap_up_until if wrap_up_until > now else None
     journal.record(session, call, EventType.closed, at=now, adviser_id=adviser.id)
@@ -167,7 +203,7 @@ def close(
     asked = call.origin_call_id is None or "callback_requested" in changes
     if call.callback_requested and call.callback_phone and asked:
         _schedule_callback(session, call, now=now)
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def abandon(
@@ -175,6 +211,7 @@ def abandon(
     session: Session,
     call: Call,
     clock: Clock,
+    settings: Settings,
     adviser_id: uuid.UUID | None = None,
     if_match: IfMatch = None,
 ) -> Call:
@@ -191,7 +228,7 @@ def abandon(
     call.ended_at = now
     call.adviser_id = None
     journal.record(session, call, EventType.abandoned, at=now, adviser_id=adviser_id)
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def transfer(
@@ -201,6 +238,7 @@ def transfer(
     transfer_in: CallTransfer,
     adviser_id: uuid.UUID,
     clock: Clock,
+    settings: Settings,
     if_match: IfMatch = None,
 ) -> Call:
     """Send a call in progress to another line's queue or to a named adviser."""
@@ -226,7 +264,7 @@ def transfer(
     call.adviser_id = None
     adviser.last_call_ended_at = now
     journal.record(session, call, EventType.queued, at=now, reason="transfer")
-    return _settle(session, call, now=now)
+    return _settle(session, call, settings, now=now)
 
 
 def set_presence(
@@ -235,6 +273,7 @@ def set_presence(
     adviser: Adviser,
     change: PresenceChange,
     clock: Clock,
+    settings: Settings,
     if_match: IfMatch = None,
 ) -> Adviser:
     """An adviser makes themselves available, takes a break or logs off."""
@@ -262,7 +301,7 @@ def set_presence(
             )
     adviser.version += 1
     adviser.updated_at = now
-    dispatch.run(session, now=now, settings=get_settings())
+    dispatch.run(session, now=now, settings=settings)
     session.commit()
     session.refresh(adviser)
     return adviser
@@ -281,11 +320,13 @@ def _take(
     return now
 
 
-def _settle(session: Session, call: Call, *, now: datetime, changed: bool = True) -> Call:
+def _settle(
+    session: Session, call: Call, settings: Settings, *, now: datetime, changed: bool = True
+) -> Call:
     if changed:
         call.version += 1
         call.updated_at = now
-    dispatch.run(session, now=now, settings=get_settings())
+    dispatch.run(session, now=now, settings=settings)
     session.commit()
     session.refresh(call)
     return call

@@ -28,6 +28,7 @@ from service.calls.desk_models import (
 from service.calls.journal import CallEventPublic
 from service.calls.models import Call, CallPublic
 from service.clock import Clock, ClockDep
+from service.config import Settings, SettingsDep
 from service.db import SessionDep
 from service.errors import FieldProblem, ValidationFailed, problem_responses
 from service.etag import etag
@@ -118,6 +119,7 @@ class ActionUseCase(Protocol):
         call: Call,
         adviser_id: uuid.UUID,
         clock: Clock,
+        settings: Settings,
         if_match: str | None,
     ) -> Call: ...
 
@@ -130,6 +132,7 @@ def _route_action(verb: str, use_case: ActionUseCase, summary: str) -> None:
         session: SessionDep,
         call: CallDep,
         clock: ClockDep,
+        settings: SettingsDep,
         principal: CurrentPrincipal,
         response: Response,
         action: OptionalAction = None,
@@ -137,7 +140,12 @@ def _route_action(verb: str, use_case: ActionUseCase, summary: str) -> None:
     ) -> CallPublic:
         adviser_id = acting_adviser(principal, action.adviser_id if action else None)
         call = use_case(
-            session=session, call=call, adviser_id=adviser_id, clock=clock, if_match=if_match
+            session=session,
+            call=call,
+            adviser_id=adviser_id,
+            clock=clock,
+            settings=settings,
+            if_match=if_match,
         )
         return answer(session, call, response)
 
@@ -186,6 +194,7 @@ def reject_call(
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
+    settings: SettingsDep,
     principal: CurrentPrincipal,
     response: Response,
     rejection: Annotated[CallRejection | None, Body(openapi_examples=REJECTION_EXAMPLES)] = None,
@@ -199,6 +208,7 @@ def reject_call(
         adviser_id=adviser_id,
         reason=rejection.reason,
         clock=clock,
+        settings=settings,
         if_match=if_match,
     )
     return answer(session, call, response)
@@ -241,6 +251,7 @@ def close_call(
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
+    settings: SettingsDep,
     principal: CurrentPrincipal,
     response: Response,
     close_in: Annotated[CallClosing | None, Body(openapi_examples=CLOSING_EXAMPLES)] = None,
@@ -254,6 +265,7 @@ def close_call(
         close_in=close_in,
         adviser_id=adviser_id,
         clock=clock,
+        settings=settings,
         if_match=if_match,
     )
     return answer(session, call, response)
@@ -290,6 +302,7 @@ def abandon_call(
     session: SessionDep,
     call: CallDep,
     clock: ClockDep,
+    settings: SettingsDep,
     principal: CurrentPrincipal,
     response: Response,
     action: Annotated[CallAction | None, Body(openapi_examples=ABANDON_EXAMPLES)] = None,
@@ -297,7 +310,12 @@ def abandon_call(
 ) -> CallPublic:
     adviser_id = acting_adviser_or_none(principal, action.adviser_id if action else None)
     call = desk_service.abandon(
-        session=session, call=call, clock=clock, adviser_id=adviser_id, if_match=if_match
+        session=session,
+        call=call,
+        clock=clock,
+        settings=settings,
+        adviser_id=adviser_id,
+        if_match=if_match,
     )
     return answer(session, call, response)
 
@@ -319,6 +337,7 @@ def transfer_call(
     call: CallDep,
     transfer_in: CallTransfer,
     clock: ClockDep,
+    settings: SettingsDep,
     principal: CurrentPrincipal,
     response: Response,
     if_match: CallIfMatch = None,
@@ -330,6 +349,7 @@ def transfer_call(
         transfer_in=transfer_in,
         adviser_id=adviser_id,
         clock=clock,
+        settings=settings,
         if_match=if_match,
     )
     return answer(session, call, response)

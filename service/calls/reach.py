@@ -16,7 +16,7 @@ from service.auth.models import Principal, Role
 from service.calls.errors import ChangeWindowClosed, ClosingIsFixed
 from service.calls.journal import CallEvent, CallOffer, EventType, OfferState
 from service.calls.models import Call, CallStatus
-from service.config import get_settings
+from service.config import Settings
 
 
 def adviser_may_see(adviser_id: uuid.UUID | None) -> sa.ColumnElement[bool]:
@@ -72,12 +72,16 @@ def moved_closing(*, closed_at: datetime | None, changes: Mapping[str, Any]) -> 
 
 
 def ensure_may_change(
-    principal: Principal, closed_at: datetime | None, now: datetime, changes: Mapping[str, Any]
+    principal: Principal,
+    closed_at: datetime | None,
+    now: datetime,
+    changes: Mapping[str, Any],
+    settings: Settings,
 ) -> None:
     """An adviser changes a call until hours after its closing, which they may not move."""
     if principal.role != Role.adviser:
         return
-    hours = get_settings().adviser_edit_hours
+    hours = settings.adviser_edit_hours
     if not may_still_change(closed_at=closed_at, now=now, hours=hours):
         raise ChangeWindowClosed(hours)
     # Inside the window too: moving the closing would move the window along with it.

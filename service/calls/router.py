@@ -19,6 +19,7 @@ from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
 from service.clock import ClockDep, NowDep
+from service.config import SettingsDep
 from service.db import SessionDep, commit_keeping_loaded
 from service.errors import problem_responses
 from service.etag import check_if_match, etag
@@ -67,6 +68,7 @@ def create_call(
     call_in: Annotated[CallCreate, Body(openapi_examples=CALL_CREATE_EXAMPLES)],
     response: Response,
     clock: ClockDep,
+    settings: SettingsDep,
     principal: CurrentPrincipal,
     idem: IdempotencyDep,
 ) -> CallPublic:
@@ -81,7 +83,9 @@ def create_call(
     if call is None:
         call_id = uuid7()
         idem.will_answer(status=201, object_id=call_id)
-        call = desk_service.intake(session=session, call_in=call_in, clock=clock, call_id=call_id)
+        call = desk_service.intake(
+            session=session, call_in=call_in, clock=clock, settings=settings, call_id=call_id
+        )
     else:
         # A replay answers with the call as it is now, notes others wrote since included.
         audit_service.record_reads(session=session, calls=[call])
@@ -147,6 +151,7 @@ def update_call(
     call: CallDep,
     call_in: CallUpdate,
     now: NowDep,
+    settings: SettingsDep,
     principal: CurrentPrincipal,
     response: Response,
     if_match: Annotated[str | None, Header()] = None,
@@ -155,7 +160,8 @@ def update_call(
         # Held until the commit, so that no other change slips in between check and write.
         session.refresh(call, with_for_update=True)
         check_if_match(call, if_match, noun="call")
-    reach.ensure_may_change(principal, call.closed_at, now, call_in.model_dump(exclude_unset=True))
+    changes = call_in.model_dump(exclude_unset=True)
+    reach.ensure_may_change(principal, call.closed_at, now, changes, settings)
     current = {"direction": call.direction, "priority": call.priority}
     ensure_adviser_may_set(principal, call_in.model_dump(exclude_unset=True), current)
     if "adviser_id" in call_in.model_fields_set:
@@ -164,7 +170,9 @@ def update_call(
     notes = call_in.notes if "notes" in call_in.model_fields_set else call.notes
     if notes is not None:
         audit_service.note_read(session, call_id=call.id)
-    call = calls_service.update(session=session, call=call, call_in=call_in, now=now)
+    call = calls_service.update(
+        session=session, settings=settings, call=call, call_in=call_in, now=now
+    )
     commit_keeping_loaded(session)
     response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)

@@ -26,7 +26,7 @@ from service.calls.models import (
     Direction,
 )
 from service.calls.states import Step
-from service.config import get_settings
+from service.config import Settings
 from service.db import UTCDateTime, commit_keeping_loaded
 from service.errors import FieldProblem, ValidationFailed
 from service.pagination import Page, decode_cursor, encode_cursor
@@ -61,7 +61,12 @@ def get(*, session: Session, call_id: uuid.UUID) -> Call:
 
 
 def build(
-    *, session: Session, call_in: CallCreate, now: datetime, call_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    call_in: CallCreate,
+    now: datetime,
+    call_id: uuid.UUID | None = None,
 ) -> Call:
     """Check a new call and add it to the session, uncommitted, for a larger use case."""
     values = call_in.model_dump(exclude={"status"})
@@ -73,7 +78,9 @@ def build(
     if status is CallStatus.queued and values["adviser_id"] is not None:
         reason = "a live call is given to an adviser by routing; leave adviser_id out"
         problems.append(FieldProblem(field="adviser_id", reason=reason))
-    problems += _check(session=session, facts=facts, values=values, old={}, now=now)
+    problems += _check(
+        session=session, settings=settings, facts=facts, values=values, old={}, now=now
+    )
     problems += _origin_problems(session, values)
     if problems:
         raise ValidationFailed(problems)
@@ -90,10 +97,15 @@ def build(
 
 
 def create(
-    *, session: Session, call_in: CallCreate, now: datetime, call_id: uuid.UUID | None = None
+    *,
+    session: Session,
+    settings: Settings,
+    call_in: CallCreate,
+    now: datetime,
+    call_id: uuid.UUID | None = None,
 ) -> Call:
     """Record a call, checked against the lifecycle rules and the code lists."""
-    call = build(session=session, call_in=call_in, now=now, call_id=call_id)
+    call = build(session=session, settings=settings, call_in=call_in, now=now, call_id=call_id)
     commit_keeping_loaded(session)
     return call
 
@@ -106,7 +118,9 @@ def is_live(call: Call) -> bool:
     return in_hand and call.adviser_id is not None
 
 
-def apply_changes(*, session: Session, call: Call, call_in: CallUpdate, now: datetime) -> bool:
+def apply_changes(
+    *, session: Session, settings: Settings, call: Call, call_in: CallUpdate, now: datetime
+) -> bool:
     """Check and apply a partial update, uncommitted; return whether anything changed."""
     changes = call_in.model_dump(exclude_unset=True)
     requested = changes.pop("status", None)
@@ -123,7 +137,9 @@ def apply_changes(*, session: Session, call: Call, call_in: CallUpdate, now: dat
         _facts(values), requested, closed_at_sent=changes.get("closed_at") is not None
     )
     values["closed_at"] = facts.closed_at
-    problems += _check(session=session, facts=facts, values=values, old=old, now=now)
+    problems += _check(
+        session=session, settings=settings, facts=facts, values=values, old=old, now=now
+    )
     if problems:
         raise ValidationFailed(problems)
 
@@ -144,12 +160,14 @@ def apply_changes(*, session: Session, call: Call, call_in: CallUpdate, now: dat
     return True
 
 
-def update(*, session: Session, call: Call, call_in: CallUpdate, now: datetime) -> Call:
+def update(
+    *, session: Session, settings: Settings, call: Call, call_in: CallUpdate, now: datetime
+) -> Call:
     """Change a call's record; a live call's lifecycle moves only through call actions."""
     moved = call_in.model_fields_set & LIFECYCLE_FIELDS
     if moved and is_live(call):
         raise CallIsLive(call, fields=sorted(moved))
-    if apply_changes(session=session, call=call, call_in=call_in, now=now):
+    if apply_changes(session=session, settings=settings, call=call, call_in=call_in, now=now):
         session.commit()
         session.refresh(call)
     return call
@@ -217,12 +235,12 @@ def _facts(values: dict[str, Any]) -> CallFacts:
 def _check(
     *,
     session: Session,
+    settings: Settings,
     facts: CallFacts,
     values: dict[str, Any],
     old: dict[str, Any],
     now: datetime,
 ) -> list[FieldProblem]:
-    settings = get_settings()
     phone_erased = (
         old.get("closed_at") is not None
         and bool(old.get("callback_requested"))

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 def tick_once(clock: Clock) -> None:
     """Run one routing pass in its own transaction."""
     with writing_session(get_engine()) as session:
-        desk_service.tick(session=session, clock=clock)
+        desk_service.tick(session=session, clock=clock, settings=get_settings())
 
 
 async def _loop(clock: Clock, stop: asyncio.Event, interval_s: float) -> None:

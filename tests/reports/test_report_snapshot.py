@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from service.calls import service as calls_service
 from service.calls.models import CallCreate
 from service.clock import utcnow
+from service.config import get_settings
 from service.db import create_db_engine, get_engine, writing_session
 from tests.factories import BASE_TIME, closed_call
 
@@ -30,7 +31,12 @@ def test_calls_committed_during_a_report_do_not_tear_it(committed):
             inserted.append(statement)
             payload = closed_call(BASE_TIME + timedelta(hours=1), line="managers")
             with writing_session(other) as session:
-                calls_service.create(session=session, call_in=CallCreate(**payload), now=utcnow())
+                calls_service.create(
+                    session=session,
+                    settings=get_settings(),
+                    call_in=CallCreate(**payload),
+                    now=utcnow(),
+                )
 
     sa.event.listen(get_engine(), "after_cursor_execute", commit_a_managers_call_meanwhile)
     try:
