@@ -128,7 +128,12 @@ def write(path: Path, url: str, *, week: IsoWeek, cursor: str, limit: int) -> No
     def report() -> None:
         with reading_session(engine) as session:
             reports_service.weekly(
-                session=session, week=week, line=None, publishable=False, now=utcnow()
+                session=session,
+                settings=get_settings(),
+                week=week,
+                line=None,
+                publishable=False,
+                now=utcnow(),
             )
 
     def listing() -> None:

@@ -142,6 +142,7 @@ def admin_token(database_url: str, email: str = "bench@example.dk") -> str:
     """A new admin token, made in the database as `hotline token create` makes one."""
     from service.auth.models import Role
     from service.clock import utcnow
+    from service.config import get_settings
     from service.db import create_db_engine, writing_session
     from service.tokens import service as tokens_service
     from service.tokens.models import ApiTokenCreate
@@ -150,6 +151,8 @@ def admin_token(database_url: str, email: str = "bench@example.dk") -> str:
     try:
         with writing_session(engine) as session:
             token_in = ApiTokenCreate(email=email, role=Role.admin, days=1)
-            return tokens_service.create_token(session=session, token_in=token_in, now=utcnow())[1]
+            return tokens_service.create_token(
+                session=session, settings=get_settings(), token_in=token_in, now=utcnow()
+            )[1]
     finally:
         engine.dispose()

@@ -241,7 +241,12 @@ def report(
     with reading_session(get_engine()) as session:
         try:
             built = reports_service.weekly(
-                session=session, week=iso_week, line=line, publishable=publishable, now=utcnow()
+                session=session,
+                settings=get_settings(),
+                week=iso_week,
+                line=line,
+                publishable=publishable,
+                now=utcnow(),
             )
         except ValidationFailed as exc:
             raise typer.BadParameter(exc.detail, param_hint="--line") from None
@@ -325,7 +330,9 @@ def token_create(
             # made on the server itself.
             now = utcnow()
             audit_service.act_as_system(session, subject="cli", now=now)
-            token, secret = tokens_service.create_token(session=session, token_in=token_in, now=now)
+            token, secret = tokens_service.create_token(
+                session=session, settings=get_settings(), token_in=token_in, now=now
+            )
             typer.echo(
                 f"{token.role} token {token.id} for {token_in.email.lower()}, "
                 f"valid until {token.expires_at.isoformat()}; keep it secret:",
@@ -356,7 +363,7 @@ def retention_run(
     engine = create_db_engine(database_url or get_settings().database_url)
     try:
         with writing_session(engine) as session:
-            result = run_retention(session=session, now=utcnow())
+            result = run_retention(session=session, settings=get_settings(), now=utcnow())
     except SQLAlchemyError as exc:
         # The driver's own message, first line only: the rest quotes the statement.
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]

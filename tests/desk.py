@@ -64,7 +64,9 @@ class Desk:
     def wait(self, seconds: float) -> None:
         """Let time pass, and let the routing timer do what it would have done."""
         self.clock.advance(seconds)
-        desk_service.tick(session=self.session, clock=self.clock, settings=get_settings())
+        # The app's settings, which a test may have overridden (`use_settings`).
+        settings = self.client.app.dependency_overrides.get(get_settings, get_settings)()
+        desk_service.tick(session=self.session, clock=self.clock, settings=settings)
 
 
 CLASSIFICATION = {

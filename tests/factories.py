@@ -140,6 +140,7 @@ def make_token(
 ) -> str:
     """A bearer token for `role`, for the adviser with this id or a new person; the secret."""
     from service.advisers.models import Adviser
+    from service.config import get_settings
     from service.tokens import service as tokens_service
     from service.tokens.models import ApiTokenCreate
 
@@ -148,7 +149,10 @@ def make_token(
     email = email or f"{role}-{uuid.uuid4().hex[:8]}@example.dk"
     token_in = ApiTokenCreate(email=email, role=role, days=days)
     _, secret = tokens_service.create_token(
-        session=session, token_in=token_in, now=now or datetime.now(UTC)
+        session=session,
+        settings=get_settings(),
+        token_in=token_in,
+        now=now or datetime.now(UTC),
     )
     return secret
 
@@ -167,3 +171,13 @@ def as_admin(app: Any) -> None:
     from service.auth.models import Principal, Role
 
     app.dependency_overrides[get_principal] = lambda: Principal(role=Role.admin, adviser_id=None)
+
+
+def use_settings(client: TestClient, **changes: Any) -> Any:
+    """Run the test app's routes under other settings (and the Desk driver's ticks): the
+    settings are passed in, so no environment or cache needs touching."""
+    from service.config import Settings, get_settings
+
+    settings = Settings(**changes)
+    client.app.dependency_overrides[get_settings] = lambda: settings  # type: ignore[attr-defined]
+    return settings

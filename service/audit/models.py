@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from service.clock import utcnow
 from service.db import UTCDateTime
 from service.ids import uuid7
 
@@ -20,7 +21,8 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id"),)
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
-    at: datetime = Field(sa_type=UTCDateTime, index=True)
+    # The request's now (passed in); the clock only for an event outside any request.
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     adviser_id: uuid.UUID | None = Field(default=None, index=True)
     token_id: uuid.UUID | None = None
     subject: str | None = Field(default=None, sa_type=sa.String(255))

@@ -17,7 +17,6 @@ from sqlmodel import Session, col, select
 from service.audit import registry
 from service.audit.models import AuditEvent
 from service.auth.models import Principal
-from service.clock import utcnow
 from service.pagination import DEFAULT_LIMIT, cut, decode_cursor, encode_cursor
 
 # Lists stored as rows of their own: the record's field each relationship holds.
@@ -65,8 +64,7 @@ def _event(
 ) -> AuditEvent:
     principal: Principal | None = session.info.get("principal")
     system: str | None = None if principal else session.info.get("system")
-    return AuditEvent(
-        at=session.info.get("now") or utcnow(),
+    event = AuditEvent(
         adviser_id=principal.adviser_id if principal else None,
         token_id=principal.token_id if principal else None,
         subject=principal.subject if principal else system,
@@ -78,6 +76,10 @@ def _event(
         client_ip=session.info.get("client_ip"),
         result=result,
     )
+    now: datetime | None = session.info.get("now")
+    if now is not None:  # the request's or the run's now; else the model's clock
+        event.at = now
+    return event
 
 
 class ReadCall(Protocol):

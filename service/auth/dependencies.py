@@ -16,6 +16,7 @@ from service.auth.errors import (
 )
 from service.auth.models import Principal, Role
 from service.clock import NowDep
+from service.config import Settings, SettingsDep
 from service.db import SessionDep
 from service.errors import Unauthorized
 
@@ -34,20 +35,25 @@ class Authenticate(Protocol):
     check, which needs the advisers; passing it in keeps the role checks below every domain.
     """
 
-    def __call__(self, *, session: Session, credential: str, now: datetime) -> Principal: ...
+    def __call__(
+        self, *, session: Session, settings: Settings, credential: str, now: datetime
+    ) -> Principal: ...
 
 
 def get_principal(
     request: Request,
     session: SessionDep,
     now: NowDep,
+    settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Principal:
     """The principal of the request's bearer token, or 401."""
     if credentials is None:
         raise Unauthorized("Send a bearer token in the Authorization header.", error=None)
     authenticate: Authenticate = request.app.state.authenticate
-    principal = authenticate(session=session, credential=credentials.credentials, now=now)
+    principal = authenticate(
+        session=session, settings=settings, credential=credentials.credentials, now=now
+    )
     # The audit trail records who did what from where, in the request's own transaction.
     session.info["principal"] = principal
     session.info["now"] = now

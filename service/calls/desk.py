@@ -202,7 +202,7 @@ def close(
     # A callback carries its number already: it asks for another only if the close says so.
     asked = call.origin_call_id is None or "callback_requested" in changes
     if call.callback_requested and call.callback_phone and asked:
-        _schedule_callback(session, call, now=now)
+        _schedule_callback(session, call, settings, now=now)
     return _settle(session, call, settings, now=now)
 
 
@@ -396,9 +396,11 @@ def _check_transfer_target(
         raise ValidationFailed([FieldProblem(field="to_adviser_id", reason=reason)])
 
 
-def _schedule_callback(session: Session, call: Call, *, now: datetime) -> None:
+def _schedule_callback(session: Session, call: Call, settings: Settings, *, now: datetime) -> None:
     # The next opening of the line: weekly hours less public holidays and closed days.
-    due_at = opening_hours_service.next_opening(session=session, line=call.line, now=now)
+    due_at = opening_hours_service.next_opening(
+        session=session, settings=settings, line=call.line, now=now
+    )
     callback = Call(
         line=call.line,
         direction=Direction.outbound,

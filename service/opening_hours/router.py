@@ -4,6 +4,7 @@ from fastapi import Query
 
 from service import api
 from service.auth.dependencies import SIGNED_IN, SUPERVISORS
+from service.config import SettingsDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.opening_hours import service as opening_hours_service
@@ -36,10 +37,10 @@ router = api.router(
     responses=problem_responses(422),
 )
 def read_opening_hours(
-    session: SessionDep, query: Annotated[OpeningHoursQuery, Query()]
+    session: SessionDep, settings: SettingsDep, query: Annotated[OpeningHoursQuery, Query()]
 ) -> OpeningHours:
     return opening_hours_service.opening_hours(
-        session=session, line=query.line, first=query.first, last=query.last
+        session=session, settings=settings, line=query.line, first=query.first, last=query.last
     )
 
 

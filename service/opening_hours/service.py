@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session, select
 
-from service.config import Settings, get_settings
+from service.config import Settings
 from service.errors import FieldProblem, ValidationFailed
 from service.opening_hours import calendar
 from service.opening_hours.calendar import ClosedDay, WeeklyHours
@@ -21,9 +21,8 @@ from service.opening_hours.models import (
 from service.taxonomy import service as taxonomy_service
 
 
-def weekly_hours(settings: Settings | None = None) -> WeeklyHours:
+def weekly_hours(settings: Settings) -> WeeklyHours:
     """The weekly hours every line keeps (`HOTLINE_OPENING_*`)."""
-    settings = settings or get_settings()
     return WeeklyHours(
         timezone=settings.timezone,
         weekdays=frozenset(settings.opening_weekdays),
@@ -80,11 +79,13 @@ def set_closed_days(*, session: Session, line: str, closed: ClosedDays) -> Close
     return get_closed_days(session=session, line=line)
 
 
-def opening_hours(*, session: Session, line: str, first: date, last: date) -> OpeningHours:
+def opening_hours(
+    *, session: Session, settings: Settings, line: str, first: date, last: date
+) -> OpeningHours:
     """The line's opening intervals on the local days `first` to `last`, both included."""
     _check_line(session, line, location="query")
     intervals = calendar.open_intervals(
-        first, last, hours=weekly_hours(), closed=closed_days(session=session, line=line)
+        first, last, hours=weekly_hours(settings), closed=closed_days(session=session, line=line)
     )
     return OpeningHours(
         line=line,
@@ -92,11 +93,11 @@ def opening_hours(*, session: Session, line: str, first: date, last: date) -> Op
     )
 
 
-def next_opening(*, session: Session, line: str, now: datetime) -> datetime:
+def next_opening(*, session: Session, settings: Settings, line: str, now: datetime) -> datetime:
     """`now` while the line is open, else when it next opens (UTC); NeverOpens if not within
     a year."""
     due = calendar.next_opening(
-        now, hours=weekly_hours(), closed=closed_days(session=session, line=line)
+        now, hours=weekly_hours(settings), closed=closed_days(session=session, line=line)
     )
     if due is None:
         raise NeverOpens(line, calendar.HORIZON_DAYS)

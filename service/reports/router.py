@@ -10,6 +10,7 @@ from service.auth.dependencies import (
     SUPERVISORS,
 )
 from service.clock import NowDep
+from service.config import SettingsDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.reports import export, xlsx
@@ -28,9 +29,12 @@ router = api.router(
 CSV = "text/csv; charset=utf-8"
 
 
-def _weekly(session: SessionDep, query: WeeklyQuery, now: NowDep) -> WeeklyReport:
+def _weekly(
+    session: SessionDep, settings: SettingsDep, query: WeeklyQuery, now: NowDep
+) -> WeeklyReport:
     return reports_service.weekly(
         session=session,
+        settings=settings,
         week=query.iso_week,
         line=query.line,
         publishable=query.publishable,
@@ -64,9 +68,10 @@ def weekly_report(
     session: SessionDep,
     query: Annotated[WeeklyQuery, Query()],
     now: NowDep,
+    settings: SettingsDep,
     accept: Annotated[str | None, Header()] = None,
 ) -> WeeklyReport | Response:
-    report = _weekly(session, query, now)
+    report = _weekly(session, settings, query, now)
     if accept and "text/csv" in accept and "application/json" not in accept:
         return _csv(report, query.language)
     return report
@@ -82,9 +87,9 @@ def weekly_report(
     responses=problem_responses(422) | {200: {"content": {CSV: {}}}},
 )
 def weekly_report_csv(
-    session: SessionDep, query: Annotated[WeeklyQuery, Query()], now: NowDep
+    session: SessionDep, query: Annotated[WeeklyQuery, Query()], now: NowDep, settings: SettingsDep
 ) -> Response:
-    return _csv(_weekly(session, query, now), query.language)
+    return _csv(_weekly(session, settings, query, now), query.language)
 
 
 @router.get(
@@ -107,9 +112,9 @@ def weekly_report_csv(
     },
 )
 def weekly_report_xlsx(
-    session: SessionDep, query: Annotated[WeeklyQuery, Query()], now: NowDep
+    session: SessionDep, query: Annotated[WeeklyQuery, Query()], now: NowDep, settings: SettingsDep
 ) -> Response:
-    report = _weekly(session, query, now)
+    report = _weekly(session, settings, query, now)
     return Response(
         xlsx.weekly_xlsx(report, language=query.language),
         media_type=xlsx.MEDIA_TYPE,
@@ -124,9 +129,12 @@ def weekly_report_xlsx(
     summary="The totals of every week in a range, for charts",
     responses=problem_responses(422),
 )
-def trend_report(session: SessionDep, query: Annotated[TrendQuery, Query()]) -> Trend:
+def trend_report(
+    session: SessionDep, settings: SettingsDep, query: Annotated[TrendQuery, Query()]
+) -> Trend:
     return reports_service.trend(
         session=session,
+        settings=settings,
         first=query.first_week,
         last=query.last_week,
         line=query.line,
@@ -142,10 +150,14 @@ def trend_report(session: SessionDep, query: Annotated[TrendQuery, Query()]) -> 
     responses=problem_responses(422),
 )
 def abandoned_report(
-    session: SessionDep, query: Annotated[AbandonedQuery, Query()]
+    session: SessionDep, settings: SettingsDep, query: Annotated[AbandonedQuery, Query()]
 ) -> AbandonedReport:
     return reports_service.abandoned(
-        session=session, week=query.iso_week, line=query.line, publishable=query.publishable
+        session=session,
+        settings=settings,
+        week=query.iso_week,
+        line=query.line,
+        publishable=query.publishable,
     )
 
 
@@ -169,7 +181,8 @@ def own_figures(
     adviser: OwnAdviserDep,
     query: Annotated[OwnFiguresQuery, Query()],
     now: NowDep,
+    settings: SettingsDep,
 ) -> AdviserWeek:
     return reports_service.adviser_week(
-        session=session, adviser_id=adviser.id, week=query.iso_week, now=now
+        session=session, settings=settings, adviser_id=adviser.id, week=query.iso_week, now=now
     )

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from service.calls.models import CallAdvice, CallIssueCategory
-from service.config import Settings, get_settings
+from service.config import Settings
 from service.errors import ValidationFailed
 from service.reports import breakdowns, disclosure, export, figure_sql, figures, kpi, queries
 from service.reports import publishable as publishable_report
@@ -34,11 +34,16 @@ MAX_TREND_WEEKS = 160
 
 
 def weekly(
-    *, session: Session, week: IsoWeek, line: str | None, publishable: bool, now: datetime
+    *,
+    session: Session,
+    settings: Settings,
+    week: IsoWeek,
+    line: str | None,
+    publishable: bool,
+    now: datetime,
 ) -> WeeklyReport:
     """Build the weekly report of one ISO week (Copenhagen time) and one or all lines."""
     _check_line(session, line)
-    settings = get_settings()
     start, end = week.bounds(settings.timezone)
     scope = figure_sql.Scope(start=start, end=end, line=line)
     overall, per_line = figure_sql.figures_by_line(session, scope, settings)
@@ -92,10 +97,10 @@ def weekly(
 
 
 def adviser_week(
-    *, session: Session, adviser_id: uuid.UUID, week: IsoWeek, now: datetime
+    *, session: Session, settings: Settings, adviser_id: uuid.UUID, week: IsoWeek, now: datetime
 ) -> AdviserWeek:
     """One adviser's figures of one ISO week, as the weekly report's `by_adviser` has them."""
-    start, end = week.bounds(get_settings().timezone)
+    start, end = week.bounds(settings.timezone)
     scope = figure_sql.Scope(start=start, end=end, line=None)
     mine = [f for f in _by_adviser(session, scope, now=now) if f.adviser_id == adviser_id]
     return AdviserWeek(week=str(week), adviser_id=adviser_id, figures=mine[0] if mine else None)
@@ -104,6 +109,7 @@ def adviser_week(
 def trend(
     *,
     session: Session,
+    settings: Settings,
     first: IsoWeek,
     last: IsoWeek,
     line: str | None,
@@ -111,7 +117,6 @@ def trend(
 ) -> Trend:
     """The totals of every week in a range, oldest first."""
     _check_line(session, line)
-    settings = get_settings()
     every_line = _lines(session)
     weeks = []
     for week in weeks_between(first, last):
@@ -141,11 +146,10 @@ def trend(
 
 
 def abandoned(
-    *, session: Session, week: IsoWeek, line: str | None, publishable: bool
+    *, session: Session, settings: Settings, week: IsoWeek, line: str | None, publishable: bool
 ) -> AbandonedReport:
     """The week's abandoned calls one by one, and whether each was called back."""
     _check_line(session, line)
-    settings = get_settings()
     start, end = week.bounds(settings.timezone)
     rows = queries.abandoned_calls(session, figure_sql.Scope(start=start, end=end, line=line))
     calls = [

@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from service import api
 from service.auth.dependencies import ADMINS
 from service.clock import NowDep
+from service.config import SettingsDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.pagination import NoQuery
@@ -32,7 +33,7 @@ class RetentionRun(BaseModel):
     responses=problem_responses(401, 403),
 )
 def run_retention(
-    _query: Annotated[NoQuery, Query()], session: SessionDep, now: NowDep
+    _query: Annotated[NoQuery, Query()], session: SessionDep, now: NowDep, settings: SettingsDep
 ) -> RetentionRun:
-    result = retention_service.run_retention(session=session, now=now)
+    result = retention_service.run_retention(session=session, settings=settings, now=now)
     return RetentionRun(**vars(result))

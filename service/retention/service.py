@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 from service.audit import service as audit_service
 from service.audit.models import AuditEvent
 from service.calls.models import Call, Direction
-from service.config import get_settings
+from service.config import Settings
 from service.idempotency.models import IdempotencyRecord
 
 KEYS_KEPT = timedelta(hours=48)
@@ -31,9 +31,8 @@ class RetentionResult:
     audit_rows_deleted: int
 
 
-def run_retention(*, session: Session, now: datetime) -> RetentionResult:
+def run_retention(*, session: Session, settings: Settings, now: datetime) -> RetentionResult:
     """Erase the personal data whose retention period has passed, on record, and commit."""
-    settings = get_settings()
     year_cutoff = now - timedelta(days=settings.retention_days)
     expired = _finished_before(Call, year_cutoff)
     notes_erased = _erase(session, col(Call.notes), expired)

@@ -23,7 +23,7 @@ FIRST_RUN_DELAY_S = 60.0
 def run_once(now: datetime) -> RetentionResult:
     """Run retention in its own transaction on the configured database."""
     with writing_session(get_engine()) as session:
-        return run_retention(session=session, now=now)
+        return run_retention(session=session, settings=get_settings(), now=now)
 
 
 async def run_logged(now: Callable[[], datetime]) -> RetentionResult | None:

@@ -112,9 +112,7 @@ class JwksCache:
             raise InvalidToken("key set unavailable") from exc
 
 
-def verify(
-    token: str, config: OidcConfig, keys: JwksCache, *, now: float | None = None
-) -> Identity:
+def verify(token: str, config: OidcConfig, keys: JwksCache, *, now: float) -> Identity:
     """Check the token's signature and claims, and return who it speaks for."""
     if not looks_like_jwt(token):
         raise InvalidToken("malformed")
@@ -149,7 +147,7 @@ def verify(
     # Exact comparison here rather than PyJWT's, whose 2.10.0 release matched substrings.
     if claims["iss"] != config.issuer:
         raise InvalidToken("wrong issuer")
-    _check_times(claims, time.time() if now is None else now, config.leeway_s)
+    _check_times(claims, now, config.leeway_s)
     subject = claims["sub"]
     # The audit trail stores the subject (at most 255 characters; PostgreSQL takes no NUL):
     # one it could not store would fail every request of that user with a 500.

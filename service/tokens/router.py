@@ -6,6 +6,7 @@ from fastapi import Depends, Query, Response
 from service import api
 from service.auth.dependencies import ADMINS
 from service.clock import NowDep
+from service.config import SettingsDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.idempotency.dependencies import IdempotencyDep
@@ -42,6 +43,7 @@ def create_token(
     session: SessionDep,
     token_in: ApiTokenCreate,
     now: NowDep,
+    settings: SettingsDep,
     idem: IdempotencyDep,
 ) -> ApiTokenCreated:
     if idem.look_up().replay and idem.record is not None:
@@ -49,7 +51,7 @@ def create_token(
     token_id = uuid7()
     idem.will_answer(status=201, object_id=token_id)
     token, secret = tokens_service.create_token(
-        session=session, token_in=token_in, now=now, token_id=token_id
+        session=session, settings=settings, token_in=token_in, now=now, token_id=token_id
     )
     return ApiTokenCreated.model_validate(token, from_attributes=True, update={"token": secret})
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from service.advisers import service as advisers_service
 from service.auth.models import RANK, Principal, Role
-from service.config import get_settings
+from service.config import Settings
 from service.errors import Unauthorized
 from service.pagination import DEFAULT_LIMIT, before_cursor, cut, decode_cursor, encode_cursor
 from service.tokens import oidc
@@ -31,6 +31,7 @@ def hash_secret(secret: str) -> str:
 def create_token(
     *,
     session: Session,
+    settings: Settings,
     token_in: ApiTokenCreate,
     now: datetime,
     token_id: uuid.UUID | None = None,
@@ -40,7 +41,7 @@ def create_token(
         session=session, email=str(token_in.email), name=token_in.name
     )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    days = token_in.days or get_settings().token_days
+    days = token_in.days or settings.token_days
     token = ApiToken(
         adviser_id=person.id,
         name=token_in.name,
@@ -89,11 +90,12 @@ def revoke_token(*, session: Session, token: ApiToken, now: datetime) -> ApiToke
     return token
 
 
-def authenticate(*, session: Session, credential: str, now: datetime) -> Principal:
+def authenticate(
+    *, session: Session, settings: Settings, credential: str, now: datetime
+) -> Principal:
     """The principal a bearer credential stands for, or Unauthorized."""
-    settings = get_settings()
     if settings.oidc_issuer and settings.oidc_jwks and oidc.looks_like_jwt(credential):
-        return _oidc_principal(session=session, credential=credential)
+        return _oidc_principal(session=session, settings=settings, credential=credential, now=now)
     token = session.exec(
         select(ApiToken).where(ApiToken.token_hash == hash_secret(credential))
     ).first()
@@ -117,8 +119,9 @@ def authenticate(*, session: Session, credential: str, now: datetime) -> Princip
 _jwks_caches: dict[str, oidc.JwksCache] = {}
 
 
-def _oidc_principal(*, session: Session, credential: str) -> Principal:
-    settings = get_settings()
+def _oidc_principal(
+    *, session: Session, settings: Settings, credential: str, now: datetime
+) -> Principal:
     config = oidc.OidcConfig(
         issuer=settings.oidc_issuer or "",
         audience=settings.oidc_audience,
@@ -128,7 +131,7 @@ def _oidc_principal(*, session: Session, credential: str) -> Principal:
     )
     keys = _jwks_caches.setdefault(config.jwks, oidc.JwksCache(config.jwks))
     try:
-        identity = oidc.verify(credential, config, keys)
+        identity = oidc.verify(credential, config, keys, now=now.timestamp())
     except oidc.InvalidToken as exc:
         raise Unauthorized(f"The token cannot be trusted: {exc}.") from None
     roles = [role for role in Role if role.value in identity.roles]

@@ -8,7 +8,6 @@ from unittest.mock import ANY
 import pytest
 from sqlmodel import select
 
-from service.config import get_settings
 from service.main import create_app
 from service.reports.weeks import IsoWeek
 from service.tokens.models import ApiToken
@@ -22,6 +21,7 @@ from tests.factories import (
     live_call,
     make_token,
     parse_time,
+    use_settings,
 )
 
 SPEC = create_app().openapi()
@@ -421,12 +421,8 @@ def test_supervisors_and_admins_may_reopen_a_call_and_move_its_closing(
 
 
 @pytest.fixture
-def two_hour_window(monkeypatch):
-    monkeypatch.setenv("HOTLINE_ADVISER_EDIT_HOURS", "2")
-    get_settings.cache_clear()
-    yield
-    monkeypatch.delenv("HOTLINE_ADVISER_EDIT_HOURS")
-    get_settings.cache_clear()
+def two_hour_window(client):
+    use_settings(client, adviser_edit_hours=2)
 
 
 def test_the_window_is_the_one_configured(client, two_advisers, clock, two_hour_window):

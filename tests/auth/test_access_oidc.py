@@ -2,7 +2,6 @@
 
 import json
 import time
-from collections.abc import Iterator
 
 import jwt
 import pytest
@@ -10,8 +9,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import select
 
 from service.audit.models import AuditEvent
-from service.config import get_settings
-from tests.factories import assert_problem, bearer, closed_call, create_adviser
+from tests.factories import assert_problem, bearer, closed_call, create_adviser, use_settings
 
 ISSUER = "https://login.example.dk/realms/authority"
 AUDIENCE = "hotline"
@@ -26,16 +24,16 @@ def keys() -> dict[str, rsa.RSAPrivateKey]:
 
 
 @pytest.fixture
-def oidc(monkeypatch, keys) -> Iterator[None]:
+def oidc(client, keys) -> None:
     """The service configured for the identity provider, with its key set inline."""
     jwk = jwt.algorithms.RSAAlgorithm.to_jwk(keys["issuer"].public_key(), as_dict=True)
-    monkeypatch.setenv("HOTLINE_OIDC_ISSUER", ISSUER)
-    monkeypatch.setenv("HOTLINE_OIDC_AUDIENCE", AUDIENCE)
-    monkeypatch.setenv("HOTLINE_OIDC_JWKS", json.dumps({"keys": [jwk | {"kid": "k1"}]}))
-    monkeypatch.setenv("HOTLINE_OIDC_ROLES_CLAIM", "groups")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    use_settings(
+        client,
+        oidc_issuer=ISSUER,
+        oidc_audience=AUDIENCE,
+        oidc_jwks=json.dumps({"keys": [jwk | {"kid": "k1"}]}),
+        oidc_roles_claim="groups",
+    )
 
 
 def signed(keys, *, key: str = "issuer", **claims) -> str:
@@ -118,5 +116,11 @@ def test_alg_none_is_401(client, oidc, keys):
 
 
 def test_without_oidc_configured_a_jwt_is_just_an_unknown_token(client, keys):
-    get_settings.cache_clear()
     assert_problem(client.get("/queue", headers=bearer(signed(keys))), 401)
+
+
+def test_expiry_follows_the_requests_clock(client, oidc, keys, clock):
+    headers = bearer(signed(keys, groups=["admin"]))
+    assert client.get("/tokens", headers=headers).status_code == 200
+    clock.advance(3600)  # the token's five minutes are over on the desk's clock
+    assert_problem(client.get("/tokens", headers=headers), 401)

@@ -48,7 +48,7 @@ def retain(session: Session, now: datetime) -> RetentionResult:
     """Run retention as the timer and the command do: with nobody signed in."""
     for key in ("principal", "client_ip", "now"):
         session.info.pop(key, None)
-    return run_retention(session=session, now=now)
+    return run_retention(session=session, settings=get_settings(), now=now)
 
 
 def stored(session: Session, call_id: str) -> dict[str, Any]:

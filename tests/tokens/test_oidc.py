@@ -100,7 +100,7 @@ def sign(
     return jwt.encode(payload, key, algorithm=alg, headers=headers)
 
 
-def reject(token: str, cfg: OidcConfig, cache: JwksCache, now: float | None = NOW) -> str:
+def reject(token: str, cfg: OidcConfig, cache: JwksCache, now: float = NOW) -> str:
     """Verify a token that must fail, check the message does not echo it, and return it."""
     with pytest.raises(InvalidToken) as failure:
         verify(token, cfg, cache, now=now)
@@ -234,9 +234,10 @@ def test_clock_skew_within_leeway_is_accepted(
     assert verify(token, config(jwks), cache, now=now).subject == "user-42"
 
 
-def test_real_clock_is_used_without_now(keys: dict[str, Any], jwks: str, cache: JwksCache) -> None:
-    token = sign(keys["rsa"], claims())  # exp is in 2023
-    assert reject(token, config(jwks), cache, now=None) == "expired"
+def test_the_time_is_the_callers(keys: dict[str, Any], jwks: str, cache: JwksCache) -> None:
+    token = sign(keys["rsa"], claims())  # exp is five minutes after NOW
+    assert verify(token, config(jwks), cache, now=NOW).subject == "user-42"
+    assert reject(token, config(jwks), cache, now=NOW + 7200) == "expired"
 
 
 def test_signature_by_another_key_with_the_same_kid(
