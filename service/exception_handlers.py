@@ -108,9 +108,13 @@ async def _handle_http_exception(request: Request, exc: Exception) -> JSONRespon
     if exc.status_code == 400 and exc.detail == _UNREADABLE_BODY:
         problem = FieldProblem(field="body", reason="not JSON in UTF-8")
         return problem_response(
-            request, status=422, slug=ValidationFailed.slug, title=ValidationFailed.title,
-            detail="body: not JSON in UTF-8", errors=[problem],
-        )  # fmt: skip
+            request,
+            status=422,
+            slug=ValidationFailed.slug,
+            title=ValidationFailed.title,
+            detail="body: not JSON in UTF-8",
+            errors=[problem],
+        )
     phrase = HTTPStatus(exc.status_code).phrase
     detail = exc.detail if isinstance(exc.detail, str) else phrase
     headers = getattr(exc, "headers", None)
@@ -177,8 +181,9 @@ RETRY_AFTER_S = 5
 async def _handle_database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # The database is down, unreachable, restarting or too busy: the client's request is
     # fine and nothing was stored, so say when to try again rather than blame it (500).
-    logger.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                   type(exc).__name__)  # fmt: skip
+    logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__
+    )
     return problem_response(
         request,
         status=503,

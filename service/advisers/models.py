@@ -211,7 +211,7 @@ class AdviserPublic(SQLModel):
     created_at: datetime
     updated_at: datetime
 
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
     @property
     def redacted(self) -> list[str]:
         return redacted_fields(presence_reason=self.presence_reason)
@@ -250,7 +250,7 @@ class PresenceEventPublic(SQLModel):
     reason: str | None
     at: datetime
 
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
     @property
     def redacted(self) -> list[str]:
         return redacted_fields(reason=self.reason)

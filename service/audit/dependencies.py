@@ -32,9 +32,12 @@ def _record_denial(request: Request, session: Session) -> None:
         ("endpoint", None),
     )
     audit_service.record(
-        session, action=f"{request.method} {route}"[:40], object_type=kind,
-        object_id=object_id, result="denied",
-    )  # fmt: skip
+        session,
+        action=f"{request.method} {route}"[:40],
+        object_type=kind,
+        object_id=object_id,
+        result="denied",
+    )
     try:
         session.commit()
     except OperationalError:

@@ -55,9 +55,16 @@ def list_audit_events(
     session: SessionDep, query: Annotated[AuditQuery, Query()], response: Response
 ) -> list[AuditEventPublic]:
     events, next_cursor = audit_service.list_events(
-        session=session, adviser_id=query.adviser_id, action=query.action,
-        object_type=query.object_type, object_id=query.object_id, since=query.since,
-        until=query.until, before=query.before, limit=query.limit, cursor=query.cursor,
-    )  # fmt: skip
+        session=session,
+        adviser_id=query.adviser_id,
+        action=query.action,
+        object_type=query.object_type,
+        object_id=query.object_id,
+        since=query.since,
+        until=query.until,
+        before=query.before,
+        limit=query.limit,
+        cursor=query.cursor,
+    )
     send_next_cursor(response, next_cursor)
     return [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]

@@ -49,8 +49,16 @@ def record(
     result: str = "ok",
 ) -> None:
     """Add one audit row for the session's principal; committed with the session's work."""
-    session.add(_event(session, action=action, object_type=object_type, object_id=object_id,
-                       fields=fields, result=result))  # fmt: skip
+    session.add(
+        _event(
+            session,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            fields=fields,
+            result=result,
+        )
+    )
 
 
 def _event(
@@ -104,8 +112,7 @@ def note_read(session: Session, *, call_id: uuid.UUID, fields: Iterable[str] = (
 
     Uncommitted, for an answer that also changes something: both commit together.
     """
-    record(session, action="call.read", object_type="call", object_id=str(call_id),
-           fields=fields)  # fmt: skip
+    record(session, action="call.read", object_type="call", object_id=str(call_id), fields=fields)
 
 
 def record_reads(*, session: Session, calls: Iterable[ReadCall]) -> None:
@@ -139,8 +146,13 @@ def record_adviser_reads(*, session: Session, advisers: Iterable[ReadAdviser]) -
     """Record that the principal read these advisers' presence reasons, and commit."""
     for adviser in advisers:
         if getattr(adviser, "presence_reason", None) is not None:
-            record(session, action="adviser.read", object_type="adviser",
-                   object_id=str(adviser.id), fields=["presence_reason"])  # fmt: skip
+            record(
+                session,
+                action="adviser.read",
+                object_type="adviser",
+                object_id=str(adviser.id),
+                fields=["presence_reason"],
+            )
     session.commit()
 
 
@@ -149,8 +161,13 @@ def record_presence_reads(
 ) -> None:
     """Record that the principal read the reasons in an adviser's presence history, if any."""
     if any(event.reason is not None for event in events):
-        record(session, action="adviser.read", object_type="adviser",
-               object_id=str(adviser_id), fields=["presence.reason"])  # fmt: skip
+        record(
+            session,
+            action="adviser.read",
+            object_type="adviser",
+            object_id=str(adviser_id),
+            fields=["presence.reason"],
+        )
     session.commit()
 
 
@@ -260,7 +277,10 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
             row.fields = sorted(set(row.fields or ()) | fields)
             continue
         rows[(kind, object_id)] = row = _event(
-            session, action=f"{kind}.{action}", object_type=kind, object_id=object_id,
+            session,
+            action=f"{kind}.{action}",
+            object_type=kind,
+            object_id=object_id,
             fields=fields,
-        )  # fmt: skip
+        )
         session.add(row)

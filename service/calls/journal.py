@@ -107,7 +107,7 @@ class CallEventPublic(SQLModel):
     target_adviser_id: uuid.UUID | None
     reason: str | None
 
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
     @property
     def redacted(self) -> list[str]:
         return redacted_fields(reason=self.reason)

@@ -315,7 +315,7 @@ class CallPublic(CallBase):
     target_adviser_id: uuid.UUID | None = None
     hold_s: int
 
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]
+    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
     @property
     def redacted(self) -> list[str]:
         return redacted_fields(notes=self.notes)

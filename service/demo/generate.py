@@ -308,7 +308,7 @@ class Generator:
             language = "en" if rng.random() < A.ENGLISH else "da"
         rows["call_event:queued"] += (
             new_id(received), call_id, received_t, line, "callback" if callback else None
-        )  # fmt: skip
+        )  # a row in its columns' order  # fmt: skip
 
         if callback is None and rng.random() < A.ABANDON:
             wait = between(rng, 1, 5) if rng.random() < A.SHORT_ABANDON else between(rng, 6, 240)
@@ -317,7 +317,7 @@ class Generator:
             rows["call_event:abandoned"] += (new_id(ended), call_id, ended_t, line)
             rows["call:abandoned"] += (
                 line, received_t, ended_t, language, call_id, received_t, ended_t
-            )  # fmt: skip
+            )  # a row in its columns' order  # fmt: skip
             return
 
         adviser, answered, answered_t = self._answer(
@@ -330,10 +330,10 @@ class Generator:
             rows["call_event:transferred"] += (
                 new_id(moved), call_id, requeued_t, adviser.id, line, "managers",
                  "Kalderen er leder"
-            )  # fmt: skip
+            )  # a row in its columns' order  # fmt: skip
             rows["call_event:queued"] += (
                 new_id(moved), call_id, requeued_t, "managers", "transfer"
-            )  # fmt: skip
+            )  # a row in its columns' order  # fmt: skip
             adviser.last_ended = moved
             self._busy_until(queues, adviser, moved)
             final_line = "managers"
@@ -348,11 +348,11 @@ class Generator:
             held = started + talk // 3
             rows["call_event:held"] += (
                 new_id(held), call_id, utc_text(held), adviser_id, final_line
-            )  # fmt: skip
+            )  # a row in its columns' order  # fmt: skip
             resumed = held + hold_s * US
             rows["call_event:resumed"] += (
                 new_id(resumed), call_id, utc_text(resumed), adviser_id, final_line
-            )  # fmt: skip
+            )  # a row in its columns' order  # fmt: skip
             talk += hold_s * US
         ended = started + talk
         closed = ended + between(rng, *A.WRAP_UP_S) * US
@@ -380,14 +380,14 @@ class Generator:
                  caller["caller_type"], caller["sector"], caller["size"], caller["stress"],
                  caller["notes"], language, call_id, received_t, callback["origin"], hold_s,
                  received_t, closed_t
-            )  # fmt: skip
+            )  # a row in its columns' order  # fmt: skip
         else:
             rows["call:inbound"] += (
                 final_line, received_t, answered_t, ended_t, closed_t, adviser_id,
                  caller["caller_type"], caller["sector"], caller["size"], caller["stress"],
                  caller["notes"], wants_callback, phone, language, call_id, requeued_t, hold_s,
                  received_t, closed_t
-            )  # fmt: skip
+            )  # a row in its columns' order  # fmt: skip
         categories, advice = rows["call_issue_category"], rows["call_advice"]
         for n, code in enumerate(caller["issues"]):
             categories += (call_id, n, code)
@@ -406,11 +406,11 @@ class Generator:
         rows["call_offer"] += (
             self._id(offered), call_id, adviser.id, offered_t,
              utc_text(offered + OFFER_TIMEOUT_US), "accepted", answered_t
-        )  # fmt: skip
+        )  # a row in its columns' order  # fmt: skip
         rows["call_event:offered"] += (self._id(offered), call_id, offered_t, adviser.id, line)
         rows["call_event:accepted"] += (
             self._id(answered), call_id, answered_t, adviser.id, line
-        )  # fmt: skip
+        )  # a row in its columns' order  # fmt: skip
         return adviser, answered, answered_t
 
     def _talk(self) -> int:

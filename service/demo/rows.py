@@ -75,24 +75,52 @@ GROUPS: dict[str, dict[str, Value]] = {
     "call_event:abandoned": {"type": "abandoned", "adviser_id": None, **_NO_TARGET, "reason": None},
     "call_event:transferred": {"type": "transferred", "target_adviser_id": None},
     "call:abandoned": {
-        "direction": "inbound", "answered_at": None, "closed_at": None, "adviser_id": None,
-        "caller_type": None, "sector": None, "industry_code": None, "workplace_size": None,
-        "stress_reported": False, "notes": None, "callback_requested": False,
-        "callback_phone": None, "priority": 0, "status": "abandoned", "callback_due_at": None,
-        "requeued_at": None, "origin_call_id": None, "target_adviser_id": None,
-        "hold_started_at": None, "hold_s": 0, "version": 1,
+        "direction": "inbound",
+        "answered_at": None,
+        "closed_at": None,
+        "adviser_id": None,
+        "caller_type": None,
+        "sector": None,
+        "industry_code": None,
+        "workplace_size": None,
+        "stress_reported": False,
+        "notes": None,
+        "callback_requested": False,
+        "callback_phone": None,
+        "priority": 0,
+        "status": "abandoned",
+        "callback_due_at": None,
+        "requeued_at": None,
+        "origin_call_id": None,
+        "target_adviser_id": None,
+        "hold_started_at": None,
+        "hold_s": 0,
+        "version": 1,
     },
     "call:inbound": {
-        "direction": "inbound", "industry_code": None, "priority": 0, "status": "closed",
-        "callback_due_at": None, "origin_call_id": None, "target_adviser_id": None,
-        "hold_started_at": None, "version": 1,
+        "direction": "inbound",
+        "industry_code": None,
+        "priority": 0,
+        "status": "closed",
+        "callback_due_at": None,
+        "origin_call_id": None,
+        "target_adviser_id": None,
+        "hold_started_at": None,
+        "version": 1,
     },
     "call:callback": {
-        "direction": "outbound", "industry_code": None, "callback_requested": False,
-        "callback_phone": None, "priority": 0, "status": "closed", "requeued_at": None,
-        "target_adviser_id": None, "hold_started_at": None, "version": 1,
+        "direction": "outbound",
+        "industry_code": None,
+        "callback_requested": False,
+        "callback_phone": None,
+        "priority": 0,
+        "status": "closed",
+        "requeued_at": None,
+        "target_adviser_id": None,
+        "hold_started_at": None,
+        "version": 1,
     },
-}  # fmt: skip
+}
 
 
 def table_of(key: str) -> str:
@@ -219,8 +247,10 @@ def derived_presence(events: Flat) -> Flat:
         presence = PRESENCE_AFTER.get(events[start + at_type])
         if presence:
             rows += (
-                presence_id(cast(str, events[start + at_id])), events[start + at_adviser],
-                presence, None,
+                presence_id(cast(str, events[start + at_id])),
+                events[start + at_adviser],
+                presence,
+                None,
                 events[start + at_at],
-            )  # fmt: skip
+            )
     return rows

@@ -42,8 +42,14 @@ LOCK_WAIT_MS = 1000
 # From this many calls on, a load into an empty database drops and rebuilds the indexes
 # (and on PostgreSQL the foreign keys).
 BULK_LOAD_CALLS = 50_000
-BULK_TABLES = ("call", "call_issue_category", "call_advice", "call_offer", "call_event",
-               "presence_event")  # fmt: skip
+BULK_TABLES = (
+    "call",
+    "call_issue_category",
+    "call_advice",
+    "call_offer",
+    "call_event",
+    "presence_event",
+)
 # In a bulk load into SQLite, the generating process writes these groups of tables into
 # files of its own, copied over whole at the end: SQLite has one writer, so this is how
 # both cores write. Chosen to balance that process's work against this one's. Not the
@@ -130,12 +136,14 @@ def reset_data(connection: Connection) -> None:
         )
     else:
         object_id = "replace(idempotency_key.object_id, '-', '')"  # stored as 32 hex digits
-    connection.execute(sa.text(
-        "DELETE FROM idempotency_key WHERE "
-        f"EXISTS (SELECT 1 FROM call WHERE call.id = {object_id}) OR "
-        f"EXISTS (SELECT 1 FROM adviser WHERE adviser.id = {object_id} "
-        f"AND adviser.id NOT IN ({keep}))"
-    ))  # fmt: skip
+    connection.execute(
+        sa.text(
+            "DELETE FROM idempotency_key WHERE "
+            f"EXISTS (SELECT 1 FROM call WHERE call.id = {object_id}) OR "
+            f"EXISTS (SELECT 1 FROM adviser WHERE adviser.id = {object_id} "
+            f"AND adviser.id NOT IN ({keep}))"
+        )
+    )
     if connection.dialect.name == "postgresql":
         # One TRUNCATE of the calls and journals: row-by-row deletes re-check every key.
         connection.execute(sa.text(f"TRUNCATE {', '.join(CALL_TABLES)}"))

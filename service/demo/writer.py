@@ -237,10 +237,11 @@ class PartFile:
                 self.connection.execute(sql)
         self.indexes = [sql for kind, sql in schema if kind == "index"]
         self.tables = {
-            name for (name,) in self.connection.execute(
+            name
+            for (name,) in self.connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'"
             )
-        }  # fmt: skip
+        }
         self.connection.execute("BEGIN")
 
     def take(self, rows: dict[str, Flat]) -> None:
