@@ -1,0 +1,1 @@
+"""Cases: a caller's situation across calls, with tasks, referrals and a timeline."""
