@@ -104,17 +104,7 @@ def list_advisers(
     if active is not None:
         statement = statement.where(Adviser.active == active)
     if line is not None:
-        # Filtering by a retired line is fine: advisers may still serve it.
-        problems = taxonomy_service.code_problems(
-            session=session,
-            list_name="line",
-            field="line",
-            codes=[line],
-            already_used=[line],
-            location="query",
-        )
-        if problems:
-            raise ValidationFailed(problems)
+        taxonomy_service.check_line_filter(session=session, line=line)
         statement = statement.where(
             sa.exists().where(
                 col(AdviserLine.adviser_id) == Adviser.id, col(AdviserLine.line) == line

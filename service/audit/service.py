@@ -47,29 +47,8 @@ def record(
     object_id: str | None,
     fields: Iterable[str] | None = None,
     result: str = "ok",
-) -> None:
-    """Add one audit row for the session's principal; committed with the session's work."""
-    session.add(
-        _event(
-            session,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            fields=fields,
-            result=result,
-        )
-    )
-
-
-def _event(
-    session: Session,
-    *,
-    action: str,
-    object_type: str,
-    object_id: str | None,
-    fields: Iterable[str] | None = None,
-    result: str = "ok",
 ) -> AuditEvent:
+    """Add one audit row for the session's principal; committed with the session's work."""
     principal: Principal | None = session.info.get("principal")
     system: str | None = None if principal else session.info.get("system")
     event = AuditEvent(
@@ -87,6 +66,7 @@ def _event(
     now: datetime | None = session.info.get("now")
     if now is not None:  # the request's or the run's now; else the model's clock
         event.at = now
+    session.add(event)
     return event
 
 
@@ -276,11 +256,10 @@ def _record_changes(session: Session, _context: Any, _instances: Any) -> None:
             row.action = f"{kind}.{_strongest(row.action.removeprefix(f'{kind}.'), action)}"
             row.fields = sorted(set(row.fields or ()) | fields)
             continue
-        rows[(kind, object_id)] = row = _event(
+        rows[(kind, object_id)] = record(
             session,
             action=f"{kind}.{action}",
             object_type=kind,
             object_id=object_id,
             fields=fields,
         )
-        session.add(row)

@@ -5,6 +5,7 @@ react (`dispatch.run`) and commits once, so no two routing decisions ever interl
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
@@ -26,6 +27,7 @@ from service.calls.models import (
 from service.calls.states import Step
 from service.clock import Clock
 from service.config import Settings
+from service.db import commit_keeping_loaded
 from service.errors import FieldProblem, ValidationFailed
 from service.etag import Versioned, check_if_match
 from service.opening_hours import service as opening_hours_service
@@ -33,8 +35,23 @@ from service.routing import lock
 from service.taxonomy import service as taxonomy_service
 
 CANCELLED_BY_PRESENCE = "adviser became {presence}"
+NEEDS_AN_ADVISER = "name the adviser who acts: only an adviser's own token acts as its adviser"
 # The If-Match header of the request, if any: the change is made only to this copy.
 IfMatch = str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """One desk action on one call: who does it, on which copy, by which clock and settings.
+
+    `adviser_id` is None only where nobody need act (the phone system says a caller hung up).
+    """
+
+    call: Call
+    adviser_id: uuid.UUID | None
+    clock: Clock
+    settings: Settings
+    if_match: IfMatch = None
 
 
 def intake(
@@ -47,9 +64,12 @@ def intake(
 ) -> Call:
     """Record a call: a live one joins its line's queue and is routed at once."""
     if call_in.answered_at is not None or call_in.ended_at is not None or call_in.status:
-        return calls_service.create(
+        # A record of a call that is over: it joins no queue, so it needs no lock.
+        call = calls_service.build(
             session=session, settings=settings, call_in=call_in, now=clock(), call_id=call_id
         )
+        commit_keeping_loaded(session)
+        return call
     now = lock.take(session, clock)
     call = calls_service.build(
         session=session, settings=settings, call_in=call_in, now=now, call_id=call_id
@@ -65,18 +85,10 @@ def tick(*, session: Session, clock: Clock, settings: Settings) -> None:
     session.commit()
 
 
-def accept(
-    *,
-    session: Session,
-    call: Call,
-    adviser_id: uuid.UUID,
-    clock: Clock,
-    settings: Settings,
-    if_match: IfMatch = None,
-) -> Call:
+def accept(*, session: Session, action: Action) -> Call:
     """The offered adviser takes the call."""
-    now = _take(session, clock, call, if_match)
-    adviser = _acting_adviser(session, adviser_id)
+    call, now = action.call, _begin(session, action)
+    adviser = _acting_adviser(session, action.adviser_id)
     offer = _offer_to(session, call, adviser, Step.accept)
     offer.state = OfferState.accepted
     offer.decided_at = now
@@ -86,22 +98,13 @@ def accept(
     call.target_adviser_id = None
     adviser.missed_offers_in_row = 0
     journal.record(session, call, EventType.accepted, at=now, adviser_id=adviser.id)
-    return _settle(session, call, settings, now=now)
+    return _settle(session, call, action.settings, now=now)
 
 
-def reject(
-    *,
-    session: Session,
-    call: Call,
-    adviser_id: uuid.UUID,
-    reason: str | None,
-    clock: Clock,
-    settings: Settings,
-    if_match: IfMatch = None,
-) -> Call:
+def reject(*, session: Session, action: Action, reason: str | None) -> Call:
     """The offered adviser declines; the call goes to the next adviser who can take it."""
-    now = _take(session, clock, call, if_match)
-    adviser = _acting_adviser(session, adviser_id)
+    call, now = action.call, _begin(session, action)
+    adviser = _acting_adviser(session, action.adviser_id)
     offer = _offer_to(session, call, adviser, Step.reject)
     dispatch.withdraw_offer(
         session,
@@ -113,112 +116,71 @@ def reject(
         reason=reason,
         step=Step.reject,
     )
-    return _settle(session, call, settings, now=now)
+    return _settle(session, call, action.settings, now=now)
 
 
-def hold(
-    *,
-    session: Session,
-    call: Call,
-    adviser_id: uuid.UUID,
-    clock: Clock,
-    settings: Settings,
-    if_match: IfMatch = None,
-) -> Call:
+def hold(*, session: Session, action: Action) -> Call:
     """Put the caller on hold."""
-    now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, Step.hold)
+    call, now = action.call, _begin(session, action)
+    adviser = _handling_adviser(session, action, Step.hold)
     if call.hold_started_at is not None:
         raise IllegalTransition(call, "The call is already on hold.")
     call.hold_started_at = now
     journal.record(session, call, EventType.held, at=now, adviser_id=adviser.id)
-    return _settle(session, call, settings, now=now)
+    return _settle(session, call, action.settings, now=now)
 
 
-def resume(
-    *,
-    session: Session,
-    call: Call,
-    adviser_id: uuid.UUID,
-    clock: Clock,
-    settings: Settings,
-    if_match: IfMatch = None,
-) -> Call:
+def resume(*, session: Session, action: Action) -> Call:
     """Take the caller off hold."""
-    now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, Step.resume)
+    call, now = action.call, _begin(session, action)
+    adviser = _handling_adviser(session, action, Step.resume)
     if call.hold_started_at is None:
         raise IllegalTransition(call, "The call is not on hold.")
     _resume(session, call, adviser, now=now)
-    return _settle(session, call, settings, now=now)
+    return _settle(session, call, action.settings, now=now)
 
 
-def end(
-    *,
-    session: Session,
-    call: Call,
-    adviser_id: uuid.UUID,
-    clock: Clock,
-    settings: Settings,
-    if_match: IfMatch = None,
-) -> Call:
+def end(*, session: Session, action: Action) -> Call:
     """The conversation is over; the adviser wraps up."""
-    now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, Step.end)
+    call, now = action.call, _begin(session, action)
+    adviser = _handling_adviser(session, action, Step.end)
     _resume(session, call, adviser, now=now)
     call.ended_at = now
     call.status = states.advance(call.status, Step.end)
     adviser.last_call_ended_at = now
     journal.record(session, call, EventType.ended, at=now, adviser_id=adviser.id)
-    return _settle(session, call, settings, now=now)
+    return _settle(session, call, action.settings, now=now)
 
 
-def close(
-    *,
-    session: Session,
-    call: Call,
-    close_in: CallClose,
-    adviser_id: uuid.UUID,
-    clock: Clock,
-    settings: Settings,
-    if_match: IfMatch = None,
-) -> Call:
+def close(*, session: Session, action: Action, close_in: CallClose) -> Call:
     """Record the classification and close the call; a requested callback is scheduled."""
-    now = _take(session, clock, call, if_match)
-    adviser = _acting_adviser(session, adviser_id)
+    call, now = action.call, _begin(session, action)
+    adviser = _acting_adviser(session, action.adviser_id)
     _check(call, Step.close)
     if call.adviser_id != adviser.id:
         raise IllegalTransition(call, states.TRANSITIONS[Step.close].refusal)
     changes = close_in.model_dump(exclude_unset=True, exclude={"adviser_id"})
     update = CallUpdate(**changes, status=CallStatus.closed, closed_at=now)
     calls_service.apply_changes(
-        session=session, settings=settings, call=call, call_in=update, now=now
+        session=session, settings=action.settings, call=call, call_in=update, now=now
     )
     # apply_changes refuses to close a call that has not ended, so this holds.
     assert call.ended_at is not None
-    wrap_up_until = call.ended_at + timedelta(seconds=settings.min_wrap_up_s)
+    wrap_up_until = call.ended_at + timedelta(seconds=action.settings.min_wrap_up_s)
     adviser.wrap_up_until = wrap_up_until if wrap_up_until > now else None
     journal.record(session, call, EventType.closed, at=now, adviser_id=adviser.id)
     # A callback carries its number already: it asks for another only if the close says so.
     asked = call.origin_call_id is None or "callback_requested" in changes
     if call.callback_requested and call.callback_phone and asked:
-        _schedule_callback(session, call, settings, now=now)
-    return _settle(session, call, settings, now=now)
+        _schedule_callback(session, call, action.settings, now=now)
+    return _settle(session, call, action.settings, now=now)
 
 
-def abandon(
-    *,
-    session: Session,
-    call: Call,
-    clock: Clock,
-    settings: Settings,
-    adviser_id: uuid.UUID | None = None,
-    if_match: IfMatch = None,
-) -> Call:
+def abandon(*, session: Session, action: Action) -> Call:
     """The caller hung up while waiting; `adviser_id` is who said so, if an adviser did."""
-    now = _take(session, clock, call, if_match)
-    if adviser_id is not None:
-        _acting_adviser(session, adviser_id)
+    call, now = action.call, _begin(session, action)
+    if action.adviser_id is not None:
+        _acting_adviser(session, action.adviser_id)
     _check(call, Step.abandon)
     offer = dispatch.pending_offer(session, call.id)
     if offer is not None:
@@ -227,23 +189,14 @@ def abandon(
     call.status = states.advance(call.status, Step.abandon)
     call.ended_at = now
     call.adviser_id = None
-    journal.record(session, call, EventType.abandoned, at=now, adviser_id=adviser_id)
-    return _settle(session, call, settings, now=now)
+    journal.record(session, call, EventType.abandoned, at=now, adviser_id=action.adviser_id)
+    return _settle(session, call, action.settings, now=now)
 
 
-def transfer(
-    *,
-    session: Session,
-    call: Call,
-    transfer_in: CallTransfer,
-    adviser_id: uuid.UUID,
-    clock: Clock,
-    settings: Settings,
-    if_match: IfMatch = None,
-) -> Call:
+def transfer(*, session: Session, action: Action, transfer_in: CallTransfer) -> Call:
     """Send a call in progress to another line's queue or to a named adviser."""
-    now = _take(session, clock, call, if_match)
-    adviser = _handling_adviser(session, call, adviser_id, Step.transfer)
+    call, now = action.call, _begin(session, action)
+    adviser = _handling_adviser(session, action, Step.transfer)
     _check_transfer_target(session, transfer_in, adviser_id=adviser.id)
     _resume(session, call, adviser, now=now)
     journal.record(
@@ -264,7 +217,7 @@ def transfer(
     call.adviser_id = None
     adviser.last_call_ended_at = now
     journal.record(session, call, EventType.queued, at=now, reason="transfer")
-    return _settle(session, call, settings, now=now)
+    return _settle(session, call, action.settings, now=now)
 
 
 def set_presence(
@@ -320,6 +273,11 @@ def _take(
     return now
 
 
+def _begin(session: Session, action: Action) -> datetime:
+    """Take the lock and check the action's copy of the call (`_take`)."""
+    return _take(session, action.clock, action.call, action.if_match)
+
+
 def _settle(
     session: Session, call: Call, settings: Settings, *, now: datetime, changed: bool = True
 ) -> Call:
@@ -332,7 +290,9 @@ def _settle(
     return call
 
 
-def _acting_adviser(session: Session, adviser_id: uuid.UUID) -> Adviser:
+def _acting_adviser(session: Session, adviser_id: uuid.UUID | None) -> Adviser:
+    if adviser_id is None:
+        raise ValidationFailed([FieldProblem(field="adviser_id", reason=NEEDS_AN_ADVISER)])
     adviser = session.get(Adviser, adviser_id)
     if adviser is None:
         raise ValidationFailed([FieldProblem(field="adviser_id", reason="no adviser has this id")])
@@ -357,8 +317,8 @@ def _offer_to(session: Session, call: Call, adviser: Adviser, step: Step) -> Cal
     return offer
 
 
-def _handling_adviser(session: Session, call: Call, adviser_id: uuid.UUID, step: Step) -> Adviser:
-    adviser = _acting_adviser(session, adviser_id)
+def _handling_adviser(session: Session, action: Action, step: Step) -> Adviser:
+    call, adviser = action.call, _acting_adviser(session, action.adviser_id)
     _check(call, step)
     if call.adviser_id != adviser.id:
         raise IllegalTransition(call, "Another adviser is handling the call.")

@@ -2,7 +2,9 @@
 and the call's journal."""
 
 import uuid
-from typing import Annotated, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Body, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
@@ -26,7 +28,7 @@ from service.calls.desk_models import (
     CallTransfer,
 )
 from service.calls.journal import CallEventPublic
-from service.calls.models import Call, CallPublic
+from service.calls.models import CLOSING_EXAMPLE, Call, CallPublic
 from service.clock import Clock, ClockDep
 from service.config import Settings, SettingsDep
 from service.db import SessionDep
@@ -67,7 +69,6 @@ ACTION_EXAMPLES = {
     },
 }
 OptionalAction = Annotated[CallAction | None, Body(openapi_examples=ACTION_EXAMPLES)]
-NEEDS_AN_ADVISER = "name the adviser who acts: only an adviser's own token acts as its adviser"
 
 
 def acting_adviser_or_none(principal: Principal, named: uuid.UUID | None) -> uuid.UUID | None:
@@ -82,7 +83,9 @@ def acting_adviser(principal: Principal, named: uuid.UUID | None) -> uuid.UUID:
     """As `acting_adviser_or_none`, for an action that some adviser must do (422 if none)."""
     adviser_id = acting_adviser_or_none(principal, named)
     if adviser_id is None:
-        raise ValidationFailed([FieldProblem(field="adviser_id", reason=NEEDS_AN_ADVISER)])
+        raise ValidationFailed(
+            [FieldProblem(field="adviser_id", reason=desk_service.NEEDS_AN_ADVISER)]
+        )
     return adviser_id
 
 
@@ -106,61 +109,78 @@ def call_action_idempotency(session: SessionDep, idem: IdempotencyDep, call: Cal
         idem.record.status, idem.record.object_id = 200, str(call.id)
 
 
-IDEMPOTENT = Depends(call_action_idempotency)
+@dataclass(frozen=True)
+class DeskRequest:
+    """What every action on a call starts from: the call, who asks, the clock and settings,
+    the copy it was read from (`If-Match`), and the response that carries the new ETag."""
 
+    session: Session
+    call: Call
+    principal: Principal
+    clock: Clock
+    settings: Settings
+    response: Response
+    if_match: str | None
 
-class ActionUseCase(Protocol):
-    """A desk action that needs nothing but who acts: accept, hold, resume, end."""
-
-    def __call__(
-        self,
-        *,
-        session: Session,
-        call: Call,
-        adviser_id: uuid.UUID,
-        clock: Clock,
-        settings: Settings,
-        if_match: str | None,
-    ) -> Call: ...
-
-
-def _route_action(verb: str, use_case: ActionUseCase, summary: str) -> None:
-    """Route `POST /calls/{id}/<verb>` to a use case that needs nothing but who acts."""
-
-    def act(
-        _query: Annotated[NoQuery, Query()],
-        session: SessionDep,
-        call: CallDep,
-        clock: ClockDep,
-        settings: SettingsDep,
-        principal: CurrentPrincipal,
-        response: Response,
-        action: OptionalAction = None,
-        if_match: CallIfMatch = None,
-    ) -> CallPublic:
-        adviser_id = acting_adviser(principal, action.adviser_id if action else None)
-        call = use_case(
-            session=session,
-            call=call,
-            adviser_id=adviser_id,
-            clock=clock,
-            settings=settings,
-            if_match=if_match,
+    def by(self, named: uuid.UUID | None, *, someone: bool = True) -> desk_service.Action:
+        """The action as the adviser named (or the token's own); `someone`: one must act."""
+        pick = acting_adviser if someone else acting_adviser_or_none
+        return desk_service.Action(
+            call=self.call,
+            adviser_id=pick(self.principal, named),
+            clock=self.clock,
+            settings=self.settings,
+            if_match=self.if_match,
         )
-        return answer(session, call, response)
 
-    # The function's name is the route's name and its OpenAPI operationId.
-    act.__name__ = act.__qualname__ = f"{verb}_call"
-    router.post(
+    def answer(self, call: Call) -> CallPublic:
+        """The call after the action, with its new ETag."""
+        return answer(self.session, call, self.response)
+
+
+def desk_request(
+    _query: Annotated[NoQuery, Query()],
+    session: SessionDep,
+    call: CallDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: CallIfMatch = None,
+    # After If-Match, so the document lists the headers in the order they always had.
+    _retry: Annotated[None, Depends(call_action_idempotency)] = None,
+) -> DeskRequest:
+    """The request of an action on a call; a retry with a known key is answered here."""
+    return DeskRequest(session, call, principal, clock, settings, response, if_match)
+
+
+DeskRequestDep = Annotated[DeskRequest, Depends(desk_request)]
+Route = Callable[..., CallPublic]
+
+
+def action_route(verb: str, *, summary: str, description: str) -> Callable[[Route], Route]:
+    """`POST /calls/{id}/<verb>`: an idempotent action answered with the call (a read)."""
+    return router.post(
         f"/calls/{{call_id}}/{verb}",
         openapi_extra=api.AUDITED_READ | api.BY_KEY,
-        dependencies=[IDEMPOTENT],
         response_model=CallPublic,
         status_code=200,
         summary=summary,
-        description=ACTION_DESCRIPTION,
+        description=description,
         responses=ACTION_ERRORS,
-    )(act)
+    )
+
+
+def _route_action(verb: str, use_case: Callable[..., Call], summary: str) -> None:
+    """Route `POST /calls/{id}/<verb>` to a use case that needs nothing but who acts."""
+
+    def act(desk: DeskRequestDep, action: OptionalAction = None) -> CallPublic:
+        named = action.adviser_id if action else None
+        return desk.answer(use_case(session=desk.session, action=desk.by(named)))
+
+    # The function's name is the route's name and its OpenAPI operationId.
+    act.__name__ = act.__qualname__ = f"{verb}_call"
+    action_route(verb, summary=summary, description=ACTION_DESCRIPTION)(act)
 
 
 _route_action("accept", desk_service.accept, "Accept a call offered to you")
@@ -178,55 +198,25 @@ REJECTION_EXAMPLES = {
 }
 
 
-@router.post(
-    "/calls/{call_id}/reject",
-    openapi_extra=api.AUDITED_READ | api.BY_KEY,
-    dependencies=[IDEMPOTENT],
-    response_model=CallPublic,
-    status_code=200,
+@action_route(
+    "reject",
     summary="Decline a call offered to you",
     description="The call goes back to the head of its queue and is offered to someone else; "
     "it is not offered to you again. " + ACTION_DESCRIPTION,
-    responses=ACTION_ERRORS,
 )
 def reject_call(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    call: CallDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    principal: CurrentPrincipal,
-    response: Response,
+    desk: DeskRequestDep,
     rejection: Annotated[CallRejection | None, Body(openapi_examples=REJECTION_EXAMPLES)] = None,
-    if_match: CallIfMatch = None,
 ) -> CallPublic:
     rejection = rejection or CallRejection()
-    adviser_id = acting_adviser(principal, rejection.adviser_id)
-    call = desk_service.reject(
-        session=session,
-        call=call,
-        adviser_id=adviser_id,
-        reason=rejection.reason,
-        clock=clock,
-        settings=settings,
-        if_match=if_match,
+    action = desk.by(rejection.adviser_id)
+    return desk.answer(
+        desk_service.reject(session=desk.session, action=action, reason=rejection.reason)
     )
-    return answer(session, call, response)
 
 
 CLOSING_EXAMPLES = {
-    "own": {
-        "summary": "With an adviser's token",
-        "value": {
-            "caller_type": "manager",
-            "sector": "health_social",
-            "issue_categories": ["violence", "emotional_demands"],
-            "advice": ["apv", "callback"],
-            "stress_reported": False,
-            "callback_requested": True,
-            "callback_phone": "+45 22 34 56 78",
-        },
-    },
+    "own": {"summary": "With an adviser's token", "value": CLOSING_EXAMPLE},
     "for_an_adviser": {
         "summary": "A supervisor closing for an adviser, classification recorded before",
         "value": {"adviser_id": ADVISER_EXAMPLE},
@@ -234,41 +224,20 @@ CLOSING_EXAMPLES = {
 }
 
 
-@router.post(
-    "/calls/{call_id}/close",
-    openapi_extra=api.AUDITED_READ | api.BY_KEY,
-    dependencies=[IDEMPOTENT],
-    response_model=CallPublic,
-    status_code=200,
+@action_route(
+    "close",
     summary="Record the classification and close the call",
     description="Needs caller type, sector, at least one issue category and one advice code "
     "(sent here or recorded before). A requested callback is scheduled for the next opening "
     "hour as an outbound call. " + ACTION_DESCRIPTION,
-    responses=ACTION_ERRORS,
 )
 def close_call(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    call: CallDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    principal: CurrentPrincipal,
-    response: Response,
+    desk: DeskRequestDep,
     close_in: Annotated[CallClosing | None, Body(openapi_examples=CLOSING_EXAMPLES)] = None,
-    if_match: CallIfMatch = None,
 ) -> CallPublic:
     close_in = close_in or CallClosing()
-    adviser_id = acting_adviser(principal, close_in.adviser_id)
-    call = desk_service.close(
-        session=session,
-        call=call,
-        close_in=close_in,
-        adviser_id=adviser_id,
-        clock=clock,
-        settings=settings,
-        if_match=if_match,
-    )
-    return answer(session, call, response)
+    action = desk.by(close_in.adviser_id)
+    return desk.answer(desk_service.close(session=desk.session, action=action, close_in=close_in))
 
 
 ABANDON_EXAMPLES = {
@@ -283,76 +252,34 @@ ABANDON_EXAMPLES = {
 }
 
 
-@router.post(
-    "/calls/{call_id}/abandon",
-    openapi_extra=api.AUDITED_READ | api.BY_KEY,
-    dependencies=[IDEMPOTENT],
-    response_model=CallPublic,
-    status_code=200,
+@action_route(
+    "abandon",
     summary="The caller hung up while waiting",
     description="Whoever says so is recorded as the journal event's `adviser_id`: an adviser's "
     "token as its own adviser (naming another is 403), a supervisor's or admin's token as the "
     "adviser it names, or as nobody when it names none (the phone system, say). Send the "
     "call's `ETag` as `If-Match` to abandon only the call as you read it (412 otherwise); the "
     "answer carries the call's new `ETag`.",
-    responses=ACTION_ERRORS,
 )
 def abandon_call(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    call: CallDep,
-    clock: ClockDep,
-    settings: SettingsDep,
-    principal: CurrentPrincipal,
-    response: Response,
+    desk: DeskRequestDep,
     action: Annotated[CallAction | None, Body(openapi_examples=ABANDON_EXAMPLES)] = None,
-    if_match: CallIfMatch = None,
 ) -> CallPublic:
-    adviser_id = acting_adviser_or_none(principal, action.adviser_id if action else None)
-    call = desk_service.abandon(
-        session=session,
-        call=call,
-        clock=clock,
-        settings=settings,
-        adviser_id=adviser_id,
-        if_match=if_match,
-    )
-    return answer(session, call, response)
+    by = desk.by(action.adviser_id if action else None, someone=False)
+    return desk.answer(desk_service.abandon(session=desk.session, action=by))
 
 
-@router.post(
-    "/calls/{call_id}/transfer",
-    openapi_extra=api.AUDITED_READ | api.BY_KEY,
-    dependencies=[IDEMPOTENT],
-    response_model=CallPublic,
-    status_code=200,
+@action_route(
+    "transfer",
     summary="Transfer a call to another line or a named adviser",
     description="Name exactly one of `to_line` and `to_adviser_id`, and why. "
     + ACTION_DESCRIPTION.replace("needs no body (or `{}`)", "needs no `adviser_id`"),
-    responses=ACTION_ERRORS,
 )
-def transfer_call(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    call: CallDep,
-    transfer_in: CallTransfer,
-    clock: ClockDep,
-    settings: SettingsDep,
-    principal: CurrentPrincipal,
-    response: Response,
-    if_match: CallIfMatch = None,
-) -> CallPublic:
-    adviser_id = acting_adviser(principal, transfer_in.adviser_id)
-    call = desk_service.transfer(
-        session=session,
-        call=call,
-        transfer_in=transfer_in,
-        adviser_id=adviser_id,
-        clock=clock,
-        settings=settings,
-        if_match=if_match,
+def transfer_call(desk: DeskRequestDep, transfer_in: CallTransfer) -> CallPublic:
+    action = desk.by(transfer_in.adviser_id)
+    return desk.answer(
+        desk_service.transfer(session=desk.session, action=action, transfer_in=transfer_in)
     )
-    return answer(session, call, response)
 
 
 @router.get(

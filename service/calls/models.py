@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     computed_field,
 )
+from pydantic.config import JsonDict
 from sqlmodel import Field, Relationship, SQLModel
 
 from service.audit import registry as audit_registry
@@ -325,24 +326,25 @@ class CallPublic(CallBase):
         return cls.model_validate(call, from_attributes=True)
 
 
+# What an adviser typically records at the close: the schema's example and the desk's.
+CLOSING_EXAMPLE: JsonDict = {
+    "caller_type": "manager",
+    "sector": "health_social",
+    "issue_categories": ["violence", "emotional_demands"],
+    "advice": ["apv", "callback"],
+    "stress_reported": False,
+    "callback_requested": True,
+    "callback_phone": "+45 22 34 56 78",
+}
+
+
 class CallClose(SQLModel):
     """Close a call in wrap-up, recording what is not recorded yet; lists replace."""
 
     model_config = {
         "extra": "forbid",
         "json_schema_extra": {
-            "examples": [
-                {
-                    "adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d",
-                    "caller_type": "manager",
-                    "sector": "health_social",
-                    "issue_categories": ["violence", "emotional_demands"],
-                    "advice": ["apv", "callback"],
-                    "stress_reported": False,
-                    "callback_requested": True,
-                    "callback_phone": "+45 22 34 56 78",
-                }
-            ]
+            "examples": [{"adviser_id": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d", **CLOSING_EXAMPLE}]
         },
     }
 

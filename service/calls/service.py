@@ -27,7 +27,7 @@ from service.calls.models import (
 )
 from service.calls.states import Step
 from service.config import Settings
-from service.db import UTCDateTime, commit_keeping_loaded
+from service.db import UTCDateTime
 from service.errors import FieldProblem, ValidationFailed
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.taxonomy import service as taxonomy_service
@@ -93,20 +93,6 @@ def build(
     _set_links(call, issue_categories=issue_categories, advice=advice)
     session.add(call)
     session.flush()
-    return call
-
-
-def create(
-    *,
-    session: Session,
-    settings: Settings,
-    call_in: CallCreate,
-    now: datetime,
-    call_id: uuid.UUID | None = None,
-) -> Call:
-    """Record a call, checked against the lifecycle rules and the code lists."""
-    call = build(session=session, settings=settings, call_in=call_in, now=now, call_id=call_id)
-    commit_keeping_loaded(session)
     return call
 
 

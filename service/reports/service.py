@@ -9,7 +9,6 @@ from sqlmodel import Session, col, select
 
 from service.calls.models import CallAdvice, CallIssueCategory
 from service.config import Settings
-from service.errors import ValidationFailed
 from service.reports import breakdowns, disclosure, export, figure_sql, figures, kpi, queries
 from service.reports import publishable as publishable_report
 from service.reports.definitions import definitions
@@ -43,7 +42,7 @@ def weekly(
     now: datetime,
 ) -> WeeklyReport:
     """Build the weekly report of one ISO week (Copenhagen time) and one or all lines."""
-    _check_line(session, line)
+    taxonomy_service.check_line_filter(session=session, line=line)
     start, end = week.bounds(settings.timezone)
     scope = figure_sql.Scope(start=start, end=end, line=line)
     overall, per_line = figure_sql.figures_by_line(session, scope, settings)
@@ -116,7 +115,7 @@ def trend(
     publishable: bool,
 ) -> Trend:
     """The totals of every week in a range, oldest first."""
-    _check_line(session, line)
+    taxonomy_service.check_line_filter(session=session, line=line)
     every_line = _lines(session)
     weeks = []
     for week in weeks_between(first, last):
@@ -149,7 +148,7 @@ def abandoned(
     *, session: Session, settings: Settings, week: IsoWeek, line: str | None, publishable: bool
 ) -> AbandonedReport:
     """The week's abandoned calls one by one, and whether each was called back."""
-    _check_line(session, line)
+    taxonomy_service.check_line_filter(session=session, line=line)
     start, end = week.bounds(settings.timezone)
     rows = queries.abandoned_calls(session, figure_sql.Scope(start=start, end=end, line=line))
     calls = [
@@ -187,22 +186,6 @@ def abandoned(
         calls=calls,
         **counts,
     )
-
-
-def _check_line(session: Session, line: str | None) -> None:
-    if line is None:
-        return
-    # Reporting on a retired line is fine: its old calls are still there.
-    problems = taxonomy_service.code_problems(
-        session=session,
-        list_name="line",
-        field="line",
-        codes=[line],
-        already_used=[line],
-        location="query",
-    )
-    if problems:
-        raise ValidationFailed(problems)
 
 
 def _zone(settings: Settings) -> ZoneInfo:

@@ -7,7 +7,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.errors import FieldProblem
+from service.errors import FieldProblem, ValidationFailed
 from service.taxonomy.models import CODE_LISTS, TaxonomyPublic
 
 
@@ -90,3 +90,20 @@ def code_problems(
     """`check_codes` of one field."""
     check = CodeCheck(list_name, field, codes, already_used, indexed, location)
     return check_codes(session=session, checks=[check])
+
+
+def check_line_filter(*, session: Session, line: str | None) -> None:
+    """Refuse (422) a `line` query parameter that names no line. A retired line is fine: the
+    calls, advisers and figures it filters are still there."""
+    if line is None:
+        return
+    problems = code_problems(
+        session=session,
+        list_name="line",
+        field="line",
+        codes=[line],
+        already_used=[line],
+        location="query",
+    )
+    if problems:
+        raise ValidationFailed(problems)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from service.calls import service as calls_service
+from service.calls import desk as desk_service
 from service.calls.models import CallCreate
 from service.clock import utcnow
 from service.config import get_settings
@@ -31,11 +31,11 @@ def test_calls_committed_during_a_report_do_not_tear_it(committed):
             inserted.append(statement)
             payload = closed_call(BASE_TIME + timedelta(hours=1), line="managers")
             with writing_session(other) as session:
-                calls_service.create(
+                desk_service.intake(
                     session=session,
                     settings=get_settings(),
                     call_in=CallCreate(**payload),
-                    now=utcnow(),
+                    clock=utcnow,
                 )
 
     sa.event.listen(get_engine(), "after_cursor_execute", commit_a_managers_call_meanwhile)
