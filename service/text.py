@@ -8,7 +8,7 @@ characters (tabs, line breaks, ...) both databases store as sent, so they are le
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from annotated_types import GroupedMetadata
 from pydantic import AfterValidator, StringConstraints
@@ -46,12 +46,4 @@ class FreeText(GroupedMetadata):
         yield AfterValidator(storable)
 
 
-def free_text(*, max_length: int, min_length: int = 0, strip_whitespace: bool = False) -> Any:
-    """The type of a free-text field; prefer `Annotated[str, FreeText(...)]`, which mypy reads."""
-    rules = FreeText(
-        max_length=max_length, min_length=min_length, strip_whitespace=strip_whitespace
-    )
-    return Annotated[str, rules]
-
-
-__all__ = ["FreeText", "free_text", "storable"]
+__all__ = ["FreeText", "storable"]
