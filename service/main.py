@@ -16,6 +16,7 @@ from service.calls import timer as desk_timer
 from service.calls.board_router import router as board_router
 from service.calls.desk_router import router as desk_router
 from service.calls.router import router as calls_router
+from service.cases.router import router as cases_router
 from service.clock import Clock, utcnow
 from service.config import get_settings
 from service.errors import Problem, problem_responses
@@ -71,6 +72,7 @@ def create_app() -> FastAPI:
     app.include_router(advisers_router)
     app.include_router(desk_router)
     app.include_router(board_router)
+    app.include_router(cases_router)
     app.include_router(routing_router)
     app.include_router(opening_hours_router)
     app.include_router(reports_router)

@@ -54,6 +54,14 @@ def create_call(client: TestClient, payload: dict[str, Any] | None = None) -> di
     return response.json()
 
 
+def create_case(client: TestClient, **overrides: Any) -> dict[str, Any]:
+    """Open a case through the API and return its body; fail loudly if refused."""
+    payload = {"line": "stress", "title": "Trusler fra en beboer"} | overrides
+    response = client.post("/cases", json=payload)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
 def adviser_payload(**overrides: Any) -> dict[str, Any]:
     """A valid new adviser; e-mail addresses are unique per call of this function."""
     payload: dict[str, Any] = {

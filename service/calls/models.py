@@ -179,6 +179,8 @@ class Call(CallBase, table=True):
     origin_call_id: uuid.UUID | None = Field(default=None, foreign_key="call.id", index=True)
     # A transfer to a named adviser: only they are offered the call.
     target_adviser_id: uuid.UUID | None = Field(default=None, foreign_key="adviser.id")
+    # The case the call belongs to, if any: a call is part of at most one.
+    case_id: uuid.UUID | None = Field(default=None, foreign_key="case_file.id", index=True)
     hold_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hold_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     version: int = Field(default=1)
@@ -314,6 +316,7 @@ class CallPublic(CallBase):
     callback_due_at: AwareDatetime | None = None
     origin_call_id: uuid.UUID | None = None
     target_adviser_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = Field(default=None, description="The case the call is part of.")
     hold_s: int
 
     @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property

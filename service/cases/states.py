@@ -27,16 +27,6 @@ class CaseStep(StrEnum):
     merge = "merge"
 
 
-class Outcome(StrEnum):
-    """How a case ended: what the closing adviser records."""
-
-    resolved_by_advice = "resolved_by_advice"
-    referred_to_inspection = "referred_to_inspection"
-    referred_elsewhere = "referred_elsewhere"
-    no_further_contact = "no_further_contact"
-    duplicate = "duplicate"
-
-
 class WaitingFor(StrEnum):
     """Whose move a waiting case waits for."""
 
@@ -152,11 +142,11 @@ def wait(status: CaseStatus, *, waiting_for: WaitingFor | None) -> CaseStatus:
 def close(
     status: CaseStatus,
     *,
-    outcome: Outcome | None,
+    outcome: str | None,
     open_tasks: Sequence[T],
     cancel_open_tasks: bool,
 ) -> CaseStatus:
-    """The status after closing the case with `outcome`, or Refused.
+    """The status after closing the case with `outcome` (a code of `case_outcome`), or Refused.
 
     With `cancel_open_tasks` the caller cancels `open_tasks` along with the close.
     """

@@ -11,13 +11,6 @@ from enum import StrEnum
 from service.cases.states import Refused
 
 
-class TaskKind(StrEnum):
-    callback = "callback"
-    send_material = "send_material"
-    check_with_inspection = "check_with_inspection"
-    other = "other"
-
-
 class TaskState(StrEnum):
     open = "open"
     done = "done"

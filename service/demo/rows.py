@@ -96,6 +96,7 @@ GROUPS: dict[str, dict[str, Value]] = {
         "hold_started_at": None,
         "hold_s": 0,
         "version": 1,
+        "case_id": None,
     },
     "call:inbound": {
         "direction": "inbound",
@@ -107,6 +108,7 @@ GROUPS: dict[str, dict[str, Value]] = {
         "target_adviser_id": None,
         "hold_started_at": None,
         "version": 1,
+        "case_id": None,
     },
     "call:callback": {
         "direction": "outbound",
@@ -119,6 +121,7 @@ GROUPS: dict[str, dict[str, Value]] = {
         "target_adviser_id": None,
         "hold_started_at": None,
         "version": 1,
+        "case_id": None,
     },
 }
 

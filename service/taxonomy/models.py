@@ -1,4 +1,5 @@
-"""Code lists (lines, caller types, sectors, issue categories, advice types) as tables.
+"""Code lists (lines, caller types, sectors, issue categories, advice types, case outcomes,
+task kinds) as tables.
 
 Codes are stable keys that calls reference by foreign key; labels and the active flag can
 change without touching a call. A deactivated code stays valid on old calls.
@@ -41,6 +42,18 @@ class AdviceType(CodeBase, table=True):
     __tablename__ = "advice_type"
 
 
+class CaseOutcome(CodeBase, table=True):
+    """How a case ended (resolved by advice, referred to the inspection, ...)."""
+
+    __tablename__ = "case_outcome"
+
+
+class TaskKind(CodeBase, table=True):
+    """What a case's follow-up task is (a callback, material to send, ...)."""
+
+    __tablename__ = "task_kind"
+
+
 # The name each list has in the API, and its table.
 CODE_LISTS: dict[str, type[CodeBase]] = {
     "line": Line,
@@ -48,6 +61,8 @@ CODE_LISTS: dict[str, type[CodeBase]] = {
     "sector": Sector,
     "issue_category": IssueCategory,
     "advice_type": AdviceType,
+    "case_outcome": CaseOutcome,
+    "task_kind": TaskKind,
 }
 
 
@@ -71,3 +86,5 @@ class TaxonomyPublic(SQLModel):
     sector: list[SectorPublic]
     issue_category: list[CodePublic]
     advice_type: list[CodePublic]
+    case_outcome: list[CodePublic]
+    task_kind: list[CodePublic]

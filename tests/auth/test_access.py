@@ -70,6 +70,16 @@ LEAST_ROLE = {
     ("get", "/audit"): "admin",
     ("post", "/retention/run"): "admin",
     ("get", "/advisers/{adviser_id}/figures"): "adviser",
+    ("post", "/cases"): "adviser",
+    ("get", "/cases"): "adviser",
+    ("get", "/cases/{case_id}"): "adviser",
+    ("patch", "/cases/{case_id}"): "adviser",
+    ("post", "/cases/{case_id}/close"): "adviser",
+    ("post", "/cases/{case_id}/wait"): "adviser",
+    ("post", "/cases/{case_id}/resume"): "adviser",
+    ("post", "/cases/{case_id}/reopen"): "supervisor",
+    ("post", "/cases/{case_id}/calls"): "adviser",
+    ("delete", "/cases/{case_id}/calls/{call_id}"): "adviser",
 }
 OPERATIONS = sorted(
     (method, path) for path, item in SPEC["paths"].items() for method in item
@@ -119,7 +129,12 @@ def world(client, session, clock):
         "admin": make_token(session, "admin", now=clock()),
     }
     token_id = session.exec(select(ApiToken.id)).first()
+    case = client.post(
+        "/cases", json={"line": "stress", "title": "Trusler", "owner_adviser_id": adviser["id"]}
+    )
+    assert case.status_code == 201, case.text
     values = {
+        "case_id": case.json()["id"],
         "call_id": waiting.json()["id"],
         "adviser_id": adviser["id"],
         "line": "stress",

@@ -22,7 +22,6 @@ from service.cases.states import (
     CaseStep,
     NotPermitted,
     OpenTasks,
-    Outcome,
     OutcomeMissing,
     Refused,
     StatusChange,
@@ -52,6 +51,15 @@ from service.cases.workplace import (
 CASES = Path(__file__).parents[2] / "service" / "cases"
 S = CaseStatus
 LIVE = {S.open, S.waiting}
+
+# The seeded codes of the `case_outcome` list (migration 0007).
+OUTCOMES = [
+    "resolved_by_advice",
+    "referred_to_inspection",
+    "referred_elsewhere",
+    "no_further_contact",
+    "duplicate",
+]
 
 
 # The case's table.
@@ -151,7 +159,7 @@ def test_only_an_open_case_waits(status):
 
 
 @pytest.mark.parametrize("status", sorted(LIVE))
-@pytest.mark.parametrize("outcome", list(Outcome))
+@pytest.mark.parametrize("outcome", OUTCOMES)
 def test_a_live_case_closes_with_an_outcome(status, outcome):
     assert close(status, outcome=outcome, open_tasks=[], cancel_open_tasks=False) is S.closed
 
@@ -167,12 +175,12 @@ def test_closing_needs_an_outcome():
 @pytest.mark.parametrize("status", [S.closed, S.merged])
 def test_only_a_live_case_closes(status):
     with pytest.raises(Refused, match=TRANSITIONS[CaseStep.close].refusal):
-        close(status, outcome=Outcome.duplicate, open_tasks=[], cancel_open_tasks=True)
+        close(status, outcome="duplicate", open_tasks=[], cancel_open_tasks=True)
 
 
 @given(
     status=st.sampled_from(sorted(LIVE)),
-    outcome=st.sampled_from(list(Outcome)),
+    outcome=st.sampled_from(OUTCOMES),
     open_tasks=st.lists(st.uuids(), max_size=5),
     cancel=st.booleans(),
 )
@@ -505,7 +513,9 @@ def _imports(path: Path) -> set[str]:
 
 def test_the_cases_core_imports_only_the_stdlib_stdnum_and_itself():
     assert states.__name__ and tasks.__name__ and referrals.__name__ and permissions.__name__
-    for path in CASES.glob("*.py"):
+    # The pure core; models, use cases and routes are held by the import-linter contracts.
+    pure = ("states", "tasks", "referrals", "permissions", "workplace", "reference")
+    for path in (CASES / f"{name}.py" for name in pure):
         for module in _imports(path):
             top = module.split(".")[0]
             assert top not in FORBIDDEN, f"{path.name} imports {module}"

@@ -10,7 +10,14 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from service.advisers.models import PresenceEvent
 from service.main import create_app
 from service.pagination import NEXT_CURSOR_HEADER
-from tests.factories import assert_problem, create_adviser, create_call, error_fields, make_token
+from tests.factories import (
+    assert_problem,
+    create_adviser,
+    create_call,
+    create_case,
+    error_fields,
+    make_token,
+)
 
 UNKNOWN = "no_such_parameter"
 
@@ -47,6 +54,7 @@ def test_an_unknown_query_parameter_is_a_422_on_every_writing_route_too(
     ids = {
         "call_id": create_call(client)["id"],
         "adviser_id": create_adviser(client)["id"],
+        "case_id": create_case(client)["id"],
         "token_id": token_id.json()["id"],
         "line": "stress",
     }
@@ -73,7 +81,7 @@ def test_the_walk_finds_every_route_behind_the_included_routers():
 )
 def test_an_unknown_query_parameter_is_a_422_naming_it_on_every_get_route(client, path):
     ids = {"call_id": create_call(client)["id"], "adviser_id": create_adviser(client)["id"]}
-    ids["line"] = "stress"
+    ids |= {"line": "stress", "case_id": create_case(client)["id"]}
     url = re.sub(r"\{(\w+)\}", lambda m: ids[m.group(1)], path)
     response = client.get(url, params={UNKNOWN: "1"})
     body = assert_problem(response, 422)
@@ -216,7 +224,7 @@ def test_a_bad_limit_or_cursor_is_a_422_naming_it(client, path, params, field):
 
 
 # The fields that carry free text a caller or adviser wrote (and may hold personal data).
-FREE_TEXT_FIELDS = {"notes", "reason", "presence_reason"}
+FREE_TEXT_FIELDS = {"notes", "reason", "presence_reason", "title", "summary", "body", "note"}
 
 
 def _free_text_in(schema, components, seen=frozenset()) -> set[str]:
@@ -268,7 +276,8 @@ def test_a_declared_audited_read_writes_its_audit_row(client, session, path):
 
 
 # A POST that is safe to repeat as it is: the retention run erases what is due, once.
-REPEATABLE_POSTS = {("post", "/retention/run")}
+# Linking a call to a case: a second link of the same call changes nothing.
+REPEATABLE_POSTS = {("post", "/retention/run"), ("post", "/cases/{case_id}/calls")}
 
 
 def test_every_writing_operation_declares_what_makes_a_retry_safe():

@@ -48,6 +48,7 @@ ALWAYS_EMPTY = {
     ("call", "industry_code"): "the demo draws sectors, not DB07 industries",
     ("call", "target_adviser_id"): "no call waits for one named adviser",
     ("call", "hold_started_at"): "no call is left on hold",
+    ("call", "case_id"): "the demo makes no cases yet",
     ("call_event", "target_adviser_id"): "transfers go to a line, not to an adviser",
     ("presence_event", "reason"): "no adviser gives a reason for a presence change",
 }

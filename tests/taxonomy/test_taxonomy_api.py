@@ -6,7 +6,10 @@ from sqlalchemy import update
 from service.taxonomy.models import AdviceType, CallerType, IssueCategory, Line, Sector
 from tests.factories import deactivate
 
-LISTS = ("line", "caller_type", "sector", "issue_category", "advice_type")
+LISTS = (
+    *("line", "caller_type", "sector", "issue_category", "advice_type"),
+    *("case_outcome", "task_kind"),
+)
 
 CODES = {
     "line": ["stress", "managers"],
@@ -30,6 +33,11 @@ CODES = {
         *("authorised_adviser", "union_or_employer_org", "doctor_psychologist"),
         *("occupational_medicine", "injury_report", "inspection_tip", "callback", "other"),
     ],
+    "case_outcome": [
+        *("resolved_by_advice", "referred_to_inspection", "referred_elsewhere"),
+        *("no_further_contact", "duplicate"),
+    ],
+    "task_kind": ["callback", "send_material", "check_with_inspection", "other"],
 }
 
 
@@ -59,6 +67,8 @@ def test_list_sizes(taxonomy):
         "sector": 21,
         "issue_category": 13,
         "advice_type": 13,
+        "case_outcome": 5,
+        "task_kind": 4,
     }
 
 

@@ -1,0 +1,135 @@
+"""The case's actions: wait, resume, close and reopen, each through the state machine."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session, col, update
+
+from service.cases import service as cases_service
+from service.cases import states
+from service.cases.errors import CaseStateConflict, OpenTasksBlockClosing
+from service.cases.models import Case, CaseClosing, CaseEventType, CaseTask
+from service.cases.states import CaseStatus, CaseStep, WaitingFor
+from service.cases.tasks import TaskState
+from service.errors import Forbidden, ValidationFailed
+from service.etag import check_if_match
+from service.taxonomy import service as taxonomy_service
+
+# A rule of `states`, bound to the case: the status it leads to, or Refused.
+Rule = Callable[[], CaseStatus]
+
+
+def wait(
+    *,
+    session: Session,
+    case: Case,
+    waiting_for: WaitingFor,
+    actor: str,
+    if_match: str | None,
+    now: datetime,
+) -> Case:
+    """The case waits on the caller or a third party."""
+    check_if_match(case, if_match, noun="case")
+    status = _step(case, lambda: states.wait(case.status, waiting_for=waiting_for))
+    case.waiting_for = waiting_for
+    return _move(session, case, status, CaseStep.wait, actor=actor, now=now)
+
+
+def resume(
+    *, session: Session, case: Case, actor: str, if_match: str | None, now: datetime
+) -> Case:
+    """A waiting case is open again: what it waited for came."""
+    check_if_match(case, if_match, noun="case")
+    status = _step(case, lambda: states.advance(case.status, CaseStep.resume))
+    case.waiting_for = None
+    return _move(session, case, status, CaseStep.resume, actor=actor, now=now)
+
+
+def close(
+    *,
+    session: Session,
+    case: Case,
+    closing: CaseClosing,
+    actor: str,
+    if_match: str | None,
+    now: datetime,
+) -> Case:
+    """Close a case with its outcome; its open tasks block that unless cancelled with it."""
+    check_if_match(case, if_match, noun="case")
+    problems = taxonomy_service.code_problems(
+        session=session, list_name="case_outcome", field="outcome", codes=[closing.outcome]
+    )
+    if problems:
+        raise ValidationFailed(problems)
+    open_tasks = cases_service.open_task_ids(session, case)
+    try:
+        status = states.close(
+            case.status,
+            outcome=closing.outcome,
+            open_tasks=open_tasks,
+            cancel_open_tasks=closing.cancel_open_tasks,
+        )
+    except states.OpenTasks as exc:
+        raise OpenTasksBlockClosing(case.status, list(exc.tasks)) from None
+    except states.Refused as exc:
+        raise CaseStateConflict(case.status, str(exc)) from None
+    if open_tasks:
+        session.exec(
+            update(CaseTask)
+            .where(col(CaseTask.id).in_(open_tasks))
+            .values(state=TaskState.cancelled, updated_at=now, version=CaseTask.version + 1)
+        )
+        for task_id in open_tasks:
+            cases_service.record_event(
+                session,
+                case,
+                CaseEventType.task_changed,
+                at=now,
+                actor=actor,
+                task_id=task_id,
+                to_status=TaskState.cancelled.value,
+            )
+    case.outcome, case.closed_at, case.waiting_for = closing.outcome, now, None
+    case.follow_up_due_at = None
+    return _move(session, case, status, CaseStep.close, actor=actor, now=now)
+
+
+def reopen(
+    *, session: Session, case: Case, role: str, actor: str, if_match: str | None, now: datetime
+) -> Case:
+    """A supervisor opens a closed case again; its outcome goes."""
+    check_if_match(case, if_match, noun="case")
+    status = _step(case, lambda: states.reopen(case.status, by_role=role))
+    case.outcome, case.closed_at = None, None
+    return _move(session, case, status, CaseStep.reopen, actor=actor, now=now)
+
+
+def _step(case: Case, rule: Rule) -> CaseStatus:
+    try:
+        return rule()
+    except states.NotPermitted as exc:
+        raise Forbidden(str(exc)) from None
+    except states.Refused as exc:
+        raise CaseStateConflict(case.status, str(exc)) from None
+
+
+def _move(
+    session: Session, case: Case, status: CaseStatus, step: CaseStep, *, actor: str, now: datetime
+) -> Case:
+    """Store the case's new status, with who moved it and from where, on its timeline too."""
+    previous = case.status
+    case.previous_status, case.status = previous, status
+    case.status_changed_at, case.status_changed_by = now, actor
+    cases_service.record_event(
+        session,
+        case,
+        CaseEventType.status_changed,
+        at=now,
+        actor=actor,
+        from_status=str(previous),
+        to_status=str(status),
+    )
+    cases_service.touch(case, now)
+    session.commit()
+    session.refresh(case)
+    return case

@@ -1,0 +1,49 @@
+"""The case a path names, loaded once per request, with who may reach it."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends
+
+from service.auth.dependencies import CurrentPrincipal
+from service.auth.models import Principal, Role
+from service.cases import permissions
+from service.cases import service as cases_service
+from service.cases.errors import CaseNotFound, CaseOutOfReach
+from service.cases.models import Case
+from service.db import SessionDep
+
+
+def actor(principal: Principal) -> str:
+    """Who a case's timeline says did a step: the role and the person's adviser record (or
+    token, or identity provider subject): `supervisor:0190…`."""
+    credential = principal.adviser_id or principal.token_id or principal.subject
+    return f"{principal.role.value}:{credential}" if credential else principal.role.value
+
+
+def get_case(case_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipal) -> Case:
+    """Load the case named in the path, or 404; 403 if it is out of an adviser's reach.
+
+    To an adviser an id that names no case is 403 too: a 404 would tell them which ids are
+    cases they may not see.
+    """
+    try:
+        case = cases_service.get(session=session, case_id=case_id)
+    except CaseNotFound:
+        if principal.role == Role.adviser:
+            raise CaseOutOfReach() from None
+        raise
+    facts = cases_service.facts(session=session, case=case)
+    if not permissions.may_see(principal.role.value, principal.adviser_id, facts):
+        raise CaseOutOfReach()
+    return case
+
+
+CaseDep = Annotated[Case, Depends(get_case)]
+
+
+def get_actor(principal: CurrentPrincipal) -> str:
+    return actor(principal)
+
+
+ActorDep = Annotated[str, Depends(get_actor)]
