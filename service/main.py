@@ -16,7 +16,9 @@ from service.calls import timer as desk_timer
 from service.calls.board_router import router as board_router
 from service.calls.desk_router import router as desk_router
 from service.calls.router import router as calls_router
+from service.cases.record_router import router as case_records_router
 from service.cases.router import router as cases_router
+from service.cases.task_router import router as case_tasks_router
 from service.clock import Clock, utcnow
 from service.config import get_settings
 from service.errors import Problem, problem_responses
@@ -73,6 +75,8 @@ def create_app() -> FastAPI:
     app.include_router(desk_router)
     app.include_router(board_router)
     app.include_router(cases_router)
+    app.include_router(case_tasks_router)
+    app.include_router(case_records_router)
     app.include_router(routing_router)
     app.include_router(opening_hours_router)
     app.include_router(reports_router)

@@ -11,14 +11,13 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from service.advisers.models import Adviser, Availability, PresenceChange
-from service.calls import dispatch, journal, states
+from service.calls import case_link, dispatch, journal, states
 from service.calls import service as calls_service
-from service.calls.desk_models import CallTransfer
+from service.calls.desk_models import CallClosing, CallTransfer
 from service.calls.errors import IllegalTransition
 from service.calls.journal import CallOffer, EventType, OfferState
 from service.calls.models import (
     Call,
-    CallClose,
     CallCreate,
     CallStatus,
     CallUpdate,
@@ -152,14 +151,16 @@ def end(*, session: Session, action: Action) -> Call:
     return _settle(session, call, action.settings, now=now)
 
 
-def close(*, session: Session, action: Action, close_in: CallClose) -> Call:
+def close(*, session: Session, action: Action, close_in: CallClosing) -> Call:
     """Record the classification and close the call; a requested callback is scheduled."""
     call, now = action.call, _begin(session, action)
     adviser = _acting_adviser(session, action.adviser_id)
     _check(call, Step.close)
     if call.adviser_id != adviser.id:
         raise IllegalTransition(call, states.TRANSITIONS[Step.close].refusal)
-    changes = close_in.model_dump(exclude_unset=True, exclude={"adviser_id"})
+    changes = close_in.model_dump(
+        exclude_unset=True, exclude={"adviser_id", "join_case_id", "open_case"}
+    )
     update = CallUpdate(**changes, status=CallStatus.closed, closed_at=now)
     calls_service.apply_changes(
         session=session, settings=action.settings, call=call, call_in=update, now=now
@@ -169,6 +170,15 @@ def close(*, session: Session, action: Action, close_in: CallClose) -> Call:
     wrap_up_until = call.ended_at + timedelta(seconds=action.settings.min_wrap_up_s)
     adviser.wrap_up_until = wrap_up_until if wrap_up_until > now else None
     journal.record(session, call, EventType.closed, at=now, adviser_id=adviser.id)
+    if close_in.case_request is not None:
+        case_link.link(
+            session=session,
+            call=call,
+            request=close_in.case_request,
+            adviser_id=adviser.id,
+            settings=action.settings,
+            now=now,
+        )
     # A callback carries its number already: it asks for another only if the close says so.
     asked = call.origin_call_id is None or "callback_requested" in changes
     if call.callback_requested and call.callback_phone and asked:
@@ -367,6 +377,7 @@ def _schedule_callback(session: Session, call: Call, settings: Settings, *, now:
         received_at=due_at,
         callback_due_at=due_at,
         origin_call_id=call.id,
+        case_id=call.case_id,  # the callback is part of the origin call's case
         # The number to ring goes with the call that rings it; retention erases it there
         # as on the origin, once the callback has ended.
         callback_requested=True,

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field as PydanticField
 from sqlmodel import SQLModel
 
+from service.calls.case_link import CaseAtClose, CaseOpening
 from service.calls.journal import Reason
 from service.calls.models import CallClose, CallPublic, Code
 from service.privacy.fields import WithoutCpr
@@ -62,6 +63,21 @@ class CallClosing(CallClose):
     adviser_id: uuid.UUID | None = PydanticField(  # type: ignore[assignment]
         default=None, description=ACTING_ADVISER
     )
+    join_case_id: uuid.UUID | None = PydanticField(
+        default=None, description="Make the call part of this open case, one you may change."
+    )
+    open_case: CaseOpening | None = PydanticField(
+        default=None,
+        description="Open a case for the call, owned by the adviser closing it (not with "
+        "`join_case_id`).",
+    )
+
+    @property
+    def case_request(self) -> CaseAtClose | None:
+        """What the close asks of a case, if anything."""
+        if self.join_case_id is None and self.open_case is None:
+            return None
+        return CaseAtClose(join_case_id=self.join_case_id, open_case=self.open_case)
 
 
 class QueuedCall(SQLModel):

@@ -88,6 +88,9 @@ def build(
     issue_categories = values.pop("issue_categories")
     advice = values.pop("advice")
     call = Call(**values, status=status, created_at=now, updated_at=now)
+    if call.origin_call_id is not None:
+        # A callback is part of the case its origin call is part of.
+        call.case_id = session.get_one(Call, call.origin_call_id).case_id
     if call_id is not None:
         call.id = call_id  # promised beforehand, e.g. to the request's Idempotency-Key
     _set_links(call, issue_categories=issue_categories, advice=advice)

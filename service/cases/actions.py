@@ -1,14 +1,23 @@
-"""The case's actions: wait, resume, close and reopen, each through the state machine."""
+"""The case's actions: wait, resume, close, reopen and merge, each through the state machine."""
 
 from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session, col, update
 
+from service.calls.models import Call
 from service.cases import service as cases_service
 from service.cases import states
 from service.cases.errors import CaseStateConflict, OpenTasksBlockClosing
-from service.cases.models import Case, CaseClosing, CaseEventType, CaseTask
+from service.cases.models import (
+    WORKPLACE_COLUMNS,
+    Case,
+    CaseClosing,
+    CaseEventType,
+    CaseNote,
+    CaseReferral,
+    CaseTask,
+)
 from service.cases.states import CaseStatus, CaseStep, WaitingFor
 from service.cases.tasks import TaskState
 from service.errors import Forbidden, ValidationFailed
@@ -133,3 +142,34 @@ def _move(
     session.commit()
     session.refresh(case)
     return case
+
+
+def merge(
+    *,
+    session: Session,
+    case: Case,
+    into: Case,
+    actor: str,
+    if_match: str | None,
+    now: datetime,
+) -> Case:
+    """Merge a case into another: its calls, tasks, notes and referrals move there, and it
+    stays as a tombstone that points at the survivor."""
+    check_if_match(case, if_match, noun="case")
+    status = _step(
+        case,
+        lambda: states.merge(case.status, into_status=into.status, into_itself=case.id == into.id),
+    )
+    for model in (Call, CaseTask, CaseNote, CaseReferral):
+        session.exec(update(model).where(col(model.case_id) == case.id).values(case_id=into.id))
+    for column in WORKPLACE_COLUMNS.values():
+        # The survivor keeps what it knows of the workplace and learns what it did not.
+        if getattr(into, column) is None and getattr(case, column) is not None:
+            setattr(into, column, getattr(case, column))
+    into.follow_up_due_at = cases_service.next_follow_up(session, into)
+    case.merged_into_id, case.follow_up_due_at, case.waiting_for = into.id, None, None
+    cases_service.record_event(
+        session, into, CaseEventType.merged_in, at=now, actor=actor, other_case_id=case.id
+    )
+    cases_service.touch(into, now)
+    return _move(session, case, status, CaseStep.merge, actor=actor, now=now)

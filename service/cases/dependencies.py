@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Depends
+from sqlmodel import Session
 
 from service.auth.dependencies import CurrentPrincipal
 from service.auth.models import Principal, Role
@@ -12,6 +13,7 @@ from service.cases import service as cases_service
 from service.cases.errors import CaseNotFound, CaseOutOfReach
 from service.cases.models import Case
 from service.db import SessionDep
+from service.errors import FieldProblem, ValidationFailed
 
 
 def actor(principal: Principal) -> str:
@@ -40,6 +42,21 @@ def get_case(case_id: uuid.UUID, session: SessionDep, principal: CurrentPrincipa
 
 
 CaseDep = Annotated[Case, Depends(get_case)]
+
+
+def reachable(*, session: Session, principal: Principal, case_id: uuid.UUID, field: str) -> Case:
+    """Another case a request names in its body, which the principal must be able to change;
+    422 naming `field` otherwise (an adviser learns no more of cases out of reach)."""
+    try:
+        case = cases_service.get(session=session, case_id=case_id)
+    except CaseNotFound:
+        case = None
+    if case is not None:
+        facts = cases_service.facts(session=session, case=case)
+        if permissions.may_change(principal.role.value, principal.adviser_id, facts):
+            return case
+    reason = "no case you may change has this id"
+    raise ValidationFailed([FieldProblem(field=field, reason=reason)])
 
 
 def get_actor(principal: CurrentPrincipal) -> str:

@@ -355,6 +355,17 @@ class CaseWaiting(SQLModel):
     waiting_for: WaitingFor
 
 
+class CaseMerge(SQLModel):
+    """Merge this case into another: the survivor (`into`) takes its calls, tasks and notes."""
+
+    model_config = {
+        "extra": "forbid",
+        "json_schema_extra": {"examples": [{"into": "0190c3c2-7d3e-7a4b-9c1d-2e3f4a5b6c7d"}]},
+    }
+
+    into: uuid.UUID
+
+
 class CallLink(SQLModel):
     model_config = {
         "extra": "forbid",

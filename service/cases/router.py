@@ -12,13 +12,14 @@ from service.auth.dependencies import SIGNED_IN, SUPERVISORS, CurrentPrincipal
 from service.auth.models import Role
 from service.cases import actions
 from service.cases import service as cases_service
-from service.cases.dependencies import ActorDep, CaseDep
+from service.cases.dependencies import ActorDep, CaseDep, reachable
 from service.cases.filters import CaseQuery
 from service.cases.models import (
     CallLink,
     Case,
     CaseClosing,
     CaseCreate,
+    CaseMerge,
     CasePublic,
     CaseUpdate,
     CaseWaiting,
@@ -283,6 +284,31 @@ def reopen_case(
         actor=actor,
         if_match=if_match,
         now=now,
+    )
+    return answer(session, case, response)
+
+
+@action_route(
+    "merge",
+    summary="Merge a case into another",
+    description="The case named in `into` (open or waiting, one you may change) takes this "
+    "case's calls, tasks, notes and referrals; this case stays as a tombstone, status "
+    "`merged`, pointing at it in `merged_into_id`.",
+)
+def merge_case(
+    _query: Annotated[NoQuery, Query()],
+    session: SessionDep,
+    case: CaseDep,
+    merging: CaseMerge,
+    principal: CurrentPrincipal,
+    actor: ActorDep,
+    response: Response,
+    now: NowDep,
+    if_match: CaseIfMatch = None,
+) -> CasePublic:
+    into = reachable(session=session, principal=principal, case_id=merging.into, field="into")
+    case = actions.merge(
+        session=session, case=case, into=into, actor=actor, if_match=if_match, now=now
     )
     return answer(session, case, response)
 

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser
 from service.audit import service as audit_service
+from service.calls import case_link
 from service.calls.models import Call
 from service.cases import permissions
 from service.cases.errors import CallInAnotherCase, CaseNotFound
@@ -101,6 +102,31 @@ def create(
     case_id: uuid.UUID | None = None,
 ) -> Case:
     """Open a case, from calls if named; an adviser who opens it owns it unless told."""
+    case = _build(
+        session,
+        settings,
+        case_in,
+        actor=actor,
+        acting_adviser_id=acting_adviser_id,
+        now=now,
+        case_id=case_id,
+    )
+    session.commit()
+    session.refresh(case)
+    return case
+
+
+def _build(
+    session: Session,
+    settings: Settings,
+    case_in: CaseCreate,
+    *,
+    actor: str,
+    acting_adviser_id: uuid.UUID | None,
+    now: datetime,
+    case_id: uuid.UUID | None = None,
+) -> Case:
+    """A new case, added to the session with its calls linked; uncommitted."""
     _check_codes(session, line=case_in.line, workplace=case_in.workplace)
     owner_id = case_in.owner_adviser_id or acting_adviser_id
     _check_adviser(session, owner_id, field="owner_adviser_id")
@@ -126,8 +152,6 @@ def create(
     record_event(session, case, CaseEventType.opened, at=now, actor=actor, to_status="open")
     for call in calls:
         _link(session, case, call, at=now, actor=actor)
-    session.commit()
-    session.refresh(case)
     return case
 
 
@@ -281,6 +305,14 @@ def open_task_ids(session: Session, case: Case) -> list[uuid.UUID]:
     return list(session.exec(statement.order_by(col(CaseTask.created_at))).all())
 
 
+def next_follow_up(session: Session, case: Case) -> datetime | None:
+    """When the case next needs following up: the earliest due time of its open tasks."""
+    statement = select(sa.func.min(CaseTask.due_at)).where(
+        CaseTask.case_id == case.id, CaseTask.state == TaskState.open
+    )
+    return session.exec(statement).one()
+
+
 def _link(session: Session, case: Case, call: Call, *, at: datetime, actor: str) -> None:
     call.case_id = case.id
     record_event(session, case, CaseEventType.call_linked, at=at, actor=actor, call_id=call.id)
@@ -354,3 +386,41 @@ def _check_adviser(session: Session, adviser_id: uuid.UUID | None, *, field: str
     adviser = session.get(Adviser, adviser_id)
     if adviser is None or not adviser.active:
         raise ValidationFailed([FieldProblem(field=field, reason="no active adviser has this id")])
+
+
+def _case_at_close(
+    *,
+    session: Session,
+    call: Call,
+    request: case_link.CaseAtClose,
+    adviser_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """A call's close opens a case for it, or makes it part of an open case the adviser may
+    change; uncommitted, in the close's transaction."""
+    actor = f"adviser:{adviser_id}"
+    if request.join_case_id is not None and request.open_case is not None:
+        reason = "open a case or join one, not both"
+        raise ValidationFailed([FieldProblem(field="open_case", reason=reason)])
+    if request.open_case is not None:
+        case_in = CaseCreate(line=call.line, title=request.open_case.title, call_ids=[call.id])
+        _build(session, settings, case_in, actor=actor, acting_adviser_id=adviser_id, now=now)
+        return
+    assert request.join_case_id is not None
+    case = session.get(Case, request.join_case_id)
+    live = case is not None and case.status in LIVE
+    if (
+        case is None
+        or not live
+        or not permissions.may_change("adviser", adviser_id, facts(session=session, case=case))
+    ):
+        reason = "no open case you may change has this id"
+        raise ValidationFailed([FieldProblem(field="join_case_id", reason=reason)])
+    (call,) = _calls_to_link(session, [call.id], case_id=case.id)
+    if call.case_id != case.id:
+        _link(session, case, call, at=now, actor=actor)
+        touch(case, now)
+
+
+case_link.register(_case_at_close)

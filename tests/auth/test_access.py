@@ -80,6 +80,10 @@ LEAST_ROLE = {
     ("post", "/cases/{case_id}/reopen"): "supervisor",
     ("post", "/cases/{case_id}/calls"): "adviser",
     ("delete", "/cases/{case_id}/calls/{call_id}"): "adviser",
+    # cases: tasks
+    # cases: notes, referrals, timeline
+    # cases: merge
+    ("post", "/cases/{case_id}/merge"): "adviser",
 }
 OPERATIONS = sorted(
     (method, path) for path, item in SPEC["paths"].items() for method in item

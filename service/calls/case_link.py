@@ -1,0 +1,80 @@
+"""A call's close may open a case or join one; the cases domain, above this one, does that.
+
+The desk's close cannot import cases (they import calls), so the cases domain registers the
+use case here when it loads (`service.cases.service`), as the domains declare their audited
+tables to the audit trail.
+"""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Protocol
+
+from pydantic import Field
+from sqlmodel import Session, SQLModel
+
+from service.calls.models import Call
+from service.config import Settings
+from service.privacy.fields import WithoutCpr
+from service.text import FreeText
+
+
+class CaseOpening(SQLModel):
+    """A case to open for the call being closed."""
+
+    model_config = {"extra": "forbid"}
+
+    title: Annotated[Annotated[str, FreeText(min_length=1, max_length=200)], WithoutCpr]
+
+
+class CaseAtClose(SQLModel):
+    """What the close does about a case: join one (`join_case_id`) or open one."""
+
+    join_case_id: uuid.UUID | None = Field(
+        default=None, description="Make the call part of this open case, one you may change."
+    )
+    open_case: CaseOpening | None = Field(
+        default=None, description="Open a case for the call, owned by the adviser closing it."
+    )
+
+
+class LinkCase(Protocol):
+    def __call__(
+        self,
+        *,
+        session: Session,
+        call: Call,
+        request: CaseAtClose,
+        adviser_id: uuid.UUID,
+        settings: Settings,
+        now: datetime,
+    ) -> None: ...
+
+
+_registered: list[LinkCase] = []
+
+
+def register(link: LinkCase) -> None:
+    """The cases domain's use case that opens or joins a case, uncommitted."""
+    _registered[:] = [link]
+
+
+def link(
+    *,
+    session: Session,
+    call: Call,
+    request: CaseAtClose,
+    adviser_id: uuid.UUID,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Open or join the case the close asks for, in the close's transaction."""
+    if not _registered:
+        raise RuntimeError("the cases domain is not loaded: import service.cases.service")
+    _registered[0](
+        session=session,
+        call=call,
+        request=request,
+        adviser_id=adviser_id,
+        settings=settings,
+        now=now,
+    )
