@@ -88,6 +88,9 @@ class Settings(BaseSettings):
     # A callback number is kept this long after its callback ended (answered or not), or
     # after the call closed when no callback was scheduled; a waiting callback keeps it.
     callback_phone_days: int = 14
+    # A case's free text (summary, notes, task notes, referral reasons, workplace name and
+    # address) is erased this long after the case closed; its codes and times stay.
+    case_retention_days: int = 730
     retention_timer: bool = True
     retention_interval_h: float = 24.0
 

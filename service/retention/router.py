@@ -19,6 +19,7 @@ class RetentionRun(BaseModel):
     notes_erased: int
     phones_erased: int
     audit_rows_deleted: int
+    case_texts_erased: int
 
 
 @router.post(
@@ -29,7 +30,9 @@ class RetentionRun(BaseModel):
     summary="Erase the personal data past its retention period now (admins)",
     description="What the daily run does: notes and callback numbers of old calls, a "
     "callback number `HOTLINE_CALLBACK_PHONE_DAYS` (14) after its callback ended (answered or "
-    "not), or after the call when no callback waits; old audit rows. Safe to run twice.",
+    "not), or after the call when no callback waits; old audit rows; the free text of cases "
+    "closed `HOTLINE_CASE_RETENTION_DAYS` (730) ago (a call's notes stay while its case is "
+    "open or waiting). Safe to run twice.",
     responses=problem_responses(401, 403),
 )
 def run_retention(

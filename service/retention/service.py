@@ -1,8 +1,9 @@
-"""Personal-data retention: notes and callback numbers are erased, old audit rows deleted.
+"""Personal-data retention: notes and callback numbers are erased, old audit rows deleted,
+and the free text of cases closed long ago.
 
-Only what can identify a caller goes: the call rows themselves and everything the statistics
-read stay, so a week's report is the same before and after. Each kind is erased with one
-set-based statement: no call is loaded into Python, however many there are.
+Only what can identify a caller goes: the call and case rows themselves and everything the
+statistics read stay, so a week's report is the same before and after. Each kind is erased
+with one set-based statement: no call or case is loaded into Python, however many there are.
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from sqlmodel import Session, col
 from service.audit import service as audit_service
 from service.audit.models import AuditEvent
 from service.calls.models import Call, Direction
+from service.cases.models import Case, CaseNote, CaseReferral, CaseTask
+from service.cases.states import CaseStatus
 from service.config import Settings
 from service.idempotency.models import IdempotencyRecord
 
@@ -24,18 +27,23 @@ KEYS_KEPT = timedelta(hours=48)
 
 @dataclass(frozen=True)
 class RetentionResult:
-    """How many calls lost their notes or callback number, and how many audit rows went."""
+    """How many calls lost their notes or callback number, how many audit rows went, and how
+    many closed cases lost their free text."""
 
     notes_erased: int
     phones_erased: int
     audit_rows_deleted: int
+    # Zero by default: a result that speaks of calls only (a test's, a stub's) leaves it out.
+    case_texts_erased: int = 0
 
 
 def run_retention(*, session: Session, settings: Settings, now: datetime) -> RetentionResult:
     """Erase the personal data whose retention period has passed, on record, and commit."""
     year_cutoff = now - timedelta(days=settings.retention_days)
     expired = _finished_before(Call, year_cutoff)
-    notes_erased = _erase(session, col(Call.notes), expired)
+    # A call's notes stay while its case is open or waiting: the case is still worked from
+    # them. Once the case is closed, the call's own year applies as before.
+    notes_erased = _erase(session, col(Call.notes), sa.and_(expired, sa.not_(_in_live_case())))
     phones_erased = _erase(
         session,
         col(Call.callback_phone),
@@ -44,6 +52,9 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
             _origin_expired(year_cutoff),
             _callback_over(now - timedelta(days=settings.callback_phone_days)),
         ),
+    )
+    case_texts_erased = _erase_case_text(
+        session, cutoff=now - timedelta(days=settings.case_retention_days), now=now
     )
     audit_rows_deleted = _rowcount(
         session.execute(
@@ -62,11 +73,13 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
         notes_erased=notes_erased,
         phones_erased=phones_erased,
         audit_rows_deleted=audit_rows_deleted,
+        case_texts_erased=case_texts_erased,
     )
     erased = {
         "notes": result.notes_erased,
         "callback_phone": result.phones_erased,
         "audit_event": result.audit_rows_deleted,
+        "case_text": result.case_texts_erased,
     }
     # The run is stamped with its own time, whatever request this session served before.
     session.info["now"] = now
@@ -81,6 +94,76 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
     )
     session.commit()
     return result
+
+
+def _in_live_case() -> sa.ColumnElement[bool]:
+    """Calls that are part of an open or waiting case."""
+    return sa.exists().where(
+        col(Case.id) == Call.case_id, col(Case.status).in_([CaseStatus.open, CaseStatus.waiting])
+    )
+
+
+def _erase_case_text(session: Session, *, cutoff: datetime, now: datetime) -> int:
+    """Erase the free text of the cases closed at or before `cutoff`; how many cases it was.
+
+    What people wrote goes: the summary, the notes, the task notes, the referrals' reasons and
+    the workplace's name and address (a small workplace's name can point at the caller). The
+    title, the CVR, every code, time and status stay, so no figure changes. A reopened case
+    has no closing time and is not due. A case counts when it is first stamped
+    `text_erased_at`, and again only if it holds text again (reopened, written in, closed
+    and past its time once more).
+    """
+    due = sa.and_(col(Case.closed_at).is_not(None), col(Case.closed_at) <= cutoff)
+    # The case's own columns go first, while its rows' text still shows which cases hold any.
+    cases = _rowcount(
+        session.execute(
+            sa.update(Case)
+            .where(due, sa.or_(col(Case.text_erased_at).is_(None), _case_holds_text()))
+            .values(summary=None, workplace_name=None, workplace_address=None, text_erased_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    due_ids = sa.select(col(Case.id)).where(due)
+    rows: list[tuple[type[CaseNote | CaseTask | CaseReferral], dict[str, None], Any]] = [
+        (CaseNote, {"body": None}, col(CaseNote.body).is_not(None)),
+        (CaseTask, {"note": None}, col(CaseTask.note).is_not(None)),
+        (CaseReferral, {"reason": None}, col(CaseReferral.reason).is_not(None)),
+        (CaseReferral, {"workplace_name": None, "workplace_address": None}, _named_by_cvr()),
+    ]
+    for model, values, holding in rows:
+        # Like the calls: version and updated_at stay, the run's audit row says what went.
+        session.execute(
+            sa.update(model).where(col(model.case_id).in_(due_ids), holding).values(values),
+            execution_options={"synchronize_session": False},
+        )
+    return cases
+
+
+def _named_by_cvr() -> sa.ColumnElement[bool]:
+    # A referral must name its workplace by CVR or by name and address (a check on the
+    # table): the name and address go only where a CVR names the workplace without them.
+    return sa.and_(
+        col(CaseReferral.workplace_cvr).is_not(None),
+        sa.or_(
+            col(CaseReferral.workplace_name).is_not(None),
+            col(CaseReferral.workplace_address).is_not(None),
+        ),
+    )
+
+
+def _case_holds_text() -> sa.ColumnElement[bool]:
+    """Cases still holding free text that retention erases, on the case or in its rows."""
+    return sa.or_(
+        col(Case.summary).is_not(None),
+        col(Case.workplace_name).is_not(None),
+        col(Case.workplace_address).is_not(None),
+        sa.exists().where(col(CaseNote.case_id) == Case.id, col(CaseNote.body).is_not(None)),
+        sa.exists().where(col(CaseTask.case_id) == Case.id, col(CaseTask.note).is_not(None)),
+        sa.exists().where(
+            col(CaseReferral.case_id) == Case.id,
+            sa.or_(col(CaseReferral.reason).is_not(None), _named_by_cvr()),
+        ),
+    )
 
 
 def _callback_over(cutoff: datetime) -> sa.ColumnElement[bool]:

@@ -36,10 +36,11 @@ async def run_logged(now: Callable[[], datetime]) -> RetentionResult | None:
         return None
     logger.info(
         "retention erased notes of %d calls and callback numbers of %d calls, "
-        "deleted %d audit rows",
+        "deleted %d audit rows, erased the free text of %d cases",
         result.notes_erased,
         result.phones_erased,
         result.audit_rows_deleted,
+        result.case_texts_erased,
     )
     return result
 
