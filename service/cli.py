@@ -373,7 +373,8 @@ def retention_run(
         engine.dispose()
     typer.echo(
         f"erased notes of {result.notes_erased} calls and callback numbers of "
-        f"{result.phones_erased} calls; deleted {result.audit_rows_deleted} audit rows"
+        f"{result.phones_erased} calls; deleted {result.audit_rows_deleted} audit rows; "
+        f"erased the free text of {result.case_texts_erased} cases"
     )
 
 

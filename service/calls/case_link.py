@@ -58,23 +58,8 @@ def register(link: LinkCase) -> None:
     _registered[:] = [link]
 
 
-def link(
-    *,
-    session: Session,
-    call: Call,
-    request: CaseAtClose,
-    adviser_id: uuid.UUID,
-    settings: Settings,
-    now: datetime,
-) -> None:
-    """Open or join the case the close asks for, in the close's transaction."""
+def registered() -> LinkCase:
+    """The use case that opens or joins the case a close asks for, in the close's transaction."""
     if not _registered:
         raise RuntimeError("the cases domain is not loaded: import service.cases.service")
-    _registered[0](
-        session=session,
-        call=call,
-        request=request,
-        adviser_id=adviser_id,
-        settings=settings,
-        now=now,
-    )
+    return _registered[0]

@@ -171,7 +171,7 @@ def close(*, session: Session, action: Action, close_in: CallClosing) -> Call:
     adviser.wrap_up_until = wrap_up_until if wrap_up_until > now else None
     journal.record(session, call, EventType.closed, at=now, adviser_id=adviser.id)
     if close_in.case_request is not None:
-        case_link.link(
+        case_link.registered()(
             session=session,
             call=call,
             request=close_in.case_request,

@@ -1,6 +1,7 @@
 """The case's actions: wait, resume, close, reopen and merge, each through the state machine."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, col, update
@@ -28,43 +29,35 @@ from service.taxonomy import service as taxonomy_service
 Rule = Callable[[], CaseStatus]
 
 
-def wait(
-    *,
-    session: Session,
-    case: Case,
-    waiting_for: WaitingFor,
-    actor: str,
-    if_match: str | None,
-    now: datetime,
-) -> Case:
+@dataclass(frozen=True)
+class Change:
+    """One step of a case: which case, from which copy (`If-Match`), who does it and when."""
+
+    case: Case
+    actor: str
+    now: datetime
+    if_match: str | None = None
+
+
+def wait(*, session: Session, change: Change, waiting_for: WaitingFor) -> Case:
     """The case waits on the caller or a third party."""
-    check_if_match(case, if_match, noun="case")
+    case, actor, now = _begin(change)
     status = _step(case, lambda: states.wait(case.status, waiting_for=waiting_for))
     case.waiting_for = waiting_for
     return _move(session, case, status, CaseStep.wait, actor=actor, now=now)
 
 
-def resume(
-    *, session: Session, case: Case, actor: str, if_match: str | None, now: datetime
-) -> Case:
+def resume(*, session: Session, change: Change) -> Case:
     """A waiting case is open again: what it waited for came."""
-    check_if_match(case, if_match, noun="case")
+    case, actor, now = _begin(change)
     status = _step(case, lambda: states.advance(case.status, CaseStep.resume))
     case.waiting_for = None
     return _move(session, case, status, CaseStep.resume, actor=actor, now=now)
 
 
-def close(
-    *,
-    session: Session,
-    case: Case,
-    closing: CaseClosing,
-    actor: str,
-    if_match: str | None,
-    now: datetime,
-) -> Case:
+def close(*, session: Session, change: Change, closing: CaseClosing) -> Case:
     """Close a case with its outcome; its open tasks block that unless cancelled with it."""
-    check_if_match(case, if_match, noun="case")
+    case, actor, now = _begin(change)
     problems = taxonomy_service.code_problems(
         session=session, list_name="case_outcome", field="outcome", codes=[closing.outcome]
     )
@@ -103,14 +96,18 @@ def close(
     return _move(session, case, status, CaseStep.close, actor=actor, now=now)
 
 
-def reopen(
-    *, session: Session, case: Case, role: str, actor: str, if_match: str | None, now: datetime
-) -> Case:
+def reopen(*, session: Session, change: Change, role: str) -> Case:
     """A supervisor opens a closed case again; its outcome goes."""
-    check_if_match(case, if_match, noun="case")
+    case, actor, now = _begin(change)
     status = _step(case, lambda: states.reopen(case.status, by_role=role))
     case.outcome, case.closed_at = None, None
     return _move(session, case, status, CaseStep.reopen, actor=actor, now=now)
+
+
+def _begin(change: Change) -> tuple[Case, str, datetime]:
+    """Refuse (412) a step taken from a stale copy of the case."""
+    check_if_match(change.case, change.if_match, noun="case")
+    return change.case, change.actor, change.now
 
 
 def _step(case: Case, rule: Rule) -> CaseStatus:
@@ -144,18 +141,10 @@ def _move(
     return case
 
 
-def merge(
-    *,
-    session: Session,
-    case: Case,
-    into: Case,
-    actor: str,
-    if_match: str | None,
-    now: datetime,
-) -> Case:
+def merge(*, session: Session, change: Change, into: Case) -> Case:
     """Merge a case into another: its calls, tasks, notes and referrals move there, and it
     stays as a tombstone that points at the survivor."""
-    check_if_match(case, if_match, noun="case")
+    case, actor, now = _begin(change)
     status = _step(
         case,
         lambda: states.merge(case.status, into_status=into.status, into_itself=case.id == into.id),
@@ -168,6 +157,8 @@ def merge(
             setattr(into, column, getattr(case, column))
     into.follow_up_due_at = cases_service.next_follow_up(session, into)
     case.merged_into_id, case.follow_up_due_at, case.waiting_for = into.id, None, None
+    # Its life ends here as a closed case's does: retention counts from this moment.
+    case.closed_at = now
     cases_service.record_event(
         session, into, CaseEventType.merged_in, at=now, actor=actor, other_case_id=case.id
     )

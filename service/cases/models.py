@@ -316,11 +316,14 @@ class CasePublic(SQLModel):
     waiting_for: WaitingFor | None
     owner_adviser_id: uuid.UUID | None
     outcome: str | None
-    closed_at: AwareDatetime | None
+    closed_at: AwareDatetime | None = Field(description="When it was closed, or merged.")
     risk_flag: RiskFlag | None
     workplace: Workplace | None
     follow_up_due_at: AwareDatetime | None
     merged_into_id: uuid.UUID | None
+    text_erased_at: AwareDatetime | None = Field(
+        default=None, description="When retention erased the case's free text, if it has."
+    )
     call_ids: list[uuid.UUID]
     version: int
     created_at: AwareDatetime

@@ -2,14 +2,16 @@
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Body, Depends, Header, Query, Response
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from service import api
 from service.auth.dependencies import SIGNED_IN, SUPERVISORS, CurrentPrincipal
-from service.auth.models import Role
+from service.auth.models import Principal, Role
 from service.cases import actions
 from service.cases import service as cases_service
 from service.cases.dependencies import ActorDep, CaseDep, reachable
@@ -100,15 +102,11 @@ def create_case(
     if case is None:
         case_id = uuid7()
         idem.will_answer(status=201, object_id=case_id)
+        # A supervisor's or admin's token holder is no adviser to own a case.
+        owner = principal.adviser_id if principal.role == Role.adviser else None
+        opener = cases_service.Opener(actor, owner, now)
         case = cases_service.create(
-            session=session,
-            settings=settings,
-            case_in=case_in,
-            actor=actor,
-            # A supervisor's or admin's token holder is no adviser to own a case.
-            acting_adviser_id=principal.adviser_id if principal.role == Role.adviser else None,
-            now=now,
-            case_id=case_id,
+            session=session, settings=settings, case_in=case_in, opener=opener, case_id=case_id
         )
     response.headers["Location"] = f"/cases/{case.id}"
     return answer(session, case, response)
@@ -199,75 +197,22 @@ def action_route(
     )
 
 
-@action_route(
-    "close",
-    summary="Close a case with its outcome",
-    description="Needs an `outcome` from the `case_outcome` code list. Open tasks block the "
-    "close (409 naming them in `open_task_ids`) unless `cancel_open_tasks` cancels them.",
-)
-def close_case(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case: CaseDep,
-    closing: CaseClosing,
-    actor: ActorDep,
-    response: Response,
-    now: NowDep,
-    if_match: CaseIfMatch = None,
-) -> CasePublic:
-    case = actions.close(
-        session=session, case=case, closing=closing, actor=actor, if_match=if_match, now=now
-    )
-    return answer(session, case, response)
+@dataclass(frozen=True)
+class CaseRequest:
+    """What every step of a case starts from: the case, who asks, when, the copy it was read
+    from (`If-Match`), and the response that carries the new ETag."""
+
+    session: Session
+    principal: Principal
+    change: actions.Change
+    response: Response
+
+    def answer(self, case: Case) -> CasePublic:
+        """The case after the step, with its new ETag."""
+        return answer(self.session, case, self.response)
 
 
-@action_route(
-    "wait",
-    summary="Put a case to wait on the caller or a third party",
-    description="`waiting_for` says whose move it is.",
-)
-def wait_case(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case: CaseDep,
-    waiting: CaseWaiting,
-    actor: ActorDep,
-    response: Response,
-    now: NowDep,
-    if_match: CaseIfMatch = None,
-) -> CasePublic:
-    case = actions.wait(
-        session=session,
-        case=case,
-        waiting_for=waiting.waiting_for,
-        actor=actor,
-        if_match=if_match,
-        now=now,
-    )
-    return answer(session, case, response)
-
-
-@action_route("resume", summary="Open a waiting case again", description="No body.")
-def resume_case(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case: CaseDep,
-    actor: ActorDep,
-    response: Response,
-    now: NowDep,
-    if_match: CaseIfMatch = None,
-) -> CasePublic:
-    case = actions.resume(session=session, case=case, actor=actor, if_match=if_match, now=now)
-    return answer(session, case, response)
-
-
-@action_route(
-    "reopen",
-    summary="Reopen a closed case (supervisors)",
-    description="Its outcome is cleared; `previous_status` says it was closed.",
-    supervisors_only=True,
-)
-def reopen_case(
+def case_request(
     _query: Annotated[NoQuery, Query()],
     session: SessionDep,
     case: CaseDep,
@@ -276,16 +221,48 @@ def reopen_case(
     response: Response,
     now: NowDep,
     if_match: CaseIfMatch = None,
-) -> CasePublic:
-    case = actions.reopen(
-        session=session,
-        case=case,
-        role=principal.role.value,
-        actor=actor,
-        if_match=if_match,
-        now=now,
-    )
-    return answer(session, case, response)
+) -> CaseRequest:
+    change = actions.Change(case=case, actor=actor, now=now, if_match=if_match)
+    return CaseRequest(session, principal, change, response)
+
+
+CaseRequestDep = Annotated[CaseRequest, Depends(case_request)]
+
+
+@action_route(
+    "close",
+    summary="Close a case with its outcome",
+    description="Needs an `outcome` from the `case_outcome` code list. Open tasks block the "
+    "close (409 naming them in `open_task_ids`) unless `cancel_open_tasks` cancels them.",
+)
+def close_case(step: CaseRequestDep, closing: CaseClosing) -> CasePublic:
+    return step.answer(actions.close(session=step.session, change=step.change, closing=closing))
+
+
+@action_route(
+    "wait",
+    summary="Put a case to wait on the caller or a third party",
+    description="`waiting_for` says whose move it is.",
+)
+def wait_case(step: CaseRequestDep, waiting: CaseWaiting) -> CasePublic:
+    case = actions.wait(session=step.session, change=step.change, waiting_for=waiting.waiting_for)
+    return step.answer(case)
+
+
+@action_route("resume", summary="Open a waiting case again", description="No body.")
+def resume_case(step: CaseRequestDep) -> CasePublic:
+    return step.answer(actions.resume(session=step.session, change=step.change))
+
+
+@action_route(
+    "reopen",
+    summary="Reopen a closed case (supervisors)",
+    description="Its outcome is cleared; `previous_status` says it was closed.",
+    supervisors_only=True,
+)
+def reopen_case(step: CaseRequestDep) -> CasePublic:
+    role = step.principal.role.value
+    return step.answer(actions.reopen(session=step.session, change=step.change, role=role))
 
 
 @action_route(
@@ -295,22 +272,11 @@ def reopen_case(
     "case's calls, tasks, notes and referrals; this case stays as a tombstone, status "
     "`merged`, pointing at it in `merged_into_id`.",
 )
-def merge_case(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case: CaseDep,
-    merging: CaseMerge,
-    principal: CurrentPrincipal,
-    actor: ActorDep,
-    response: Response,
-    now: NowDep,
-    if_match: CaseIfMatch = None,
-) -> CasePublic:
-    into = reachable(session=session, principal=principal, case_id=merging.into, field="into")
-    case = actions.merge(
-        session=session, case=case, into=into, actor=actor, if_match=if_match, now=now
+def merge_case(step: CaseRequestDep, merging: CaseMerge) -> CasePublic:
+    into = reachable(
+        session=step.session, principal=step.principal, case_id=merging.into, field="into"
     )
-    return answer(session, case, response)
+    return step.answer(actions.merge(session=step.session, change=step.change, into=into))
 
 
 LINK_EXAMPLES = {

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,6 +41,8 @@ from service.pagination import Page, decode_cursor, encode_cursor
 from service.taxonomy import service as taxonomy_service
 
 LIVE = (CaseStatus.open, CaseStatus.waiting)
+# A record's id promised beforehand (to an Idempotency-Key), or None for a new one.
+Id = uuid.UUID | None
 
 
 def get(*, session: Session, case_id: uuid.UUID) -> Case:
@@ -91,44 +94,37 @@ def public(*, session: Session, case: Case) -> CasePublic:
     return CasePublic.model_validate(values | {"call_ids": list(call_ids)})
 
 
+@dataclass(frozen=True)
+class Opener:
+    """Who opens a case and when: `actor` for its timeline, an adviser to own it by default."""
+
+    actor: str
+    adviser_id: uuid.UUID | None
+    now: datetime
+
+
 def create(
     *,
     session: Session,
     settings: Settings,
     case_in: CaseCreate,
-    actor: str,
-    acting_adviser_id: uuid.UUID | None,
-    now: datetime,
+    opener: Opener,
     case_id: uuid.UUID | None = None,
 ) -> Case:
     """Open a case, from calls if named; an adviser who opens it owns it unless told."""
-    case = _build(
-        session,
-        settings,
-        case_in,
-        actor=actor,
-        acting_adviser_id=acting_adviser_id,
-        now=now,
-        case_id=case_id,
-    )
+    case = _build(session, settings, case_in, opener, case_id)
     session.commit()
     session.refresh(case)
     return case
 
 
 def _build(
-    session: Session,
-    settings: Settings,
-    case_in: CaseCreate,
-    *,
-    actor: str,
-    acting_adviser_id: uuid.UUID | None,
-    now: datetime,
-    case_id: uuid.UUID | None = None,
+    session: Session, settings: Settings, case_in: CaseCreate, opener: Opener, case_id: Id
 ) -> Case:
     """A new case, added to the session with its calls linked; uncommitted."""
+    actor, now = opener.actor, opener.now
     _check_codes(session, line=case_in.line, workplace=case_in.workplace)
-    owner_id = case_in.owner_adviser_id or acting_adviser_id
+    owner_id = case_in.owner_adviser_id or opener.adviser_id
     _check_adviser(session, owner_id, field="owner_adviser_id")
     calls = _calls_to_link(session, case_in.call_ids, case_id=None)
     case = Case(
@@ -405,7 +401,7 @@ def _case_at_close(
         raise ValidationFailed([FieldProblem(field="open_case", reason=reason)])
     if request.open_case is not None:
         case_in = CaseCreate(line=call.line, title=request.open_case.title, call_ids=[call.id])
-        _build(session, settings, case_in, actor=actor, acting_adviser_id=adviser_id, now=now)
+        _build(session, settings, case_in, Opener(actor, adviser_id, now), None)
         return
     assert request.join_case_id is not None
     case = session.get(Case, request.join_case_id)

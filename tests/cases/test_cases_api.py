@@ -474,3 +474,23 @@ def test_every_case_shown_is_a_recorded_read(client, session):
         (case["id"], ["summary", "title"]),
         (case["id"], ["summary", "title"]),
     ]
+
+
+def test_a_case_its_links_and_its_changes_are_on_the_audit_trail(client, session):
+    call = create_call(client)
+    case = create_case(client)
+    client.post(f"/cases/{case['id']}/calls", json={"call_id": call["id"]})
+    client.patch(f"/cases/{case['id']}", json={"summary": "Ny viden"})
+    session.expire_all()
+    rows = session.exec(
+        select(AuditEvent.action, AuditEvent.object_id, AuditEvent.fields)
+        .where(AuditEvent.action.in_(["case.create", "case.update", "call.update"]))
+        .order_by(AuditEvent.id)
+    ).all()
+    actions = [(action, object_id) for action, object_id, _ in rows]
+    assert ("case.create", case["id"]) in actions
+    assert ("call.update", call["id"]) in actions
+    [(_, _, linked)] = [row for row in rows if row[0] == "call.update"]
+    assert linked == ["case_id"]
+    [summary_change] = [row for row in rows if row[0] == "case.update" and "summary" in row[2]]
+    assert summary_change[1] == case["id"]

@@ -461,7 +461,8 @@ def test_the_command_runs_retention_on_the_database_it_is_given(migrated: str, t
         )
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == (
-            "erased notes of 1 calls and callback numbers of 1 calls; deleted 1 audit rows"
+            "erased notes of 1 calls and callback numbers of 1 calls; deleted 1 audit rows; "
+            "erased the free text of 0 cases"
         )
         with Session(engine) as session:
             call = session.get(Call, old_id)
@@ -609,9 +610,19 @@ def test_an_admin_runs_retention_through_the_api_and_it_is_on_record(client, ses
     clock.set(closed_at(old) + timedelta(days=366))
     response = client.post("/retention/run")
     assert response.status_code == 200, response.text
-    assert response.json() == {"notes_erased": 1, "phones_erased": 1, "audit_rows_deleted": 0}
+    assert response.json() == {
+        "notes_erased": 1,
+        "phones_erased": 1,
+        "audit_rows_deleted": 0,
+        "case_texts_erased": 0,
+    }
     assert stored(session, old["id"])["notes"] is None
     [run] = retention_rows(session)
     assert run.role == "admin" and run.fields == ["callback_phone:1", "notes:1"]
     again = client.post("/retention/run").json()
-    assert again == {"notes_erased": 0, "phones_erased": 0, "audit_rows_deleted": 0}
+    assert again == {
+        "notes_erased": 0,
+        "phones_erased": 0,
+        "audit_rows_deleted": 0,
+        "case_texts_erased": 0,
+    }
