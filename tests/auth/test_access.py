@@ -81,6 +81,9 @@ LEAST_ROLE = {
     ("post", "/cases/{case_id}/calls"): "adviser",
     ("delete", "/cases/{case_id}/calls/{call_id}"): "adviser",
     # cases: tasks
+    ("post", "/cases/{case_id}/tasks"): "adviser",
+    ("patch", "/cases/{case_id}/tasks/{task_id}"): "adviser",
+    ("get", "/tasks"): "adviser",
     # cases: notes, referrals, timeline
     # cases: merge
     ("post", "/cases/{case_id}/merge"): "adviser",
@@ -143,6 +146,10 @@ def world(client, session, clock):
         "adviser_id": adviser["id"],
         "line": "stress",
         "token_id": str(token_id),
+        "task_id": client.post(
+            f"/cases/{case.json()['id']}/tasks",
+            json={"kind": "other", "due_at": clock().isoformat()},
+        ).json()["id"],
     }
     return {"adviser": adviser, "tokens": tokens, "values": values}
 
