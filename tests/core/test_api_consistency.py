@@ -55,6 +55,9 @@ def test_an_unknown_query_parameter_is_a_422_on_every_writing_route_too(
         "call_id": create_call(client)["id"],
         "adviser_id": create_adviser(client)["id"],
         "case_id": create_case(client)["id"],
+        # The query is refused before the task or referral is looked up.
+        "task_id": str(uuid.uuid4()),
+        "referral_id": str(uuid.uuid4()),
         "token_id": token_id.json()["id"],
         "line": "stress",
     }
