@@ -85,6 +85,10 @@ LEAST_ROLE = {
     ("patch", "/cases/{case_id}/tasks/{task_id}"): "adviser",
     ("get", "/tasks"): "adviser",
     # cases: notes, referrals, timeline
+    ("post", "/cases/{case_id}/notes"): "adviser",
+    ("post", "/cases/{case_id}/referrals"): "adviser",
+    ("patch", "/cases/{case_id}/referrals/{referral_id}"): "supervisor",
+    ("get", "/cases/{case_id}/timeline"): "adviser",
     # cases: merge
     ("post", "/cases/{case_id}/merge"): "adviser",
 }
@@ -146,6 +150,7 @@ def world(client, session, clock):
         "adviser_id": adviser["id"],
         "line": "stress",
         "token_id": str(token_id),
+        "referral_id": str(uuid.uuid4()),  # the role is decided before the referral is sought
         "task_id": client.post(
             f"/cases/{case.json()['id']}/tasks",
             json={"kind": "other", "due_at": clock().isoformat()},
