@@ -15,12 +15,13 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from fastapi import Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import SQLModel
 
+from service.api import AUDITED_READ
 from service.db import UTCDateTime
-from service.errors import FieldProblem, ValidationFailed
+from service.errors import FieldProblem, ValidationFailed, problem_responses
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -140,4 +141,20 @@ def _decode(token: str, model: type[M]) -> M:
 def _not_a_cursor() -> ValidationFailed:
     return ValidationFailed(
         [FieldProblem(field="cursor", reason="not a cursor from this API", location="query")]
+    )
+
+
+def audited_listing(
+    router: APIRouter, path: str, item: type[Any], *, summary: str, description: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`GET <path>`: a page of `item`s that show free text (a recorded read); 422 for a bad
+    filter or cursor."""
+    return router.get(
+        path,
+        openapi_extra=AUDITED_READ,
+        response_model=Page[item],  # type: ignore[valid-type]  # a model chosen by the caller
+        status_code=200,
+        summary=summary,
+        description=description,
+        responses=problem_responses(422),
     )

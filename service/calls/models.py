@@ -11,7 +11,6 @@ from pydantic import (
     AwareDatetime,
     StrictBool,
     StringConstraints,
-    computed_field,
 )
 from pydantic.config import JsonDict
 from sqlmodel import Field, Relationship, SQLModel
@@ -22,7 +21,7 @@ from service.calls.phone import normalise_danish_phone
 from service.clock import utcnow
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
-from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
+from service.privacy.fields import ShowsRedacted, WithoutCpr
 from service.taxonomy.codes import Code as Code  # re-exported
 from service.taxonomy.codes import CodeList, Language
 from service.text import FreeText
@@ -303,7 +302,9 @@ class CallUpdate(SQLModel):
     status: CallStatus | None = None
 
 
-class CallPublic(CallBase):
+class CallPublic(CallBase, ShowsRedacted):
+    FREE_TEXT = ("notes",)
+
     id: uuid.UUID
     status: CallStatus
     version: int
@@ -318,11 +319,6 @@ class CallPublic(CallBase):
     target_adviser_id: uuid.UUID | None = None
     case_id: uuid.UUID | None = Field(default=None, description="The case the call is part of.")
     hold_s: int
-
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        return redacted_fields(notes=self.notes)
 
     @classmethod
     def from_call(cls, call: Call) -> "CallPublic":

@@ -81,16 +81,9 @@ def close(*, session: Session, change: Change, closing: CaseClosing) -> Case:
             .where(col(CaseTask.id).in_(open_tasks))
             .values(state=TaskState.cancelled, updated_at=now, version=CaseTask.version + 1)
         )
+        cancelled = (TaskState.open.value, TaskState.cancelled.value)
         for task_id in open_tasks:
-            cases_service.record_event(
-                session,
-                case,
-                CaseEventType.task_changed,
-                at=now,
-                actor=actor,
-                task_id=task_id,
-                to_status=TaskState.cancelled.value,
-            )
+            cases_service.record_task_change(session, case, task_id, cancelled, actor=actor, at=now)
     case.outcome, case.closed_at, case.waiting_for = closing.outcome, now, None
     case.follow_up_due_at = None
     return _move(session, case, status, CaseStep.close, actor=actor, now=now)

@@ -1,9 +1,12 @@
 """The case a path names, loaded once per request, with who may reach it."""
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, TypeVar
 
-from fastapi import Depends
+from fastapi import Depends, Query
 from sqlmodel import Session
 
 from service.auth.dependencies import CurrentPrincipal
@@ -12,8 +15,15 @@ from service.cases import permissions
 from service.cases import service as cases_service
 from service.cases.errors import CaseNotFound, CaseOutOfReach
 from service.cases.models import Case
+from service.clock import NowDep
+from service.config import Settings, SettingsDep
 from service.db import SessionDep
 from service.errors import FieldProblem, ValidationFailed
+from service.idempotency.dependencies import Idempotency, IdempotencyDep
+from service.ids import uuid7
+from service.pagination import NoQuery
+
+T = TypeVar("T")
 
 
 def actor(principal: Principal) -> str:
@@ -64,3 +74,47 @@ def get_actor(principal: CurrentPrincipal) -> str:
 
 
 ActorDep = Annotated[str, Depends(get_actor)]
+
+
+@dataclass(frozen=True)
+class Adding:
+    """What a POST that adds a record (a case, a task, a note, a referral) starts from: who
+    asks, when, by which settings, and its Idempotency-Key."""
+
+    session: Session
+    principal: Principal
+    actor: str
+    now: datetime
+    settings: Settings
+    idem: Idempotency
+
+    @property
+    def own_adviser(self) -> uuid.UUID | None:
+        """An adviser's token's own adviser, whom a new record is for unless it says; a
+        supervisor's or admin's token holder is no adviser to own one."""
+        return self.principal.adviser_id if self.principal.role == Role.adviser else None
+
+    def once(self, load: Callable[[uuid.UUID], T], make: Callable[[uuid.UUID], T]) -> T:
+        """What a retry with this key made before (`load`), or a new record made under the id
+        promised to the key (`make`), so that both commit together."""
+        found: T | None = self.idem.replayed(lambda key: load(uuid.UUID(key)))
+        if found is not None:
+            return found
+        new_id = uuid7()
+        self.idem.will_answer(status=201, object_id=new_id)
+        return make(new_id)
+
+
+def adding(
+    _query: Annotated[NoQuery, Query()],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+    actor: ActorDep,
+    now: NowDep,
+    settings: SettingsDep,
+    idem: IdempotencyDep,
+) -> Adding:
+    return Adding(session, principal, actor, now, settings, idem)
+
+
+AddingDep = Annotated[Adding, Depends(adding)]

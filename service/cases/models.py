@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 
 import sqlalchemy as sa
-from pydantic import AfterValidator, AwareDatetime, StrictBool, StringConstraints, computed_field
+from pydantic import AfterValidator, AwareDatetime, StrictBool, StringConstraints
 from sqlmodel import Field, SQLModel
 
 from service.audit import registry as audit_registry
@@ -19,7 +19,7 @@ from service.cases.workplace import normalise_cvr, normalise_p_number
 from service.clock import utcnow
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
-from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
+from service.privacy.fields import ShowsRedacted, WithoutCpr
 from service.taxonomy.codes import Code
 from service.text import FreeText
 
@@ -303,7 +303,9 @@ class CaseUpdate(SQLModel):
     )
 
 
-class CasePublic(SQLModel):
+class CasePublic(ShowsRedacted):
+    FREE_TEXT = ("summary", "title")
+
     id: uuid.UUID
     reference: str
     line: str
@@ -328,11 +330,6 @@ class CasePublic(SQLModel):
     version: int
     created_at: AwareDatetime
     updated_at: AwareDatetime
-
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        return redacted_fields(summary=self.summary, title=self.title)
 
 
 class CaseClosing(SQLModel):

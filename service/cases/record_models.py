@@ -4,7 +4,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, RootModel, StrictBool, computed_field
+from pydantic import AwareDatetime, Field, RootModel, StrictBool
 from sqlmodel import SQLModel
 
 from service.calls.models import CallStatus, Direction
@@ -12,7 +12,7 @@ from service.cases.models import CaseEventType, Cvr, ShortText
 from service.cases.referrals import ReferralStatus
 from service.cases.tasks import TaskState
 from service.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
+from service.privacy.fields import ShowsRedacted, WithoutCpr
 from service.text import FreeText
 
 NOTE_MAX_LENGTH = 4000
@@ -49,7 +49,9 @@ class CaseNoteCreate(SQLModel):
     body: NoteBody
 
 
-class CaseNotePublic(SQLModel):
+class CaseNotePublic(ShowsRedacted):
+    FREE_TEXT = ("body",)
+
     id: uuid.UUID
     case_id: uuid.UUID
     body: str | None = Field(description="Null once retention erased the case's free text.")
@@ -58,11 +60,6 @@ class CaseNotePublic(SQLModel):
         description="The adviser who wrote it, when an adviser did."
     )
     created_at: AwareDatetime
-
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        return redacted_fields(body=self.body)
 
 
 # -- referrals --------------------------------------------------------------------------------
@@ -140,7 +137,9 @@ class CaseReferralChange(SQLModel):
     )
 
 
-class CaseReferralPublic(SQLModel):
+class CaseReferralPublic(ShowsRedacted):
+    FREE_TEXT = ("to", "reason", "external_reference", "workplace.name", "workplace.address")
+
     id: uuid.UUID
     case_id: uuid.UUID
     to: str
@@ -154,18 +153,6 @@ class CaseReferralPublic(SQLModel):
     version: int
     created_at: AwareDatetime
     updated_at: AwareDatetime
-
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        texts = {
-            "to": self.to,
-            "reason": self.reason,
-            "external_reference": self.external_reference,
-            "workplace.name": self.workplace.name,
-            "workplace.address": self.workplace.address,
-        }
-        return redacted_fields(**texts)
 
 
 # -- the timeline -----------------------------------------------------------------------------
@@ -192,8 +179,10 @@ class CallJournal(SQLModel):
     hold_s: int
 
 
-class CallEntry(SQLModel):
+class CallEntry(ShowsRedacted):
     """A call that is part of the case; `at` is when it was received."""
+
+    FREE_TEXT = ("notes",)
 
     kind: Literal["call"]
     at: AwareDatetime
@@ -210,14 +199,11 @@ class CallEntry(SQLModel):
     notes: str | None
     journal: CallJournal
 
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        return redacted_fields(notes=self.notes)
 
-
-class NoteEntry(SQLModel):
+class NoteEntry(ShowsRedacted):
     """A note on the case; `at` is when it was written."""
+
+    FREE_TEXT = ("body",)
 
     kind: Literal["note"]
     at: AwareDatetime
@@ -226,14 +212,11 @@ class NoteEntry(SQLModel):
     author: str | None
     author_adviser_id: uuid.UUID | None
 
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        return redacted_fields(body=self.body)
 
-
-class TaskEntry(SQLModel):
+class TaskEntry(ShowsRedacted):
     """A follow-up task of the case; `at` is when it was added."""
+
+    FREE_TEXT = ("note",)
 
     kind: Literal["task"]
     at: AwareDatetime
@@ -243,11 +226,6 @@ class TaskEntry(SQLModel):
     due_at: AwareDatetime
     assignee_adviser_id: uuid.UUID | None
     note: str | None
-
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        return redacted_fields(note=self.note)
 
 
 class ReferralEntry(SQLModel):

@@ -6,11 +6,10 @@ from typing import Annotated
 from fastapi import Header, Query, Response
 
 from service import api
-from service.auth.dependencies import SIGNED_IN, SUPERVISORS, CurrentPrincipal
-from service.auth.models import Role
+from service.auth.dependencies import SIGNED_IN, SUPERVISORS
 from service.cases import record_service
-from service.cases.dependencies import ActorDep, CaseDep
-from service.cases.models import CaseReferral
+from service.cases.dependencies import ActorDep, AddingDep, CaseDep
+from service.cases.models import CaseNote, CaseReferral
 from service.cases.record_models import (
     CaseNoteCreate,
     CaseNotePublic,
@@ -24,8 +23,6 @@ from service.clock import NowDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.etag import etag
-from service.idempotency.dependencies import IdempotencyDep
-from service.ids import uuid7
 from service.pagination import NoQuery, Page
 
 REFERRAL_ETAG = {
@@ -56,31 +53,23 @@ router = api.router(tags=["cases"], dependencies=[SIGNED_IN], responses=problem_
     "`Idempotency-Key` makes a retry safe.",
     responses=problem_responses(404, 409, 422),
 )
-def add_note(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case: CaseDep,
-    note_in: CaseNoteCreate,
-    now: NowDep,
-    principal: CurrentPrincipal,
-    actor: ActorDep,
-    idem: IdempotencyDep,
-) -> CaseNotePublic:
-    note = idem.replayed(
-        lambda key: record_service.get_note(session=session, note_id=uuid.UUID(key))
-    )
-    if note is None:
-        note_id = uuid7()
-        idem.will_answer(status=201, object_id=note_id)
-        note = record_service.add_note(
+def add_note(adding: AddingDep, case: CaseDep, note_in: CaseNoteCreate) -> CaseNotePublic:
+    session = adding.session
+
+    def add(note_id: uuid.UUID) -> CaseNote:
+        return record_service.add_note(
             session=session,
             case=case,
             note_in=note_in,
-            author=actor,
-            author_adviser_id=principal.adviser_id if principal.role == Role.adviser else None,
-            now=now,
+            author=adding.actor,
+            author_adviser_id=adding.own_adviser,
+            now=adding.now,
             note_id=note_id,
         )
+
+    note = adding.once(
+        lambda note_id: record_service.get_note(session=session, note_id=note_id), add
+    )
     public = record_service.note_public(note)
     record_service.record_note_reads(session=session, notes=[public])
     return public
@@ -111,29 +100,24 @@ def referral_answer(
     responses=problem_responses(404, 409, 422) | {201: {"headers": REFERRAL_ETAG}},
 )
 def send_referral(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case: CaseDep,
-    referral_in: CaseReferralCreate,
-    response: Response,
-    now: NowDep,
-    actor: ActorDep,
-    idem: IdempotencyDep,
+    adding: AddingDep, case: CaseDep, referral_in: CaseReferralCreate, response: Response
 ) -> CaseReferralPublic:
-    referral = idem.replayed(
-        lambda key: record_service.get_referral(session=session, referral_id=uuid.UUID(key))
-    )
-    if referral is None:
-        referral_id = uuid7()
-        idem.will_answer(status=201, object_id=referral_id)
-        referral = record_service.send_referral(
+    session = adding.session
+
+    def send(referral_id: uuid.UUID) -> CaseReferral:
+        return record_service.send_referral(
             session=session,
             case=case,
             referral_in=referral_in,
-            actor=actor,
-            now=now,
+            actor=adding.actor,
+            now=adding.now,
             referral_id=referral_id,
         )
+
+    referral = adding.once(
+        lambda referral_id: record_service.get_referral(session=session, referral_id=referral_id),
+        send,
+    )
     return referral_answer(session, referral, response)
 
 

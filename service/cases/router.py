@@ -14,7 +14,7 @@ from service.auth.dependencies import SIGNED_IN, SUPERVISORS, CurrentPrincipal
 from service.auth.models import Principal, Role
 from service.cases import actions
 from service.cases import service as cases_service
-from service.cases.dependencies import ActorDep, CaseDep, reachable
+from service.cases.dependencies import ActorDep, AddingDep, CaseDep, reachable
 from service.cases.filters import CaseQuery
 from service.cases.models import (
     CallLink,
@@ -27,13 +27,11 @@ from service.cases.models import (
     CaseWaiting,
 )
 from service.clock import NowDep
-from service.config import SettingsDep
 from service.db import SessionDep
 from service.errors import problem_responses
 from service.etag import etag
 from service.idempotency.dependencies import IdempotencyDep, Replayed
-from service.ids import uuid7
-from service.pagination import NoQuery, Page
+from service.pagination import NoQuery, Page, audited_listing
 
 ETAG_HEADER = {
     "ETag": {
@@ -87,41 +85,32 @@ IDEMPOTENT = Depends(case_action_idempotency)
     responses=problem_responses(409, 422)
     | {201: {"headers": ETAG_HEADER | {"Location": {"schema": {"type": "string"}}}}},
 )
-def create_case(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case_in: CaseCreate,
-    response: Response,
-    now: NowDep,
-    settings: SettingsDep,
-    principal: CurrentPrincipal,
-    actor: ActorDep,
-    idem: IdempotencyDep,
-) -> CasePublic:
-    case = idem.replayed(lambda key: cases_service.get(session=session, case_id=uuid.UUID(key)))
-    if case is None:
-        case_id = uuid7()
-        idem.will_answer(status=201, object_id=case_id)
-        # A supervisor's or admin's token holder is no adviser to own a case.
-        owner = principal.adviser_id if principal.role == Role.adviser else None
-        opener = cases_service.Opener(actor, owner, now)
-        case = cases_service.create(
-            session=session, settings=settings, case_in=case_in, opener=opener, case_id=case_id
+def create_case(adding: AddingDep, case_in: CaseCreate, response: Response) -> CasePublic:
+    session = adding.session
+
+    def open_case(case_id: uuid.UUID) -> Case:
+        opener = cases_service.Opener(adding.actor, adding.own_adviser, adding.now)
+        return cases_service.create(
+            session=session,
+            settings=adding.settings,
+            case_in=case_in,
+            opener=opener,
+            case_id=case_id,
         )
+
+    case = adding.once(lambda key: cases_service.get(session=session, case_id=key), open_case)
     response.headers["Location"] = f"/cases/{case.id}"
     return answer(session, case, response)
 
 
-@router.get(
+@audited_listing(
+    router,
     "",
-    openapi_extra=api.AUDITED_READ,
-    response_model=Page[CasePublic],
-    status_code=200,
+    CasePublic,
     summary="List cases, newest first",
     description="Filters combine with AND. Pass `next_cursor` back as `cursor` for the next "
     "page. An adviser sees the open and waiting cases they own, have a task in or handled a "
     "call of.",
-    responses=problem_responses(422),
 )
 def list_cases(
     session: SessionDep,

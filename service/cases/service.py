@@ -287,6 +287,29 @@ def record_event(
     session.add(event)
 
 
+def record_task_change(
+    session: Session,
+    case: Case,
+    task_id: uuid.UUID,
+    change: tuple[str, str],
+    *,
+    actor: str,
+    at: datetime,
+) -> None:
+    """Add a task's change of state, `(from, to)`, to the case's timeline."""
+    from_status, to_status = change
+    record_event(
+        session,
+        case,
+        CaseEventType.task_changed,
+        at=at,
+        actor=actor,
+        task_id=task_id,
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
 def touch(case: Case, now: datetime) -> None:
     """A change of the case: a new version (and ETag), and when."""
     case.version += 1

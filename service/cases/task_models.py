@@ -3,13 +3,13 @@
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, computed_field, field_validator
+from pydantic import AwareDatetime, field_validator
 from sqlmodel import Field, SQLModel
 
 from service.calls.models import Phone
 from service.cases.tasks import TaskState
 from service.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from service.privacy.fields import REDACTED_DESCRIPTION, WithoutCpr, redacted_fields
+from service.privacy.fields import ShowsRedacted, WithoutCpr
 from service.taxonomy.codes import Code
 from service.text import FreeText
 from service.timeutil import CallTime, UtcDatetime
@@ -80,7 +80,12 @@ class CaseTaskUpdate(SQLModel):
     note: TaskNote | None = None
 
 
-class CaseTaskPublic(SQLModel):
+# SQLModel named too: the linter then knows `model_config` is pydantic's, not a mutable default.
+class CaseTaskPublic(ShowsRedacted, SQLModel):
+    """A follow-up task as the API shows it."""
+
+    FREE_TEXT = ("note",)
+
     model_config = {
         "json_schema_extra": {
             "examples": [
@@ -121,11 +126,6 @@ class CaseTaskPublic(SQLModel):
     version: int
     created_at: AwareDatetime
     updated_at: AwareDatetime
-
-    @computed_field(description=REDACTED_DESCRIPTION)  # type: ignore[prop-decorator]  # mypy takes no decorator on a property
-    @property
-    def redacted(self) -> list[str]:
-        return redacted_fields(note=self.note)
 
 
 class TaskQuery(SQLModel):

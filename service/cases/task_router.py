@@ -9,17 +9,14 @@ from service import api
 from service.auth.dependencies import SIGNED_IN, CurrentPrincipal, ensure_acting_as_self
 from service.auth.models import Role
 from service.cases import task_service
-from service.cases.dependencies import ActorDep, CaseDep
+from service.cases.dependencies import ActorDep, AddingDep, CaseDep
 from service.cases.models import Case, CaseTask
 from service.cases.task_models import CaseTaskCreate, CaseTaskPublic, CaseTaskUpdate, TaskQuery
 from service.clock import NowDep
-from service.config import SettingsDep
 from service.db import SessionDep
 from service.errors import FieldProblem, ValidationFailed, problem_responses
 from service.etag import etag
-from service.idempotency.dependencies import IdempotencyDep
-from service.ids import uuid7
-from service.pagination import NoQuery, Page
+from service.pagination import NoQuery, Page, audited_listing
 
 ETAG_HEADER = {
     "ETag": {
@@ -61,36 +58,27 @@ def answer(
     | {201: {"headers": ETAG_HEADER | {"Location": {"schema": {"type": "string"}}}}},
 )
 def create_task(
-    _query: Annotated[NoQuery, Query()],
-    session: SessionDep,
-    case: CaseDep,
-    task_in: CaseTaskCreate,
-    response: Response,
-    now: NowDep,
-    settings: SettingsDep,
-    principal: CurrentPrincipal,
-    actor: ActorDep,
-    idem: IdempotencyDep,
+    adding: AddingDep, case: CaseDep, task_in: CaseTaskCreate, response: Response
 ) -> CaseTaskPublic:
-    task = idem.replayed(
-        lambda key: task_service.get(session=session, case=case, task_id=uuid.UUID(key))
-    )
-    if task is None:
-        task_id = uuid7()
-        idem.will_answer(status=201, object_id=task_id)
-        task = task_service.create(
+    session = adding.session
+
+    def add(task_id: uuid.UUID) -> CaseTask:
+        return task_service.create(
             session=session,
-            settings=settings,
+            settings=adding.settings,
             case=case,
             task_in=task_in,
-            actor=actor,
-            # A supervisor's or admin's token holder is no adviser to do the task.
-            acting_adviser_id=principal.adviser_id if principal.role == Role.adviser else None,
-            now=now,
+            actor=adding.actor,
+            acting_adviser_id=adding.own_adviser,
+            now=adding.now,
             task_id=task_id,
         )
+
+    task = adding.once(
+        lambda task_id: task_service.get(session=session, case=case, task_id=task_id), add
+    )
     response.headers["Location"] = f"/cases/{case.id}/tasks/{task.id}"
-    return answer(session, case, task, response, now)
+    return answer(session, case, task, response, adding.now)
 
 
 @router.patch(
@@ -128,17 +116,15 @@ def update_task(
     return answer(session, case, task, response, now)
 
 
-@router.get(
+@audited_listing(
+    router,
     "/tasks",
-    openapi_extra=api.AUDITED_READ,
-    response_model=Page[CaseTaskPublic],
-    status_code=200,
+    CaseTaskPublic,
     summary="The work list: tasks by due time",
     description="Earliest due first; filters combine with AND, and `state` defaults to "
     "`open`. An adviser sees their own tasks on the cases they may see (`assignee` `me`); "
     "supervisors and admins anyone's, or everyone's without `assignee`. Pass `next_cursor` "
     "back as `cursor` for the next page.",
-    responses=problem_responses(422),
 )
 def list_tasks(
     session: SessionDep,

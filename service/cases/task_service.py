@@ -161,16 +161,8 @@ def update(
         task.done_at = now
     task.version += 1
     task.updated_at = now
-    cases_service.record_event(
-        session,
-        case,
-        CaseEventType.task_changed,
-        at=now,
-        actor=actor,
-        task_id=task.id,
-        from_status=str(state),
-        to_status=str(task.state),
-    )
+    change = (str(state), str(task.state))
+    cases_service.record_task_change(session, case, task.id, change, actor=actor, at=now)
     _follow_up(session, case, now)
     session.commit()
     session.refresh(task)
