@@ -53,6 +53,20 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
             _callback_over(now - timedelta(days=settings.callback_phone_days)),
         ),
     )
+    # A callback task's copy of the number goes with the number of the call it rang.
+    task_phones_erased = _rowcount(
+        session.execute(
+            sa.update(CaseTask)
+            .where(
+                col(CaseTask.callback_phone).is_not(None),
+                sa.exists().where(
+                    col(Call.id) == CaseTask.call_id, col(Call.callback_phone).is_(None)
+                ),
+            )
+            .values(callback_phone=None),
+            execution_options={"synchronize_session": False},
+        )
+    )
     case_texts_erased = _erase_case_text(
         session, cutoff=now - timedelta(days=settings.case_retention_days), now=now
     )
@@ -78,6 +92,7 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
     erased = {
         "notes": result.notes_erased,
         "callback_phone": result.phones_erased,
+        "task_callback_phone": task_phones_erased,
         "audit_event": result.audit_rows_deleted,
         "case_text": result.case_texts_erased,
     }

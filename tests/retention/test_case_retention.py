@@ -502,3 +502,32 @@ def test_a_run_takes_no_parameters(client, session, clock):
     assert_problem(response, 422, "case_retention_days")
     assert stored(session, case)["case_file"][0]["summary"] == SUMMARY
     assert retention_rows(session) == []
+
+
+def test_a_callback_tasks_number_goes_with_the_number_of_the_call_it_rang(client, session, clock):
+    from service.calls.models import Call
+
+    case = create_case(client)
+    due = clock() + timedelta(days=1)
+    body = {"kind": "callback", "due_at": due.isoformat(), "callback_phone": "+45 22 34 56 78"}
+    response = client.post(f"/cases/{case['id']}/tasks", json=body)
+    assert response.status_code == 201, response.text
+    task = session.get(CaseTask, uuid.UUID(response.json()["id"]))
+    call = session.get(Call, task.call_id)
+    # Still waiting to ring: both keep the number however long it waits.
+    assert retain(session, clock() + timedelta(days=30)).phones_erased == 0
+    session.expire_all()
+    assert session.get(CaseTask, task.id).callback_phone == "+4522345678"
+    rang = call.callback_due_at + timedelta(minutes=5)
+    session.execute(
+        sa.update(Call)
+        .where(Call.id == call.id)
+        .values(answered_at=rang, ended_at=rang + timedelta(minutes=3), status="wrap_up")
+    )
+    session.commit()
+    retain(session, rang + timedelta(days=get_settings().callback_phone_days + 1))
+    session.expire_all()
+    assert session.get(Call, call.id).callback_phone is None
+    assert session.get(CaseTask, task.id).callback_phone is None
+    [run] = retention_rows(session)[-1:]
+    assert "task_callback_phone:1" in run.fields
