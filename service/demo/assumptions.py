@@ -181,3 +181,77 @@ CLOSING_NOTES = [
 def authority_closed(day: date) -> bool:
     """The authority's own closing days, on top of the public holidays."""
     return (day.month, day.day) in AUTHORITY_CLOSED
+
+
+# -- cases -------------------------------------------------------------------------------
+# About 12 % of answered inbound calls are part of a case: a workplace followed over days or
+# weeks, on the line of its first call. An answered inbound call that no case is waiting for
+# opens one with this chance; the calls a case has (the first included) follow CASE_CALLS,
+# each repeat call CASE_GAP_DAYS (log-uniform) after the one before.
+CASE_OPENS = 0.08
+CASE_CALLS = {1: 0.55, 2: 0.25, 3: 0.11, 4: 0.06, 5: 0.03}
+CASE_GAP_DAYS = (1, 28)
+CASE_CVR = 0.6  # cases that know the workplace's CVR number
+CASE_P_NUMBER = 0.15  # of those, the ones that know the P-number too
+CASE_NAMED = 0.35  # cases that know the workplace's name and address
+CASE_SUMMARY = 0.5
+# A case whose last call is older than this before the range's end is settled, mostly closed.
+CASE_SETTLED_DAYS = 30
+CASE_STATUS_SETTLED = {"closed": 0.85, "waiting": 0.05, "open": 0.10}
+CASE_STATUS_RECENT = {"closed": 0.25, "waiting": 0.20, "open": 0.55}
+CASE_STATUS_DAYS = (1, 14)  # from the last call to the case's wait or close
+CASE_WAITED_FIRST = 0.2  # closed cases that waited before they closed
+WAITING_FOR = {"caller": 0.6, "third_party": 0.4}
+CASE_OUTCOME = {
+    "resolved_by_advice": 0.62,
+    "referred_to_inspection": 0.1,
+    "referred_elsewhere": 0.12,
+    "no_further_contact": 0.13,
+    "duplicate": 0.03,
+}
+CASE_TASKS = 0.4  # cases with follow-up tasks
+TASK_COUNT = {1: 0.75, 2: 0.25}
+TASK_KIND = {"callback": 0.45, "send_material": 0.3, "check_with_inspection": 0.15, "other": 0.1}
+TASK_DUE_DAYS = (1, 10)
+TASK_DONE_IN_LIVE_CASES = 0.4  # tasks of open or waiting cases already done
+CASE_REFERRAL = 0.08  # cases referred to the inspection
+REFERRAL_TO = "Arbejdstilsynet"
+REFERRAL_STATUS = {"sent": 0.3, "acknowledged": 0.3, "accepted": 0.25, "declined": 0.15}
+REFERRAL_ANONYMOUS = 0.3
+CASE_NOTES = 0.3  # cases with notes (one or two)
+
+CASE_TITLES = {
+    "workload": ["Stort arbejdspres i afdelingen", "Uløselige opgavemængder over længere tid"],
+    "unclear_demands": ["Uklare krav efter ny arbejdsgang", "Modstridende krav til medarbejderne"],
+    "management_cooperation": ["Samarbejdsproblemer med ledelsen", "Trivselsarbejde i teamet"],
+    "organisation_change": ["Usikkerhed efter sammenlægning", "Omorganisering uden inddragelse"],
+    "own_stress": ["Stress hos medarbejder", "Sygemelding med stress"],
+    "offensive_behaviour": ["Krænkende adfærd på arbejdspladsen", "Mobning i teamet"],
+    "working_hours": ["Skiftende vagter og korte hviletider"],
+    "return_to_work": ["Tilbagevenden efter sygemelding"],
+    "prevention_general": ["Forebyggelse af psykisk arbejdsmiljø", "APV om psykisk arbejdsmiljø"],
+    "emotional_demands": ["Høje følelsesmæssige krav", "Tunge samtaler uden opsamling"],
+    "moral_stress": ["Etisk stress i arbejdet med borgere"],
+    "violence": ["Trusler fra en beboer på et bosted", "Vold og trusler på arbejdspladsen"],
+    "other": ["Spørgsmål om psykisk arbejdsmiljø"],
+}
+TASK_NOTES = {
+    "callback": ["Ring tilbage og hør hvordan mødet med lederen gik.", "Følg op på aftalen."],
+    "send_material": ["Send vejledningen om psykisk arbejdsmiljø.", "Send materiale om APV."],
+    "check_with_inspection": [
+        "Afklar med tilsynet om sagen er kendt.",
+        "Spørg tilsynet om de har fået et tip.",
+    ],
+    "other": ["Find kontakt til arbejdsmiljørådgiver.", "Undersøg reglerne for hviletid."],
+}
+REFERRAL_REASONS = [
+    "Gentagne henvendelser om vold og trusler; arbejdsgiveren har ikke reageret.",
+    "Vedvarende stort arbejdspres uden handling fra ledelsen.",
+    "Krænkende adfærd som ledelsen ikke tager hånd om.",
+]
+CASE_NOTE_BODIES = [
+    "Arbejdsmiljørepræsentanten er orienteret.",
+    "Kalderen vender tilbage efter næste personalemøde.",
+    "Ledelsen har fået materialet og vil tage det op i MED-udvalget.",
+    "Aftalt at følge op om to uger.",
+]

@@ -24,6 +24,7 @@ import holidays
 from faker import Faker
 
 from service.demo import assumptions as A
+from service.demo.cases import Cases
 from service.demo.draws import Pick, below, between, email, phone_number
 from service.demo.rows import US, Batch, Flat, Value, micros, utc_text, utc_text_or_none
 from service.reports.weeks import IsoWeek
@@ -87,7 +88,10 @@ class Generator:
         codes: dict[str, set[str]],
         peak_calls_per_week: int,
         timezone: str,
+        until: date | None = None,
     ) -> None:
+        """`until`: the day after the range, where the cases' statuses are as of (`cases`);
+        without it, no cases."""
         self.rng = random.Random(seed)
         self._tails = [
             (_UUID7 | self.rng.getrandbits(76) & ~(0b11 << 62)).to_bytes(16, "big").hex()[12:]
@@ -106,6 +110,8 @@ class Generator:
             line: [self._classification(line) for _ in range(CALLER_POOL)] for line in A.LINE
         }
         self.pending_callbacks: list[tuple[int, Callback]] = []
+        cases = Cases(seed=seed, codes=codes, zone=self.zone, until=until) if until else None
+        self.cases = cases if cases is not None and cases.enabled else None
 
     # -- setup --------------------------------------------------------------------------
 
@@ -210,6 +216,13 @@ class Generator:
                 )
             )
         return rows
+
+    def case_counter_rows(self) -> Batch:
+        """Each year's last case reference number, made after the last day (`cases`)."""
+        batch = Batch()
+        if self.cases is not None:
+            batch.rows["case_counter"] = self.cases.counter_rows()
+        return batch
 
     # -- days ---------------------------------------------------------------------------
 
@@ -368,6 +381,30 @@ class Generator:
         else:
             callers = self.callers[final_line]
             caller = callers[below(rng, len(callers))]
+        case_id, cases = None, self.cases
+        if cases is not None and callback is None:
+            # A repeat call of a case's workplace is that case's, on its line; some others
+            # open a case (`cases`).
+            following = cases.repeat(final_line, received)
+            if following is not None:
+                caller, case_id = following.caller, following.id
+                cases.link(
+                    rows,
+                    following,
+                    line=final_line,
+                    call_id=call_id,
+                    at=ended,
+                    adviser_id=adviser_id,
+                )
+            elif cases.rng.random() < A.CASE_OPENS:
+                case_id = cases.open(
+                    rows,
+                    line=final_line,
+                    call_id=call_id,
+                    ended=ended,
+                    adviser=adviser,
+                    caller=caller,
+                )
         phone = phone_number(rng) if wants_callback else None
         if wants_callback and self.callback_advice and "callback" not in caller["advice"]:
             caller = {**caller, "advice": [*caller["advice"], "callback"]}
@@ -385,8 +422,8 @@ class Generator:
             rows["call:inbound"] += (
                 final_line, received_t, answered_t, ended_t, closed_t, adviser_id,
                  caller["caller_type"], caller["sector"], caller["size"], caller["stress"],
-                 caller["notes"], wants_callback, phone, language, call_id, requeued_t, hold_s,
-                 received_t, closed_t
+                 caller["notes"], wants_callback, phone, language, call_id, requeued_t, case_id,
+                 hold_s, received_t, closed_t
             )  # a row in its columns' order  # fmt: skip
         categories, advice = rows["call_issue_category"], rows["call_advice"]
         for n, code in enumerate(caller["issues"]):

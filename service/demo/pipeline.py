@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from service.demo import writer
 from service.demo.generate import Generator
@@ -151,6 +152,7 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue[Messag
             codes=plan.codes,
             peak_calls_per_week=max(plan.calls_per_week, default=0),
             timezone=plan.timezone,
+            until=plan.weeks[-1].monday + timedelta(days=7),
         )
         # COPY takes whole rows; SQLite's INSERTs take the groups as they are.
         ready = writer.for_sqlite if plan.sqlite else full_rows
@@ -163,6 +165,7 @@ def generate(plan: Plan, parts: list[Part], inbox: "multiprocessing.Queue[Messag
                 for file in files:
                     file.take(rows)
                 inbox.put(("day", _packed(rows), batch.calls))
+        inbox.put(("rows", _packed(ready(generator.case_counter_rows().rows)), 0))
         inbox.put(("advisers", generator.adviser_final_rows(), len(generator.advisers)))
         for part, file in zip(parts, files, strict=True):
             file.finish()

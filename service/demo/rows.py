@@ -25,6 +25,7 @@ from service.advisers.models import (
 )
 from service.calls.journal import CallEvent, CallOffer
 from service.calls.models import Call, CallAdvice, CallIssueCategory
+from service.cases.models import Case, CaseCounter, CaseEvent, CaseNote, CaseReferral, CaseTask
 
 # A value as stored: text (times and ids too), a whole number, a boolean, or NULL.
 Value = str | int | bool | None
@@ -37,12 +38,18 @@ SEEDED: tuple[type[SQLModel], ...] = (
     AdviserLine,
     AdviserLanguage,
     AdviserExpertise,
+    Case,  # before the calls, which name their case
     Call,
     CallIssueCategory,
     CallAdvice,
     CallOffer,
     CallEvent,
     PresenceEvent,
+    CaseTask,
+    CaseReferral,
+    CaseNote,
+    CaseEvent,  # after the calls, tasks and referrals its steps name
+    CaseCounter,
 )
 
 
@@ -108,7 +115,6 @@ GROUPS: dict[str, dict[str, Value]] = {
         "target_adviser_id": None,
         "hold_started_at": None,
         "version": 1,
-        "case_id": None,
     },
     "call:callback": {
         "direction": "outbound",

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from service import migrations
 from service.advisers.models import AdviserLine
 from service.calls.models import Call
+from service.cases.models import Case
 from service.config import get_settings
 from service.demo import writer
 from service.demo.pipeline import Advisers, Part, Pipeline, Plan
@@ -33,8 +34,17 @@ CALL_TABLES = (
     "call",
 )
 ADVISER_TABLES = ("adviser_expertise", "adviser_language", "adviser_line", "adviser")
+# The cases' own rows, emptied before the calls, and the cases and their counter after.
+CASE_CHILD_TABLES = ("case_event", "case_note", "case_task", "case_referral")
+CASE_TABLES = ("case_file", "case_counter")
 # Every table a seed writes or a reset empties: a seed has them to itself (`_alone`).
-SEEDED_TABLES = (*CALL_TABLES, *ADVISER_TABLES, "idempotency_key")
+SEEDED_TABLES = (
+    *CASE_CHILD_TABLES,
+    *CALL_TABLES,
+    *CASE_TABLES,
+    *ADVISER_TABLES,
+    "idempotency_key",
+)
 # How long a seed waits for the database to be its own before it refuses.
 LOCK_WAIT_MS = 1000
 
@@ -49,6 +59,8 @@ BULK_TABLES = (
     "call_offer",
     "call_event",
     "presence_event",
+    *CASE_CHILD_TABLES,
+    "case_file",
 )
 # In a bulk load into SQLite, the generating process writes these groups of tables into
 # files of its own, copied over whole at the end: SQLite has one writer, so this is how
@@ -98,7 +110,7 @@ def check_migrated(engine: Engine) -> None:
 
 
 def has_data(bind: Engine | Connection) -> bool:
-    """Whether the database already holds calls, or advisers serving a line.
+    """Whether the database already holds calls, cases, or advisers serving a line.
 
     People registered only to hold an API token (the first admin, say) do not count.
     """
@@ -106,6 +118,7 @@ def has_data(bind: Engine | Connection) -> bool:
         connection = bind if isinstance(bind, Connection) else stack.enter_context(bind.connect())
         return (
             connection.execute(select(Call.id).limit(1)).first() is not None
+            or connection.execute(select(Case.id).limit(1)).first() is not None
             or connection.execute(select(AdviserLine.adviser_id).limit(1)).first() is not None
         )
 
@@ -119,8 +132,9 @@ def active_codes(connection: Connection) -> dict[str, set[str]]:
 
 
 def reset_data(connection: Connection) -> None:
-    """Delete every call, journal row and adviser, and the idempotency keys of the requests
-    that made or moved them; code lists, rules and token holders stay.
+    """Delete every call, journal row, case (with its tasks, referrals, notes, timeline and
+    reference counter) and adviser, and the idempotency keys of the requests that made or
+    moved them; code lists, rules and token holders stay.
 
     A key outliving its call would answer its retry with a call that is gone (404) instead
     of recording the call again. Runs inside the seed's transaction (`run`).
@@ -140,15 +154,19 @@ def reset_data(connection: Connection) -> None:
         sa.text(
             "DELETE FROM idempotency_key WHERE "
             f"EXISTS (SELECT 1 FROM call WHERE call.id = {object_id}) OR "
+            f"EXISTS (SELECT 1 FROM case_file WHERE case_file.id = {object_id}) OR "
+            f"EXISTS (SELECT 1 FROM case_task WHERE case_task.id = {object_id}) OR "
             f"EXISTS (SELECT 1 FROM adviser WHERE adviser.id = {object_id} "
             f"AND adviser.id NOT IN ({keep}))"
         )
     )
+    # Children first: the cases' rows, the calls (which name their case), then the cases.
+    emptied = (*CASE_CHILD_TABLES, *CALL_TABLES, *CASE_TABLES)
     if connection.dialect.name == "postgresql":
-        # One TRUNCATE of the calls and journals: row-by-row deletes re-check every key.
-        connection.execute(sa.text(f"TRUNCATE {', '.join(CALL_TABLES)}"))
+        # One TRUNCATE of the cases, calls and journals: row-by-row deletes re-check every key.
+        connection.execute(sa.text(f"TRUNCATE {', '.join(emptied)}"))
     else:
-        for table in CALL_TABLES:
+        for table in emptied:
             connection.execute(sa.text(f"DELETE FROM {table}"))
     # People with API tokens keep their record and their tokens, so nobody is locked out.
     for table in ADVISER_TABLES:

@@ -82,7 +82,7 @@ def write(connection: Connection, rows: dict[str, Flat]) -> None:
         rows = with_derived_presence(rows)
         for table in ORDER:
             if rows.get(table):
-                columns = ", ".join(COLUMNS[table])
+                columns = column_list(table)
                 values = iter(rows[table])
                 with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                     # psycopg's C row formatting: 3x ours
@@ -167,7 +167,12 @@ def insert_statement(key: str, rows: int) -> str:
         for name in COLUMNS[table]
     ]
     row = f"({', '.join(marks)})"
-    return f"INSERT INTO {table} ({', '.join(COLUMNS[table])}) VALUES {', '.join([row] * rows)}"
+    return f"INSERT INTO {table} ({column_list(table)}) VALUES {', '.join([row] * rows)}"
+
+
+def column_list(table: str) -> str:
+    """The table's columns for a statement, quoted: `case_referral` has a column `to`."""
+    return ", ".join(f'"{name}"' for name in COLUMNS[table])
 
 
 def _literal(value: object) -> str:
