@@ -2,6 +2,7 @@
 
 import math
 import time
+from datetime import timedelta
 
 from sqlalchemy import Engine
 
@@ -76,6 +77,8 @@ def _generate(
         codes=codes,
         peak_calls_per_week=calls_per_week,
         timezone=get_settings().timezone,
+        # As `seed.run`: the range's end decides which cases are closed, so cases are made too.
+        until=weeks[-1].monday + timedelta(days=7),
     )
     batches = [generator.adviser_rows(weeks[0].monday)]
     for number in range(min(len(weeks), max(1, math.ceil(sample_calls / calls_per_week)))):
