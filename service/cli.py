@@ -72,7 +72,7 @@ def seed(
     ] = False,
     quiet: Annotated[bool, typer.Option(help="No progress bar, only errors.")] = False,
 ) -> None:
-    """Fill the database with realistic demo weeks: advisers, calls and their journal."""
+    """Fill the database with realistic demo weeks: advisers, calls, their journal, and cases."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
     from sqlalchemy.exc import SQLAlchemyError
 
