@@ -34,7 +34,7 @@ def floor(
         postgresql = engine.dialect.name == "postgresql"
         mark = "%s" if postgresql else "?"
         inserts = {
-            table: f"INSERT INTO {table} ({', '.join(COLUMNS[table])}) "
+            table: f"INSERT INTO {table} ({_quoted(COLUMNS[table])}) "
             f"VALUES ({', '.join([mark] * len(COLUMNS[table]))})"
             for table in writer.ORDER
         }
@@ -57,6 +57,11 @@ def floor(
         return calls, seconds
     finally:
         engine.dispose()
+
+
+def _quoted(columns: tuple[str, ...]) -> str:
+    # `case_referral` has a column named `to`, a reserved word.
+    return ", ".join(f'"{column}"' for column in columns)
 
 
 def _as_tuples(rows: dict[str, Flat]) -> dict[str, list[tuple[Value, ...]]]:
