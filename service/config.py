@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     # A callback number is kept this long after its callback ended (answered or not), or
     # after the call closed when no callback was scheduled; a waiting callback keeps it.
     callback_phone_days: int = 14
+    # The secret that keys the hash of callback numbers matching repeat contacts
+    # (`call.callback_phone_key`). Production must set its own: with this development
+    # value anyone could hash a number and look it up.
+    number_key: str = "development-only-number-key"
     # A case's free text (summary, notes, task notes, referral reasons, workplace name and
     # address) is erased this long after the case closed; its codes and times stay.
     case_retention_days: int = 730

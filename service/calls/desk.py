@@ -23,6 +23,7 @@ from service.calls.models import (
     CallUpdate,
     Direction,
 )
+from service.calls.repeat import number_key_or_none
 from service.calls.states import Step
 from service.clock import Clock
 from service.config import Settings
@@ -382,6 +383,7 @@ def _schedule_callback(session: Session, call: Call, settings: Settings, *, now:
         # as on the origin, once the callback has ended.
         callback_requested=True,
         callback_phone=call.callback_phone,
+        callback_phone_key=number_key_or_none(settings.number_key, call.callback_phone),
         language=call.language,
         priority=call.priority,
         status=CallStatus.queued,

@@ -166,6 +166,8 @@ class Call(CallBase, table=True):
         sa.Index("ix_call_received_at_id", "received_at", "id"),
         sa.Index("ix_call_line_received_at", "line", "received_at"),
         sa.Index("ix_call_status_received_at", "status", "received_at"),
+        # Repeat contact: a number's earlier calls, by its keyed hash and time.
+        sa.Index("ix_call_callback_phone_key_received_at", "callback_phone_key", "received_at"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -180,6 +182,9 @@ class Call(CallBase, table=True):
     target_adviser_id: uuid.UUID | None = Field(default=None, foreign_key="adviser.id")
     # The case the call belongs to, if any: a call is part of at most one.
     case_id: uuid.UUID | None = Field(default=None, foreign_key="case_file.id", index=True)
+    # HMAC-SHA256 (hex) of callback_phone under the server's number_key, for matching a
+    # repeat caller; set and erased with the number (service.calls.repeat), never shown.
+    callback_phone_key: str | None = Field(default=None, sa_type=sa.String(64))
     hold_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     hold_s: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     version: int = Field(default=1)

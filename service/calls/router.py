@@ -14,10 +14,12 @@ from service.auth.dependencies import (
 from service.auth.models import Role
 from service.calls import desk as desk_service
 from service.calls import reach
+from service.calls import related as related_service
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
+from service.calls.related import RelatedContacts
 from service.clock import ClockDep, NowDep
 from service.config import SettingsDep
 from service.db import SessionDep, commit_keeping_loaded
@@ -130,6 +132,27 @@ def read_call(
     audit_service.record_reads(session=session, calls=[call])
     response.headers["ETag"] = etag(call)
     return CallPublic.from_call(call)
+
+
+@router.get(
+    "/{call_id}/related",
+    response_model=RelatedContacts,
+    status_code=200,
+    summary="Repeat contact: the call's earlier calls and open cases",
+    description="The earlier calls from the same callback number (received within 90 days "
+    "before this one, newest first, at most 20), matched by a keyed hash of the number, and "
+    "the open or waiting cases that they or this call belong to, or that share the CVR "
+    "number of this call's case, so the adviser can join an existing case. A call without a "
+    "number matches nothing by number. Only the minimal facts are shown (ids, times, line, "
+    "status; a case's reference, status and owner): no notes, summaries or titles, so the "
+    "answer is no recorded read. A desk client asks for it when it records or is offered a "
+    "call.",
+    responses=problem_responses(404, 422),
+)
+def related_contacts(
+    session: SessionDep, call: CallDep, _: Annotated[NoQuery, Query()]
+) -> RelatedContacts:
+    return related_service.related(session=session, call=call)
 
 
 @router.patch(

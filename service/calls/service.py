@@ -25,6 +25,7 @@ from service.calls.models import (
     CallUpdate,
     Direction,
 )
+from service.calls.repeat import number_key_or_none
 from service.calls.states import Step
 from service.config import Settings
 from service.db import UTCDateTime
@@ -88,6 +89,7 @@ def build(
     issue_categories = values.pop("issue_categories")
     advice = values.pop("advice")
     call = Call(**values, status=status, created_at=now, updated_at=now)
+    call.callback_phone_key = number_key_or_none(settings.number_key, call.callback_phone)
     if call.origin_call_id is not None:
         # A callback is part of the case its origin call is part of.
         call.case_id = session.get_one(Call, call.origin_call_id).case_id
@@ -142,6 +144,7 @@ def apply_changes(
     for name, value in values.items():
         if name not in _CODED_LISTS:
             setattr(call, name, value)
+    call.callback_phone_key = number_key_or_none(settings.number_key, call.callback_phone)
     _set_links(call, issue_categories=values["issue_categories"], advice=values["advice"])
     call.version += 1
     call.updated_at = now

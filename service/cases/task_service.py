@@ -13,6 +13,7 @@ from service.audit import service as audit_service
 from service.calls import journal
 from service.calls.journal import EventType
 from service.calls.models import Call, CallStatus, Direction
+from service.calls.repeat import number_key_or_none
 from service.cases import service as cases_service
 from service.cases import tasks as task_rules
 from service.cases.errors import CaseStateConflict
@@ -241,6 +242,7 @@ def _queue_callback(
         callback_due_at=due_at,
         callback_requested=True,
         callback_phone=task.callback_phone,
+        callback_phone_key=number_key_or_none(settings.number_key, task.callback_phone),
         case_id=case.id,
         created_at=now,
         updated_at=now,

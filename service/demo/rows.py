@@ -103,6 +103,8 @@ GROUPS: dict[str, dict[str, Value]] = {
         "hold_started_at": None,
         "hold_s": 0,
         "version": 1,
+        # No keyed hash of the seeded numbers: the demo calls are not matched by number.
+        "callback_phone_key": None,
         "case_id": None,
     },
     "call:inbound": {
@@ -115,6 +117,8 @@ GROUPS: dict[str, dict[str, Value]] = {
         "target_adviser_id": None,
         "hold_started_at": None,
         "version": 1,
+        # No keyed hash of the seeded numbers: the demo calls are not matched by number.
+        "callback_phone_key": None,
     },
     "call:callback": {
         "direction": "outbound",
@@ -127,6 +131,8 @@ GROUPS: dict[str, dict[str, Value]] = {
         "target_adviser_id": None,
         "hold_started_at": None,
         "version": 1,
+        # No keyed hash of the seeded numbers: the demo calls are not matched by number.
+        "callback_phone_key": None,
         "case_id": None,
     },
 }

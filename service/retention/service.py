@@ -6,6 +6,7 @@ statistics read stay, so a week's report is the same before and after. Each kind
 with one set-based statement: no call or case is loaded into Python, however many there are.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,6 +53,9 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
             _origin_expired(year_cutoff),
             _callback_over(now - timedelta(days=settings.callback_phone_days)),
         ),
+        # The number's keyed hash matches repeat calls by it: it goes in the same statement,
+        # so it is kept no longer than the number itself.
+        with_it=[col(Call.callback_phone_key)],
     )
     # A callback task's copy of the number goes with the number of the call it rang.
     task_phones_erased = _rowcount(
@@ -217,13 +221,20 @@ def _finished_before(call: type[Call], cutoff: datetime) -> sa.ColumnElement[boo
     return _finished(call) < cutoff
 
 
-def _erase(session: Session, column: Mapped[str | None], condition: sa.ColumnElement[bool]) -> int:
+def _erase(
+    session: Session,
+    column: Mapped[str | None],
+    condition: sa.ColumnElement[bool],
+    *,
+    with_it: Sequence[Mapped[str | None]] = (),
+) -> int:
     # Only rows that still hold a value: a second run touches nothing and reports zero.
     # version and updated_at stay: the erasure is on record in the audit trail, and is not
     # an edit of the call.
+    erased = {column: None} | {also: None for also in with_it}
     return _rowcount(
         session.execute(
-            sa.update(Call).where(column.is_not(None), condition).values({column: None}),
+            sa.update(Call).where(column.is_not(None), condition).values(erased),
             # The commit below expires every loaded call; fetching the matched ids to keep
             # them in step would load what this statement exists to avoid loading.
             execution_options={"synchronize_session": False},

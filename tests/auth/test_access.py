@@ -46,6 +46,7 @@ LEAST_ROLE = {
     ("post", "/calls/{call_id}/abandon"): "adviser",
     ("post", "/calls/{call_id}/transfer"): "adviser",
     ("get", "/calls/{call_id}/events"): "adviser",
+    ("get", "/calls/{call_id}/related"): "adviser",
     ("get", "/queue"): "adviser",
     ("get", "/opening-hours"): "adviser",
     ("get", "/closed-days/{line}"): "adviser",

@@ -49,6 +49,7 @@ ALWAYS_EMPTY = {
     ("call", "industry_code"): "the demo draws sectors, not DB07 industries",
     ("call", "target_adviser_id"): "no call waits for one named adviser",
     ("call", "hold_started_at"): "no call is left on hold",
+    ("call", "callback_phone_key"): "the seeder hashes no numbers: no demo call matches by number",
     ("case_file", "merged_into_id"): "no demo case is merged into another",
     ("case_file", "workplace_industry_code"): "the demo draws sectors, not DB07 industries",
     ("case_file", "text_erased_at"): "retention has not run on the demo cases",

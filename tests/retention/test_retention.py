@@ -70,8 +70,12 @@ def links(session: Session, call_id: str) -> list[tuple[str, str, int]]:
     return sorted(found)
 
 
+# The number's keyed hash goes with the number (repeat contact).
+PERSONAL = {"notes", "callback_phone", "callback_phone_key"}
+
+
 def without_personal_data(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: value for name, value in row.items() if name not in {"notes", "callback_phone"}}
+    return {name: value for name, value in row.items() if name not in PERSONAL}
 
 
 def closed_at(call: dict[str, Any]) -> datetime:
