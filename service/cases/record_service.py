@@ -96,7 +96,7 @@ def note_public(note: CaseNote) -> CaseNotePublic:
 def record_note_reads(*, session: Session, notes: Sequence[CaseNotePublic]) -> None:
     """Record that the principal was shown these notes' text, and commit."""
     for note in notes:
-        _note_read(session, note.id, note.body)
+        cases_service.note_shown(session, "case_note", note.id, body=note.body)
     session.commit()
 
 
@@ -242,14 +242,7 @@ def referral_public(referral: CaseReferral) -> CaseReferralPublic:
 def record_referral_reads(*, session: Session, referrals: Sequence[CaseReferralPublic]) -> None:
     """Record that the principal was shown these referrals' reasons, and commit."""
     for referral in referrals:
-        if referral.reason is not None:
-            audit_service.record(
-                session,
-                action="case_referral.read",
-                object_type="case_referral",
-                object_id=str(referral.id),
-                fields=["reason"],
-            )
+        cases_service.note_shown(session, "case_referral", referral.id, reason=referral.reason)
     session.commit()
 
 
@@ -313,27 +306,10 @@ def record_timeline_reads(*, session: Session, entries: Sequence[TimelineEntry])
         if isinstance(item, CallEntry) and item.notes is not None:
             audit_service.note_read(session, call_id=item.id)
         elif isinstance(item, NoteEntry):
-            _note_read(session, item.id, item.body)
-        elif isinstance(item, TaskEntry) and item.note is not None:
-            audit_service.record(
-                session,
-                action="case_task.read",
-                object_type="case_task",
-                object_id=str(item.id),
-                fields=["note"],
-            )
+            cases_service.note_shown(session, "case_note", item.id, body=item.body)
+        elif isinstance(item, TaskEntry):
+            cases_service.note_shown(session, "case_task", item.id, note=item.note)
     session.commit()
-
-
-def _note_read(session: Session, note_id: uuid.UUID, body: str | None) -> None:
-    if body is not None:
-        audit_service.record(
-            session,
-            action="case_note.read",
-            object_type="case_note",
-            object_id=str(note_id),
-            fields=["body"],
-        )
 
 
 def _entries(session: Session, ids: dict[str, list[uuid.UUID]]) -> dict[uuid.UUID, TimelineEntry]:

@@ -247,13 +247,21 @@ def unlink_call(
     return case
 
 
+def note_shown(session: Session, kind: str, record_id: uuid.UUID, **texts: str | None) -> None:
+    """Put on record that the principal is shown these free texts of a case record (those
+    that hold any); uncommitted, for the answer's commit."""
+    fields = [name for name, text in texts.items() if text is not None]
+    if fields:
+        action, object_id = f"{kind}.read", str(record_id)
+        audit_service.record(
+            session, action=action, object_type=kind, object_id=object_id, fields=fields
+        )
+
+
 def record_reads(*, session: Session, cases: Sequence[CasePublic]) -> None:
     """Record that the principal was shown these cases' free text, and commit."""
     for case in cases:
-        fields = ["title"] + (["summary"] if case.summary is not None else [])
-        audit_service.record(
-            session, action="case.read", object_type="case", object_id=str(case.id), fields=fields
-        )
+        note_shown(session, "case", case.id, title=case.title, summary=case.summary)
     session.commit()
 
 

@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser
-from service.audit import service as audit_service
 from service.calls import journal
 from service.calls.journal import EventType
 from service.calls.models import Call, CallStatus, Direction
@@ -214,14 +213,7 @@ def list_tasks(
 def record_reads(*, session: Session, tasks: Sequence[CaseTaskPublic]) -> None:
     """Record that the principal was shown these tasks' notes, and commit."""
     for task in tasks:
-        if task.note is not None:
-            audit_service.record(
-                session,
-                action="case_task.read",
-                object_type="case_task",
-                object_id=str(task.id),
-                fields=["note"],
-            )
+        cases_service.note_shown(session, "case_task", task.id, note=task.note)
     session.commit()
 
 
