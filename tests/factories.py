@@ -47,11 +47,22 @@ def live_call(received_at: datetime = BASE_TIME, **overrides: Any) -> dict[str, 
     return payload
 
 
-def create_call(client: TestClient, payload: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Record a call through the API and return its body; fail loudly if refused."""
+def record_call(client: TestClient, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Record a call through the API and return the whole answer; fail loudly if refused."""
     response = client.post("/calls", json=payload if payload is not None else closed_call())
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def as_read(answer: dict[str, Any]) -> dict[str, Any]:
+    """The call as `GET /calls/{id}` shows it, from the answer of `POST /calls` (which adds
+    the repeat contact, `related`)."""
+    return {name: value for name, value in answer.items() if name != "related"}
+
+
+def create_call(client: TestClient, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Record a call through the API and return it as it reads back; fail if refused."""
+    return as_read(record_call(client, payload))
 
 
 def create_case(client: TestClient, **overrides: Any) -> dict[str, Any]:

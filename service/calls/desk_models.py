@@ -10,6 +10,7 @@ from sqlmodel import SQLModel
 from service.calls.case_link import CaseAtClose, CaseOpening
 from service.calls.journal import Reason
 from service.calls.models import CallClose, CallPublic, Code
+from service.calls.related import CallWithContacts
 from service.privacy.fields import WithoutCpr
 from service.text import FreeText
 
@@ -105,7 +106,9 @@ class QueueSnapshot(SQLModel):
 
 
 class AdviserCalls(SQLModel):
-    current: list[CallPublic]
+    current: list[CallWithContacts] = PydanticField(
+        description="The calls in hand, the one offered now included, each with its repeat contact."
+    )
     recent: list[CallPublic]
 
 

@@ -5,10 +5,10 @@ import uuid
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from service.calls.models import Call, CallStatus, Direction
+from service.calls.models import Call, CallPublic, CallStatus, Direction
 from service.calls.repeat import RELATED_CALLS_LIMIT, RELATED_DAYS
 
 # The cases domain sits above this one (it imports calls), so its table is named here by
@@ -50,6 +50,20 @@ class RelatedCase(BaseModel):
 class RelatedContacts(BaseModel):
     calls: list[RelatedCall]
     cases: list[RelatedCase]
+
+
+class CallWithContacts(CallPublic):
+    """A call as it is recorded or offered, with its repeat contact beside it."""
+
+    related: RelatedContacts = Field(
+        description="What `GET /calls/{id}/related` answers for this call: the earlier calls "
+        "from its number and the open or waiting cases the adviser might join."
+    )
+
+    @classmethod
+    def of(cls, session: Session, call: Call) -> "CallWithContacts":
+        public = dict(CallPublic.from_call(call))
+        return cls.model_validate(public | {"related": related(session=session, call=call)})
 
 
 def related(*, session: Session, call: Call) -> RelatedContacts:

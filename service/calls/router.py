@@ -19,7 +19,7 @@ from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
 from service.calls.filters import CallQuery
 from service.calls.models import CALL_CREATE_EXAMPLES, CallCreate, CallPublic, CallUpdate
-from service.calls.related import RelatedContacts
+from service.calls.related import CallWithContacts, RelatedContacts
 from service.clock import ClockDep, NowDep
 from service.config import SettingsDep
 from service.db import SessionDep, commit_keeping_loaded
@@ -55,11 +55,13 @@ def _live(call_in: CallCreate) -> bool:
 @router.post(
     "",
     openapi_extra=api.AUDITED_READ | api.BY_KEY,
-    response_model=CallPublic,
+    response_model=CallWithContacts,
     status_code=201,
     summary="Record a call",
     description="Record a live call (no `answered_at`: it waits in the queue) or a call "
-    "recorded after the fact. The status follows from the timestamps. Send an "
+    "recorded after the fact. The status follows from the timestamps; `related` is the "
+    "repeat contact (as `GET /calls/{id}/related` answers), so the adviser can join an "
+    "existing case. Send an "
     "`Idempotency-Key` to make retries safe: a retry with the same key and body gets the "
     "original answer and records nothing; the same key with another body is 422.",
     responses=problem_responses(409, 422) | {201: {"headers": CREATED_HEADERS}},
@@ -73,7 +75,7 @@ def create_call(
     settings: SettingsDep,
     principal: CurrentPrincipal,
     idem: IdempotencyDep,
-) -> CallPublic:
+) -> CallWithContacts:
     ensure_acting_as_self(principal, call_in.adviser_id)
     ensure_adviser_may_set(principal, call_in.model_dump(include=call_in.model_fields_set))
     if principal.role == Role.adviser and call_in.adviser_id is None and not _live(call_in):
@@ -93,7 +95,7 @@ def create_call(
         audit_service.record_reads(session=session, calls=[call])
     response.headers["Location"] = f"/calls/{call.id}"
     response.headers["ETag"] = etag(call)
-    return CallPublic.from_call(call)
+    return CallWithContacts.of(session, call)
 
 
 @router.get(

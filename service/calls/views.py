@@ -10,6 +10,7 @@ from service.calls.desk_models import AdviserCalls, LineQueue, QueuedCall, Queue
 from service.calls.dispatch import IN_HAND, waiting_since
 from service.calls.journal import CallEvent, EventType
 from service.calls.models import Call, CallPublic, CallStatus
+from service.calls.related import CallWithContacts
 from service.pagination import PageQuery, before_cursor, cut, decode_cursor, encode_cursor
 from service.taxonomy.models import Line
 
@@ -79,7 +80,7 @@ def adviser_calls(*, session: Session, adviser: Adviser) -> AdviserCalls:
         .limit(RECENT_CALLS)
     ).all()
     return AdviserCalls(
-        current=[CallPublic.from_call(call) for call in current],
+        current=[CallWithContacts.of(session, call) for call in current],
         recent=[CallPublic.from_call(call) for call in recent],
     )
 

@@ -1,7 +1,7 @@
 """Repeat contact: GET /calls/{id}/related, the number's keyed hash and its erasure."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +10,7 @@ from service.calls.models import Call
 from service.calls.repeat import number_key
 from service.cases.models import Case
 from service.config import Settings
+from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     BASE_TIME,
     bearer,
@@ -18,10 +19,13 @@ from tests.factories import (
     create_call,
     create_case,
     make_token,
+    record_call,
     use_settings,
 )
 
 PHONE = "+4522345678"
+# 10:00 in Copenhagen on a working day: the lines are open.
+TUESDAY_MORNING = datetime(2025, 6, 3, 8, 0, tzinfo=UTC)
 
 
 def with_number(days: float, phone: str | None = PHONE) -> dict[str, Any]:
@@ -178,3 +182,65 @@ def test_an_adviser_out_of_reach_of_the_call_gets_403(client, session, clock):
     headers = bearer(make_token(session, "adviser", adviser_id=me["id"], now=clock()))
     response = client.get(f"/calls/{call['id']}/related", headers=headers)
     assert response.status_code == 403, response.text
+
+
+def test_the_answer_of_recording_a_call_shows_its_repeat_contact(client):
+    old = create_call(client, with_number(0))
+    case = create_case(client, call_ids=[old["id"]])
+    new = record_call(client, with_number(10))
+    assert [c["id"] for c in new["related"]["calls"]] == [old["id"]]
+    assert [c["id"] for c in new["related"]["cases"]] == [case["id"]]
+    # The same as GET /calls/{id}/related, beside the call's own fields.
+    assert new["related"] == related(client, new)
+    assert new["id"] and new["status"] == "closed"
+
+
+def test_the_answer_of_recording_an_anonymous_call_matches_nothing(client):
+    create_call(client, with_number(0))
+    anonymous = record_call(client, with_number(1, phone=None))
+    assert anonymous["related"] == {"calls": [], "cases": []}
+
+
+def test_a_replayed_recording_shows_the_repeat_contact_as_it_is_now(client):
+    body = with_number(10)
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    first = client.post("/calls", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    assert first.json()["related"]["calls"] == []
+    # An earlier call recorded since (after the fact) shows on the retry's answer.
+    earlier = create_call(client, with_number(5))
+    again = client.post("/calls", json=body, headers=headers)
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == first.json()["id"]
+    assert [c["id"] for c in again.json()["related"]["calls"]] == [earlier["id"]]
+
+
+def test_the_call_offered_to_an_adviser_shows_its_repeat_contact(client, session, clock):
+    clock.set(TUESDAY_MORNING)  # the lines are open: the callback is due at once
+    desk = Desk(client, session, clock)
+    adviser = desk.adviser()
+    call = desk.incoming()
+    desk.ok(call["id"], "accept", adviser)
+    clock.advance(300)
+    desk.ok(call["id"], "end", adviser)
+    desk.ok(
+        call["id"],
+        "close",
+        adviser,
+        **CLASSIFICATION,
+        callback_requested=True,
+        callback_phone=PHONE,
+        open_case={"title": "Trusler på botilbud"},
+    )
+    board = client.get(f"/advisers/{adviser}/calls")
+    assert board.status_code == 200, board.text
+    (offered,) = board.json()["current"]
+    # The callback, offered at once (the lines are open), relates to the call it returns
+    # and to that call's case.
+    assert offered["status"] == "assigned" and offered["origin_call_id"] == call["id"]
+    assert [c["id"] for c in offered["related"]["calls"]] == [call["id"]]
+    case_id = desk.call(call["id"])["case_id"]
+    assert case_id is not None
+    assert [c["id"] for c in offered["related"]["cases"]] == [case_id]
+    # The calls taken before carry no repeat contact: only calls in hand do.
+    assert all("related" not in c for c in board.json()["recent"])

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from service.db import create_db_engine
 from tests.conftest import TEST_DATABASE_URL
 from tests.databases import throwaway_database
-from tests.factories import closed_call
+from tests.factories import as_read, closed_call
 from tests.servers import HOTLINE, admin_headers, running_server, server_env
 
 
@@ -41,4 +41,4 @@ def test_serve_migrates_prints_the_docs_url_and_records_calls(tmp_path):
         created = httpx.post(f"{base}/calls", json=closed_call(), headers=headers)
         assert created.status_code == 201, created.text
         fetched = httpx.get(f"{base}{created.headers['location']}", headers=headers)
-        assert fetched.json() == created.json()
+        assert fetched.json() == as_read(created.json())
