@@ -1,5 +1,6 @@
-"""Repeat contact: a call's earlier calls from the same callback number, and the open or
-waiting cases they, the call itself or its workplace (CVR number) belong to."""
+"""Repeat contact: a call's earlier calls from the same callback number or the same workplace
+(the CVR number of its case), and the open or waiting cases they, the call itself or its
+workplace belong to."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -67,15 +68,29 @@ class CallWithContacts(CallPublic):
 
 
 def related(*, session: Session, call: Call) -> RelatedContacts:
-    """Return the call's earlier calls by number (90 days, newest first) and live cases."""
-    earlier: list[Call] = []
+    """Return the call's earlier calls by number or workplace (90 days, newest first) and
+    the live cases the adviser might join."""
+    own_cvr = None
+    if call.case_id is not None:
+        own_cvr = session.execute(
+            sa.select(_CASE.c.workplace_cvr).where(_CASE.c.id == call.case_id)
+        ).scalar_one_or_none()
+    same: list[sa.ColumnElement[bool]] = []
     if call.callback_phone_key is not None:
+        same.append(col(Call.callback_phone_key) == call.callback_phone_key)
+    if own_cvr is not None:
+        # Calls in a case of the same workplace: another employee of it, or its manager.
+        same.append(
+            col(Call.case_id).in_(sa.select(_CASE.c.id).where(_CASE.c.workplace_cvr == own_cvr))
+        )
+    earlier: list[Call] = []
+    if same:
         since = call.received_at - timedelta(days=RELATED_DAYS)
         earlier = list(
             session.exec(
                 select(Call)
                 .where(
-                    col(Call.callback_phone_key) == call.callback_phone_key,
+                    sa.or_(*same),
                     col(Call.received_at) < call.received_at,
                     col(Call.received_at) >= since,
                     col(Call.id) != call.id,
@@ -88,13 +103,8 @@ def related(*, session: Session, call: Call) -> RelatedContacts:
     conditions: list[sa.ColumnElement[bool]] = []
     if case_ids:
         conditions.append(_CASE.c.id.in_(case_ids))
-    if call.case_id is not None:
-        own_cvr = (
-            sa.select(_CASE.c.workplace_cvr).where(_CASE.c.id == call.case_id).scalar_subquery()
-        )
-        conditions.append(
-            sa.and_(_CASE.c.workplace_cvr.is_not(None), _CASE.c.workplace_cvr == own_cvr)
-        )
+    if own_cvr is not None:
+        conditions.append(_CASE.c.workplace_cvr == own_cvr)
     cases = []
     if conditions:
         cases = list(

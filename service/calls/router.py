@@ -141,14 +141,15 @@ def read_call(
     response_model=RelatedContacts,
     status_code=200,
     summary="Repeat contact: the call's earlier calls and open cases",
-    description="The earlier calls from the same callback number (received within 90 days "
-    "before this one, newest first, at most 20), matched by a keyed hash of the number, and "
-    "the open or waiting cases that they or this call belong to, or that share the CVR "
-    "number of this call's case, so the adviser can join an existing case. A call without a "
-    "number matches nothing by number. Only the minimal facts are shown (ids, times, line, "
-    "status; a case's reference, status and owner): no notes, summaries or titles, so the "
-    "answer is no recorded read. A desk client asks for it when it records or is offered a "
-    "call.",
+    description="The earlier calls from the same callback number, matched by a keyed hash "
+    "of the number, or in a case of the same workplace (the CVR number of this call's case), "
+    "received within 90 days before this one, newest first, at most 20; and the open or "
+    "waiting cases that they or this call belong to, or that share the CVR number of this "
+    "call's case, so the adviser can join an existing case. A call without a number matches "
+    "nothing by number. Only the minimal facts are shown (ids, times, line, status; a case's "
+    "reference, status and owner): no notes, summaries or titles, so the answer is no "
+    "recorded read. The answer of `POST /calls` and the calls in hand of `GET "
+    "/advisers/{id}/calls` carry the same as `related`.",
     responses=problem_responses(404, 422),
 )
 def related_contacts(

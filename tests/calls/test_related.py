@@ -139,6 +139,26 @@ def test_a_case_of_the_same_workplace_shows_through_the_calls_case(client, sessi
     assert {c["id"] for c in related(client, call)["cases"]} == {own["id"]}
 
 
+def test_earlier_calls_of_the_same_workplace_are_related_within_90_days(client, session):
+    # Three anonymous callers from one workplace, each in a case of its own.
+    old = create_call(client, with_number(0, phone=None))
+    near = create_call(client, with_number(50, phone=None))
+    now = create_call(client, with_number(100, phone=None))
+    unlinked = create_call(client, with_number(60, phone=None))
+    other_place = create_call(client, with_number(70, phone=None))
+    for call, cvr in [(old, "12345678"), (near, "12345678"), (now, "12345678")]:
+        case = create_case(client)
+        link(client, case, call)
+        set_case(session, case, workplace_cvr=cvr)
+    elsewhere = create_case(client)
+    link(client, elsewhere, other_place)
+    set_case(session, elsewhere, workplace_cvr="87654321")
+    # 100 days after `old` (out of reach), 50 after `near`; `unlinked` has no workplace.
+    assert [c["id"] for c in related(client, now)["calls"]] == [near["id"]]
+    assert related(client, unlinked)["calls"] == []
+    assert [c["id"] for c in related(client, near)["calls"]] == [old["id"]]
+
+
 def test_the_key_changes_with_the_secret(client, session):
     default = create_call(client, with_number(0))
     use_settings(client, number_key="another-secret")
