@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.calls.models import Call, CallStatus, Direction
+from service.cases.models import Case, CaseEvent, CaseEventType, CaseReferral, CaseTask
 from service.reports.figures import FIGURES
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import closed_call, create_call, iso
@@ -322,3 +323,118 @@ def busy_week(client, seed: int) -> None:
             stress_reported=draw.random() < 0.6,
         )
         create_call(client, payload)
+
+
+# Cases with a known history, stored directly (the API opens, closes and reopens a case
+# only at the clock's now); each step is on the case's timeline as the case actions put it.
+
+
+def case_history(
+    session: Session,
+    opened_at: datetime,
+    *steps: tuple[datetime, str, str | None],
+    line: str = "stress",
+) -> Case:
+    """A case opened at `opened_at`, then moved by each (at, to_status, outcome) step."""
+    case = Case(
+        reference=f"T-{uuid.uuid4().hex[:12]}",
+        line=line,
+        title="Trusler fra en beboer",
+        status_changed_at=opened_at,
+        created_at=opened_at,
+        updated_at=opened_at,
+    )
+    session.add(case)
+    session.flush()
+    session.add(
+        CaseEvent(case_id=case.id, at=opened_at, type=CaseEventType.opened, to_status="open")
+    )
+    for at, status, outcome in steps:
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                at=at,
+                type=CaseEventType.status_changed,
+                from_status=case.status,
+                to_status=status,
+            )
+        )
+        case.previous_status, case.status, case.status_changed_at = case.status, status, at
+        case.waiting_for = "caller" if status == "waiting" else None
+        case.outcome = outcome
+        case.closed_at = at if status in ("closed", "merged") else None
+        if status == "merged":
+            case.merged_into_id = case.id  # a tombstone needs a survivor; itself will do here
+    session.commit()
+    return case
+
+
+def case_task(
+    session: Session,
+    case: Case,
+    due_at: datetime,
+    *,
+    state: str = "open",
+    done_at: datetime | None = None,
+    added_at: datetime | None = None,
+) -> None:
+    added = added_at or due_at - timedelta(days=3)
+    session.add(
+        CaseTask(
+            case_id=case.id,
+            kind="other",
+            state=state,
+            due_at=due_at,
+            done_at=done_at,
+            created_at=added,
+            updated_at=added,
+        )
+    )
+    session.commit()
+
+
+def case_referral(session: Session, case: Case, sent_at: datetime, status: str = "sent") -> None:
+    session.add(
+        CaseReferral(
+            case_id=case.id,
+            to="Arbejdstilsynet",
+            reason="Trusler",
+            anonymous=True,
+            consent=False,
+            workplace_cvr="13585628",
+            status=status,
+            status_changed_at=sent_at,
+            created_at=sent_at,
+            updated_at=sent_at,
+        )
+    )
+    session.commit()
+
+
+def stored_call(
+    session: Session,
+    received_at: datetime,
+    *,
+    line: str = "stress",
+    answered: bool = True,
+    case: Case | None = None,
+    number_key: str | None = None,
+) -> Call:
+    """An inbound call stored directly: answered after 10 s and talked 5 minutes, or hung up
+    after 30 s; in `case`, from the number whose keyed hash is `number_key`."""
+    answered_at = received_at + secs(10) if answered else None
+    ended_at = received_at + secs(310 if answered else 30)
+    call = Call(
+        line=line,
+        direction=Direction.inbound,
+        received_at=received_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        closed_at=ended_at,
+        status=CallStatus.closed if answered else CallStatus.abandoned,
+        case_id=None if case is None else case.id,
+        callback_phone_key=number_key,
+    )
+    session.add(call)
+    session.commit()
+    return call

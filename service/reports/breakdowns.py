@@ -1,6 +1,6 @@
 """The weekly report's breakdowns of answered calls: per code of a list, with its share."""
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 
 from sqlmodel import Session, col, select
 
@@ -91,3 +91,16 @@ def by_workplace_size(session: Session, scope: queries.Scope) -> list[BreakdownR
     )
     sizes = [(size.value, *WORKPLACE_SIZE_LABELS[size]) for size in WorkplaceSize]
     return _rows(sizes, counts, sum(counts.values()), unclassified)
+
+
+REOPENED_SINCE = ("Genåbnet siden", "Reopened since")
+
+
+def by_outcome(session: Session, outcomes: Mapping[Hashable, int]) -> list[BreakdownRow]:
+    """The closes per case outcome; the row with code null, closes a reopening undid."""
+    counts = {str(code): n for code, n in outcomes.items() if code is not None}
+    codes = _listed_codes(session, "case_outcome", set(counts))
+    rows = _rows(codes, counts, sum(counts.values()), outcomes.get(None, 0))
+    da, en = REOPENED_SINCE
+    rows[-1] = rows[-1].model_copy(update={"label_da": da, "label_en": en})
+    return rows

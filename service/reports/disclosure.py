@@ -29,7 +29,7 @@ line's report, the trend and the previous-week block all withhold the same cells
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from service.reports import figures
+from service.reports import case_figures, figures
 
 ALL = "all"
 """The scope that is the sum of the lines."""
@@ -314,10 +314,25 @@ class Week:
     totals: Mapping[str, Mapping[str, int]]
     breakdowns: Mapping[str, Mapping[str, Mapping[Hashable, int]]] = field(default_factory=dict)
     arrivals: Mapping[str, Mapping[Hashable, int]] | None = None
+    case_outcomes: Mapping[str, Mapping[Hashable, int]] | None = None
+    """`case_outcomes[scope][code]`: the closes by outcome (code None: reopened since),
+    every code the report lists; the case counts themselves are in `totals`."""
 
     @property
     def scopes(self) -> tuple[str, ...]:
         return (ALL, *self.lines)
+
+
+@dataclass(frozen=True)
+class CaseCounts:
+    """A week's case counts by scope and name, and its closes by outcome, for `Week`."""
+
+    totals: Mapping[str, Mapping[str, int]]
+    outcomes: Mapping[str, Mapping[Hashable, int]] | None = None
+
+
+CLOSED_BY_OUTCOME = "closed_by_outcome"
+"""The cells of the closes by outcome in `Withheld.cells`."""
 
 
 @dataclass
@@ -371,13 +386,18 @@ def protect_week(week: Week, threshold: int) -> Withheld:
                 values={(name, s): int(totals[s].get(name, 0)) for s in week.scopes},
             )
             protections.append(protect(separate, threshold))
+    if case_figures.COUNTS[0] in totals[ALL]:
+        protections += [protect(table, threshold) for table in _case_tables(week)]
     withheld: dict[str, set[str]] = {scope: set() for scope in week.scopes}
+    cells: dict[str, set[Cell]] = {}
     for protection in protections:
         for row, scope in protection.withheld:
-            withheld[scope].add(str(row))
+            if isinstance(row, _Outcome):
+                cells.setdefault(CLOSED_BY_OUTCOME, set()).add((row.code, scope))
+            else:
+                withheld[scope].add(str(row))
     _withhold_measures(week, withheld, threshold)
 
-    cells: dict[str, set[Cell]] = {}
     answered = {scope: int(totals[scope]["answered"]) for scope in week.scopes}
     answered_free = free_scopes_of(
         week.lines, [s for s in week.scopes if "answered" in withheld[s]], answered
@@ -426,6 +446,42 @@ def _breakdown_table(
     )
 
 
+@dataclass(frozen=True)
+class _Outcome:
+    """A row of the closes by outcome, in the table of the week's closes."""
+
+    code: Hashable
+
+
+def _case_tables(week: Week) -> list[Table]:
+    """The case counts' tables (`case_figures.tables`): a whole and the parts that add up
+    to it, the closes' parts being their outcomes; a table of one count is tied only
+    across the lines."""
+    found = []
+    outcomes = week.case_outcomes or {}
+    codes = sorted(
+        {code for counts in outcomes.values() for code in counts},
+        key=lambda code: (code is None, str(code)),
+    )
+    for name, names in case_figures.tables().items():
+        rows: tuple[Hashable, ...] = names
+        values: dict[Cell, int] = {
+            (n, s): int(week.totals[s][n]) for n in names for s in week.scopes
+        }
+        if name == case_figures.OUTCOME_TABLE and codes:
+            rows += tuple(_Outcome(code) for code in codes)
+            values |= {
+                (_Outcome(code), s): int(outcomes[s].get(code, 0))
+                for code in codes
+                for s in week.scopes
+            }
+        weights = None
+        if len(rows) > 1:
+            weights = {row: 1 if row == names[0] else -1 for row in rows}
+        found.append(Table(name=name, rows=rows, lines=week.lines, values=values, weights=weights))
+    return found
+
+
 # Not a figure of the totals, but withheld by the same kind of rule.
 STRESS_SHARE = figures.OverCounts(published=(), at_least=("closed",), size="closed")
 
@@ -437,7 +493,7 @@ def measure_rules() -> dict[str, figures.OverCounts]:
         for figure in figures.FIGURES
         if isinstance(figure.disclosure, figures.OverCounts)
     }
-    return rules | {"stress_reported_share": STRESS_SHARE}
+    return rules | {"stress_reported_share": STRESS_SHARE} | case_figures.measure_rules()
 
 
 def _withhold_measures(week: Week, withheld: dict[str, set[str]], threshold: int) -> None:
@@ -449,6 +505,8 @@ def _withhold_measures(week: Week, withheld: dict[str, set[str]], threshold: int
     """
     totals = week.totals
     for measure, rule in measure_rules().items():
+        if any(name not in totals[ALL] for name in (*rule.at_least, rule.size)):
+            continue  # not in this output (the case figures outside a weekly report)
         scopes = {
             scope
             for scope in week.scopes

@@ -256,26 +256,33 @@ def empty_figures() -> Raw:
 def _percentiles(
     session: Session, scope: Scope, aggregate: figures.Percentile, settings: Settings
 ) -> tuple[dict[str, float], float | None]:
-    """A percentile (nearest rank) of a per-call value in a population, per line and overall.
+    """A percentile (nearest rank) of a per-call value in a population, per line and overall."""
+    w = week_calls(scope, aggregate.value, *POPULATIONS[aggregate.population][0])
+    ranked = sa.select(w.c.line, w.c[aggregate.value].label("value")).where(
+        POPULATIONS[aggregate.population][1](w.c, settings)
+    )
+    return nearest_rank(session, ranked, aggregate.percent)
+
+
+def nearest_rank(
+    session: Session, values: sa.Select[Any], percent: int
+) -> tuple[dict[str, float], float | None]:
+    """The `percent`th percentile (nearest rank) of `values` (columns `line` and `value`),
+    per line and over all of them.
 
     One pass ranks each value within its line and within all lines; the percentile is the
     smallest value whose rank reaches the percent of its group: the first rank >= p n.
     """
-    w = week_calls(scope, aggregate.value, *POPULATIONS[aggregate.population][0])
-    value = w.c[aggregate.value]
-    ranked = (
-        sa.select(
-            w.c.line,
-            value.label("value"),
-            sa.func.row_number().over(partition_by=w.c.line, order_by=value).label("rank"),
-            sa.func.count().over(partition_by=w.c.line).label("n"),
-            sa.func.row_number().over(order_by=value).label("rank_all"),
-            sa.func.count().over().label("n_all"),
-        )
-        .where(POPULATIONS[aggregate.population][1](w.c, settings))
-        .subquery()
-    )
-    p = aggregate.percent
+    v = values.subquery("ranked_values")
+    ranked = sa.select(
+        v.c.line,
+        v.c.value,
+        sa.func.row_number().over(partition_by=v.c.line, order_by=v.c.value).label("rank"),
+        sa.func.count().over(partition_by=v.c.line).label("n"),
+        sa.func.row_number().over(order_by=v.c.value).label("rank_all"),
+        sa.func.count().over().label("n_all"),
+    ).subquery()
+    p = percent
     r = ranked.c
     rows = session.execute(
         sa.select(

@@ -3,10 +3,17 @@
 Each figure's own formula is in the registry (`figures`); this builds the report's models.
 """
 
+from service.reports import case_figures as case_registry
 from service.reports.figures import FIGURES, Raw, rate
-from service.reports.models import Change, Totals
+from service.reports.models import (
+    BreakdownRow,
+    CaseFigures,
+    CaseTrendFigures,
+    Change,
+    Totals,
+)
 
-__all__ = ["change", "rate", "totals"]
+__all__ = ["case_figures", "case_trend", "change", "rate", "totals"]
 
 
 def totals(raw: Raw) -> Totals:
@@ -24,3 +31,14 @@ def change(current: Totals, previous: Totals) -> Change:
             for figure in FIGURES
         }
     )
+
+
+def case_figures(raw: Raw, closed_by_outcome: list[BreakdownRow]) -> CaseFigures:
+    """A scope's case figures from its raw counts (see `case_sql.case_week`)."""
+    found = case_registry.values(raw)
+    return CaseFigures.model_validate(found | {"closed_by_outcome": closed_by_outcome})
+
+
+def case_trend(raw: Raw) -> CaseTrendFigures:
+    """The case figures the trend shows, from a scope's raw counts."""
+    return CaseTrendFigures.model_validate(case_registry.values(raw, case_registry.TREND))

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field, create_model
 
-from service.reports import figures
+from service.reports import case_figures, figures
 
 # The totals' figures by unit, in the registry's order: what CSV rows and sheets list.
 TOTAL_COUNTS = figures.named("count")
@@ -64,6 +64,19 @@ else:
     )
 
 
+# The case figures by unit, in their registry's order.
+CASE_COUNTS = case_figures.named("count")
+CASE_RATES = case_figures.named("rate")
+CASE_DAYS = case_figures.named("days")
+
+
+def _case_fields(names: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        name: (int | None if case_figures.BY_NAME[name].unit == "count" else float | None, ...)
+        for name in names
+    }
+
+
 class PreviousWeek(BaseModel):
     week: str
     totals: Totals
@@ -79,6 +92,45 @@ class BreakdownRow(BaseModel):
     count: int | None
     share: float | None
     suppressed: bool = False
+
+
+CLOSED_BY_OUTCOME = (
+    "The week's closes by outcome (the case_outcome list), share = count ÷ cases_closed; "
+    "code null: closes a later reopening undid, whose outcome went with it."
+)
+
+if TYPE_CHECKING:
+
+    class CaseFigures(WithheldFigures):
+        closed_by_outcome: list[BreakdownRow]
+
+    CaseTrendFigures = WithheldFigures
+else:
+    CaseFigures = create_model(
+        "CaseFigures",
+        __base__=FigureValues,
+        __module__=__name__,
+        __doc__="The case figures of one scope (`case_figures`); `definitions` says what "
+        "each counts.",
+        **_case_fields(tuple(case_figures.BY_NAME)),
+        closed_by_outcome=(list[BreakdownRow], Field(description=CLOSED_BY_OUTCOME)),
+        suppressed=(list[str], Field(default_factory=list, description=SUPPRESSED)),
+    )
+    CaseTrendFigures = create_model(
+        "CaseTrendFigures",
+        __base__=FigureValues,
+        __module__=__name__,
+        __doc__="The case figures the trend shows, as the weekly report's `cases` has them.",
+        **_case_fields(case_figures.TREND),
+        suppressed=(list[str], Field(default_factory=list, description=SUPPRESSED)),
+    )
+
+
+class CaseReport(BaseModel):
+    """The week's case figures: for the report's scope, and per line (a case's line)."""
+
+    totals: CaseFigures
+    by_line: dict[str, CaseFigures]
 
 
 class AdviserFigures(BaseModel):
@@ -153,6 +205,7 @@ class WeeklyReport(BaseModel):
     arrivals_by_hour: list[list[int | None]]
     previous_week: PreviousWeek
     staffing: list[StaffingSlot]
+    cases: CaseReport
 
 
 class TrendWeek(BaseModel):
@@ -160,6 +213,7 @@ class TrendWeek(BaseModel):
     start: datetime
     end: datetime
     totals: Totals
+    cases: CaseTrendFigures
 
 
 class Trend(BaseModel):

@@ -4,13 +4,19 @@ Pure: a report and the week's `Withheld` in, the publishable report out.
 """
 
 from service.reports import kpi
-from service.reports.disclosure import ALL, Withheld
+from service.reports.disclosure import ALL, CLOSED_BY_OUTCOME, Withheld
 from service.reports.export import BREAKDOWNS
 from service.reports.models import (
+    CASE_COUNTS,
+    CASE_DAYS,
+    CASE_RATES,
     TOTAL_COUNTS,
     TOTAL_RATES,
     TOTAL_SECONDS,
     BreakdownRow,
+    CaseFigures,
+    CaseReport,
+    CaseTrendFigures,
     PreviousWeek,
     StaffingSlot,
     Totals,
@@ -27,6 +33,36 @@ def totals(figures: Totals, withheld: Withheld, scope: str) -> Totals:
     hidden = withheld.figures[scope]
     names = [n for n in (*TOTAL_COUNTS, *TOTAL_RATES, *TOTAL_SECONDS) if n in hidden]
     return figures.model_copy(update=dict.fromkeys(names) | {"suppressed": names})
+
+
+def _blanked(figures: CaseFigures | CaseTrendFigures, hidden: set[str]) -> dict[str, object]:
+    names = [n for n in (*CASE_COUNTS, *CASE_RATES, *CASE_DAYS) if n in hidden]
+    names = [n for n in names if n in type(figures).model_fields]
+    return dict.fromkeys(names) | {"suppressed": names}
+
+
+def case_trend(figures: CaseTrendFigures, withheld: Withheld, scope: str) -> CaseTrendFigures:
+    """The trend's case figures of one scope with every withheld one blanked."""
+    return figures.model_copy(update=_blanked(figures, withheld.figures[scope]))
+
+
+def case_figures(figures: CaseFigures, withheld: Withheld, scope: str) -> CaseFigures:
+    """The case figures of one scope with every withheld count, rate and percentile blanked,
+    and the closes by outcome whose count is withheld (a share goes with its count, the
+    closes with an outcome or the closes reopened since, which it is of)."""
+    hidden = withheld.figures[scope]
+    cells = withheld.cells.get(CLOSED_BY_OUTCOME, set())
+    denominator_hidden = (None, scope) in cells or "cases_closed" in hidden
+    rows = []
+    for row in figures.closed_by_outcome:
+        if (row.code, scope) in cells:
+            rows.append(row.model_copy(update={"count": None, "share": None, "suppressed": True}))
+        elif row.code is not None and denominator_hidden:
+            rows.append(row.model_copy(update={"share": None, "suppressed": True}))
+        else:
+            rows.append(row)
+    update = _blanked(figures, hidden) | {"closed_by_outcome": rows}
+    return figures.model_copy(update=update)
 
 
 def weekly(report: WeeklyReport, withheld: Withheld, previous: Withheld) -> WeeklyReport:
@@ -65,6 +101,13 @@ def weekly(report: WeeklyReport, withheld: Withheld, previous: Withheld) -> Week
             **{name: rows(name) for name in BREAKDOWNS},
             "stress_reported_share": (
                 None if "stress_reported_share" in hidden else report.stress_reported_share
+            ),
+            "cases": CaseReport(
+                totals=case_figures(report.cases.totals, withheld, scope),
+                by_line={
+                    line: case_figures(figures, withheld, line)
+                    for line, figures in report.cases.by_line.items()
+                },
             ),
             # Named advisers' figures are not statistics of callers: they stay internal.
             "by_adviser": [],

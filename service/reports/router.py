@@ -130,7 +130,10 @@ def weekly_report_xlsx(
     responses=problem_responses(422),
 )
 def trend_report(
-    session: SessionDep, settings: SettingsDep, query: Annotated[TrendQuery, Query()]
+    session: SessionDep,
+    settings: SettingsDep,
+    query: Annotated[TrendQuery, Query()],
+    now: NowDep,
 ) -> Trend:
     return reports_service.trend(
         session=session,
@@ -139,6 +142,7 @@ def trend_report(
         last=query.last_week,
         line=query.line,
         publishable=query.publishable,
+        now=now,
     )
 
 

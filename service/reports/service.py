@@ -9,7 +9,17 @@ from sqlmodel import Session, col, select
 
 from service.calls.models import CallAdvice, CallIssueCategory
 from service.config import Settings
-from service.reports import breakdowns, disclosure, export, figure_sql, figures, kpi, queries
+from service.reports import (
+    breakdowns,
+    case_figures,
+    case_sql,
+    disclosure,
+    export,
+    figure_sql,
+    figures,
+    kpi,
+    queries,
+)
 from service.reports import publishable as publishable_report
 from service.reports.definitions import definitions
 from service.reports.erlang import advisers_needed
@@ -18,6 +28,8 @@ from service.reports.models import (
     AbandonedReport,
     AdviserFigures,
     AdviserWeek,
+    BreakdownRow,
+    CaseReport,
     PreviousWeek,
     StaffingSlot,
     Totals,
@@ -59,6 +71,8 @@ def weekly(
     categories, primary_categories = breakdowns.by_link(session, scope, CallIssueCategory, answered)
     advice, _ = breakdowns.by_link(session, scope, CallAdvice, answered)
     arrivals = _arrivals_grid(session, scope, settings)
+    case_week = case_sql.case_week(session, scope, now)
+    outcomes = _outcome_rows(session, case_week, [line, *lines])
     report = WeeklyReport(
         week=str(week),
         timezone=settings.timezone,
@@ -82,11 +96,22 @@ def weekly(
             week=str(previous), totals=previous_totals, change=kpi.change(totals, previous_totals)
         ),
         staffing=_staffing(arrivals, totals.aht_s, settings),
+        cases=CaseReport(
+            totals=kpi.case_figures(case_week.raw(None), outcomes[line]),
+            by_line={code: kpi.case_figures(case_week.raw(code), outcomes[code]) for code in lines},
+        ),
     )
     if not publishable:
         return report
     every_line = _lines(session)
-    this_week = _week_counts(session, start, end, every_line, settings, whole=True)
+    if line is not None:
+        # Protected with every line's, as the call figures are.
+        case_week = case_sql.case_week(
+            session, figure_sql.Scope(start=start, end=end, line=None), now
+        )
+        outcomes = _outcome_rows(session, case_week, [None, *every_line])
+    cases = _case_counts(case_week, outcomes, every_line)
+    this_week = _week_counts(session, start, end, every_line, settings, whole=True, cases=cases)
     last_week = _week_counts(session, previous_start, previous_end, every_line, settings)
     return publishable_report.weekly(
         report,
@@ -113,6 +138,7 @@ def trend(
     last: IsoWeek,
     line: str | None,
     publishable: bool,
+    now: datetime,
 ) -> Trend:
     """The totals of every week in a range, oldest first."""
     taxonomy_service.check_line_filter(session=session, line=line)
@@ -126,12 +152,28 @@ def trend(
             found = figure_sql.figures_by_line(session, every, settings)
             overall, per_line = found
             raw = overall if line is None else per_line.get(line) or figure_sql.empty_figures()
-            counts = _week_counts(session, start, end, every_line, settings, raw_figures=found)
+            case_week = case_sql.trend_week(session, every, now)
+            counts = _week_counts(
+                session,
+                start,
+                end,
+                every_line,
+                settings,
+                raw_figures=found,
+                cases=_case_counts(
+                    case_week, _outcome_rows(session, case_week, [None, *every_line]), every_line
+                ),
+            )
             withheld = disclosure.protect_week(counts, settings.suppress_below)
             scope = publishable_report.scope_of(line)
             totals = publishable_report.totals(kpi.totals(raw), withheld, scope)
+            cases = publishable_report.case_trend(
+                kpi.case_trend(case_week.raw(line)), withheld, scope
+            )
         else:
-            totals = _totals(session, figure_sql.Scope(start=start, end=end, line=line), settings)
+            scope_ = figure_sql.Scope(start=start, end=end, line=line)
+            totals = _totals(session, scope_, settings)
+            cases = kpi.case_trend(case_sql.trend_week(session, scope_, now).raw(None))
         zone = _zone(settings)
         weeks.append(
             TrendWeek(
@@ -139,6 +181,7 @@ def trend(
                 start=start.astimezone(zone),
                 end=end.astimezone(zone),
                 totals=totals,
+                cases=cases,
             )
         )
     return Trend(line=line, publishable=publishable, weeks=weeks)
@@ -280,6 +323,35 @@ def _staffing(
     return slots
 
 
+def _outcome_rows(
+    session: Session, case_week: case_sql.CaseWeek, scopes: list[str | None]
+) -> dict[str | None, list[BreakdownRow]]:
+    """The closes by outcome of each scope (None: the report's own), listed codes in full."""
+    return {
+        scope: breakdowns.by_outcome(session, case_week.outcomes_of(scope))
+        for scope in dict.fromkeys(scopes)
+    }
+
+
+def _case_counts(
+    case_week: case_sql.CaseWeek,
+    outcomes: dict[str | None, list[BreakdownRow]],
+    lines: list[str],
+) -> disclosure.CaseCounts:
+    """The week's case counts in every scope, and the closes by outcome, for disclosure."""
+    scopes = {disclosure.ALL: None} | {code: code for code in lines}
+    return disclosure.CaseCounts(
+        totals={
+            name: {key: int(case_week.raw(scope)[key] or 0) for key in case_figures.RAW_COUNTS}
+            for name, scope in scopes.items()
+        },
+        outcomes={
+            name: {row.code: row.count or 0 for row in outcomes[scope]}
+            for name, scope in scopes.items()
+        },
+    )
+
+
 def _lines(session: Session) -> list[str]:
     return list(session.exec(select(Line.code).order_by(col(Line.sort_order))).all())
 
@@ -294,6 +366,7 @@ def _week_counts(
     whole: bool = False,
     called_back: bool = False,
     raw_figures: tuple[figure_sql.Raw, dict[str, figure_sql.Raw]] | None = None,
+    cases: disclosure.CaseCounts | None = None,
 ) -> disclosure.Week:
     """The week's counts in every scope, for disclosure control: the totals, and with
     `whole` the breakdowns, stress reports and arrivals that the weekly report shows too.
@@ -312,12 +385,15 @@ def _week_counts(
             counts[name] for name in disclosure.OUTCOMES[1:]
         )
         counts |= {"closed": 0, "stress_reported": 0}
+        if cases is not None:
+            counts |= cases.totals[scope_name]
         totals[scope_name] = counts
     if called_back:
         for scope_name, n in queries.called_back_by_line(session, every).items():
             totals[scope_name]["called_back"] = n
+    outcomes = None if cases is None else cases.outcomes
     if not whole:
-        return disclosure.Week(lines=tuple(lines), totals=totals)
+        return disclosure.Week(lines=tuple(lines), totals=totals, case_outcomes=outcomes)
     cells: dict[str, dict[str, dict[Hashable, int]]] = {name: {} for name in export.BREAKDOWNS}
     arrivals: dict[str, dict[Hashable, int]] = {}
     for scope_name in totals:
@@ -344,4 +420,10 @@ def _week_counts(
             for weekday, hours in enumerate(grid, start=1)
             for hour, count in enumerate(hours)
         }
-    return disclosure.Week(lines=tuple(lines), totals=totals, breakdowns=cells, arrivals=arrivals)
+    return disclosure.Week(
+        lines=tuple(lines),
+        totals=totals,
+        breakdowns=cells,
+        arrivals=arrivals,
+        case_outcomes=outcomes,
+    )

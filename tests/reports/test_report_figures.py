@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from service.reports import disclosure, figure_sql, figures, labels
+from service.reports import case_figures, disclosure, figure_sql, figures, labels
 from service.reports.models import Change, Totals
 from tests.desk import CLASSIFICATION, Desk
 from tests.reports_data import LATER, T0, busy_week, csv_rows, secs, weekly
@@ -46,11 +46,21 @@ def test_the_outcome_counts_are_the_disclosure_tables():
     assert set(disclosure.measure_rules()) == {
         *(f.name for f in figures.FIGURES if f.unit != "count"),
         "stress_reported_share",
+        *(f.name for f in case_figures.CASE_FIGURES if f.unit != "count"),
     }
 
 
 def test_the_pure_modules_import_no_database_nor_web_framework():
-    pure = ["figures", "kpi", "disclosure", "weeks", "erlang", "labels", "publishable"]
+    pure = [
+        "figures",
+        "case_figures",
+        "kpi",
+        "disclosure",
+        "weeks",
+        "erlang",
+        "labels",
+        "publishable",
+    ]
     code = "; ".join(f"import service.reports.{name}" for name in pure)
     code += "; import sys; print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'fastapi')"
     code += " if m in sys.modules))"
