@@ -7,6 +7,7 @@ from alembic import context
 from service.config import get_settings
 from service.db import create_db_engine
 from service.models import metadata
+from service.search.index import in_models
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -14,8 +15,14 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def _options() -> dict:
-    # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
-    return {"target_metadata": metadata, "render_as_batch": True, "compare_type": True}
+    # SQLite cannot ALTER most things; batch mode rebuilds the table instead. The search
+    # index's own objects are not in the models (migration 0009), so autogenerate skips them.
+    return {
+        "target_metadata": metadata,
+        "render_as_batch": True,
+        "compare_type": True,
+        "include_name": in_models,
+    }
 
 
 def run_migrations_offline() -> None:

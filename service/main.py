@@ -30,6 +30,7 @@ from service.reports.router import router as reports_router
 from service.retention import timer as retention_timer
 from service.retention.router import router as retention_router
 from service.routing.router import router as routing_router
+from service.search.router import router as search_router
 from service.taxonomy.router import router as taxonomy_router
 from service.tokens import service as tokens_service
 from service.tokens.router import router as tokens_router
@@ -77,6 +78,7 @@ def create_app() -> FastAPI:
     app.include_router(cases_router)
     app.include_router(case_tasks_router)
     app.include_router(case_records_router)
+    app.include_router(search_router)
     app.include_router(routing_router)
     app.include_router(opening_hours_router)
     app.include_router(reports_router)

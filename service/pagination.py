@@ -83,6 +83,13 @@ class NameCursor(BaseModel):
     id: uuid.UUID
 
 
+class RankCursor(BaseModel):
+    """The sort key of the last item on a page of a listing ordered by rank (search)."""
+
+    rank: float
+    id: uuid.UUID
+
+
 def encode_cursor(*, at: datetime, id: uuid.UUID) -> str:
     """Encode a sort key as an opaque URL-safe token."""
     return _encode(Cursor(at=at, id=id))
@@ -104,6 +111,17 @@ def encode_name_cursor(*, name: str, id: uuid.UUID) -> str:
 def decode_name_cursor(token: str) -> NameCursor:
     """Decode a token made by :func:`encode_name_cursor`, or raise a 422 naming `cursor`."""
     return _decode(token, NameCursor)
+
+
+def encode_rank_cursor(*, rank: float, id: uuid.UUID) -> str:
+    """Encode a (rank, id) sort key as an opaque URL-safe token; the rank round-trips exactly
+    (JSON writes a float's shortest exact form)."""
+    return _encode(RankCursor(rank=rank, id=id))
+
+
+def decode_rank_cursor(token: str) -> RankCursor:
+    """Decode a token made by :func:`encode_rank_cursor`, or raise a 422 naming `cursor`."""
+    return _decode(token, RankCursor)
 
 
 def before_cursor(at: Any, id: Any, cursor: Cursor) -> sa.ColumnElement[bool]:

@@ -227,7 +227,17 @@ def test_a_bad_limit_or_cursor_is_a_422_naming_it(client, path, params, field):
 
 
 # The fields that carry free text a caller or adviser wrote (and may hold personal data).
-FREE_TEXT_FIELDS = {"notes", "reason", "presence_reason", "title", "summary", "body", "note"}
+# `snippet`: a search hit's piece of a note, summary or title.
+FREE_TEXT_FIELDS = {
+    "notes",
+    "reason",
+    "presence_reason",
+    "title",
+    "summary",
+    "body",
+    "note",
+    "snippet",
+}
 
 
 def _free_text_in(schema, components, seen=frozenset()) -> set[str]:

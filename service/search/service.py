@@ -1,0 +1,324 @@
+"""The search: one ranked page of the calls, cases and case notes a query finds, among those
+the principal may see, each hit a recorded read."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from service.audit import service as audit_service
+from service.calls.models import Call
+from service.calls.repeat import number_key
+from service.cases.models import Case, CaseNote
+from service.config import Settings
+from service.errors import FieldProblem, ValidationFailed
+from service.pagination import Page, decode_rank_cursor, encode_rank_cursor
+from service.search import index, query
+from service.search.models import HitKind, HitStatus, SearchHit, SearchKind, SearchQuery
+from service.search.snippet import snippet
+from service.taxonomy import service as taxonomy_service
+
+# A hit by reference or number is exact: they all rank alike, newest first (ids are
+# time-ordered).
+EXACT = 1.0
+KINDS = {
+    SearchKind.calls: (HitKind.call,),
+    SearchKind.cases: (HitKind.case, HitKind.case_note),
+    None: (HitKind.call, HitKind.case, HitKind.case_note),
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the principal may see: an SQL condition on `call` and one on `case_file`; None
+    for all (supervisors and admins)."""
+
+    calls: sa.ColumnElement[bool] | None = None
+    cases: sa.ColumnElement[bool] | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.calls is None and self.cases is None
+
+
+@dataclass(frozen=True)
+class _Source:
+    """A kind of hit: its table's id, its time, line and status, and how it joins a case."""
+
+    kind: HitKind
+    id: Any
+    at: Any
+    line: Any
+    status: Any
+    model: type[Call | Case | CaseNote]
+    table_name: str
+
+
+_CALL = _Source(HitKind.call, col(Call.id), col(Call.received_at), col(Call.line),
+                col(Call.status), Call, "call")  # fmt: skip
+_CASE = _Source(HitKind.case, col(Case.id), col(Case.created_at), col(Case.line),
+                col(Case.status), Case, "case_file")  # fmt: skip
+_NOTE = _Source(HitKind.case_note, col(CaseNote.id), col(CaseNote.created_at), col(Case.line),
+                col(Case.status), CaseNote, "case_note")  # fmt: skip
+SOURCES = {source.kind: source for source in (_CALL, _CASE, _NOTE)}
+
+
+def search(
+    *, session: Session, settings: Settings, search_in: SearchQuery, scope: Scope
+) -> Page[SearchHit]:
+    """One page of what the query finds, best first; each hit shown is put on record."""
+    try:
+        parsed = query.parse(search_in.q)
+    except query.QueryError as error:
+        raise ValidationFailed(
+            [FieldProblem(field="q", reason=str(error), location="query")]
+        ) from None
+    taxonomy_service.check_line_filter(session=session, line=search_in.line)
+    kinds = KINDS[search_in.kind]
+    if isinstance(parsed, query.TextQuery):
+        ranked = _text_matches(session, parsed, kinds, search_in, scope)
+    else:
+        ranked = _exact_matches(settings, parsed, kinds, search_in, scope)
+    if search_in.cursor is not None:
+        cursor = decode_rank_cursor(search_in.cursor)
+        ranked = ranked.where(
+            sa.or_(
+                ranked.selected_columns.score < cursor.rank,
+                sa.and_(
+                    ranked.selected_columns.score == cursor.rank,
+                    ranked.selected_columns.id < cursor.id,
+                ),
+            )
+        )
+    page_rows = session.execute(
+        ranked.order_by(sa.desc("score"), sa.desc("id")).limit(search_in.limit + 1)
+    ).all()
+    next_cursor = None
+    if len(page_rows) > search_in.limit:
+        page_rows = page_rows[: search_in.limit]
+        next_cursor = encode_rank_cursor(rank=page_rows[-1].score, id=page_rows[-1].id)
+    text_query = parsed if isinstance(parsed, query.TextQuery) else None
+    shown = _hits(session, [(HitKind(r.kind), r.id, r.score) for r in page_rows], text_query)
+    _record_reads(session, shown)
+    session.commit()
+    return Page[SearchHit](items=[hit for hit, _ in shown], next_cursor=next_cursor)
+
+
+def _filters(source: _Source, search_in: SearchQuery, scope: Scope) -> list[Any]:
+    conditions: list[Any] = []
+    if search_in.line is not None:
+        conditions.append(source.line == search_in.line)
+    if search_in.from_ is not None:
+        conditions.append(source.at >= search_in.from_)
+    if search_in.to is not None:
+        conditions.append(source.at < search_in.to)
+    if search_in.status is not None:
+        conditions.append(source.status == search_in.status.value)
+    seen = scope.calls if source.kind == HitKind.call else scope.cases
+    if seen is not None:
+        conditions.append(seen)
+    return conditions
+
+
+def _from(source: _Source, select: sa.Select[Any]) -> sa.Select[Any]:
+    """`select` over the source's table, a note's with its case (its line and status)."""
+    if source.kind == HitKind.case_note:
+        return select.join_from(CaseNote, Case, col(CaseNote.case_id) == col(Case.id))
+    return select.select_from(source.model)
+
+
+def _ranked_union(branches: list[sa.Select[Any]]) -> sa.Select[Any]:
+    """The branches' (kind, id, score) rows as one selectable to order, cut and page."""
+    union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+    matched = union.subquery("matched")
+    return sa.select(matched.c.kind, matched.c.id, matched.c.score)
+
+
+def _text_matches(
+    session: Session,
+    parsed: query.TextQuery,
+    kinds: tuple[HitKind, ...],
+    search_in: SearchQuery,
+    scope: Scope,
+) -> sa.Select[Any]:
+    if session.get_bind().dialect.name == "postgresql":
+        tsquery = index.tsquery(parsed)
+        branches = []
+        for kind in kinds:
+            source = SOURCES[kind]
+            vector = index.vector(source.table_name)
+            # Normalisation 1: a match in a long text counts less, as bm25's does on SQLite.
+            score = sa.cast(sa.func.ts_rank(vector, tsquery, 1), sa.Float)
+            select = sa.select(
+                sa.literal(kind.value).label("kind"), source.id.label("id"), score.label("score")
+            )
+            branches.append(
+                _from(source, select).where(
+                    vector.op("@@")(tsquery), *_filters(source, search_in, scope)
+                )
+            )
+        return _ranked_union(branches)
+    hits = index.sqlite_hits(parsed)
+    narrowed = any(
+        getattr(search_in, name) is not None for name in ("line", "from_", "to", "status")
+    )
+    if not narrowed and scope.everything:
+        # Nothing to look up in the records: rank the index's rows alone, kinds by the map.
+        matched = hits.subquery("matched")
+        return sa.select(matched.c.kind, matched.c.record_id.label("id"), matched.c.score).where(
+            matched.c.kind.in_([k.value for k in kinds])
+        )
+    # The index is asked once (MATERIALIZED); each kind's records are then joined to it.
+    found = hits.cte("found").prefix_with("MATERIALIZED")
+    branches = []
+    for kind in kinds:
+        source = SOURCES[kind]
+        select = sa.select(
+            sa.literal(kind.value).label("kind"), source.id.label("id"), found.c.score
+        )
+        branches.append(
+            _from(source, select)
+            .join(found, found.c.record_id == source.id)
+            .where(found.c.kind == kind.value, *_filters(source, search_in, scope))
+        )
+    return _ranked_union(branches)
+
+
+def _exact_matches(
+    settings: Settings,
+    parsed: query.IdentifierQuery,
+    kinds: tuple[HitKind, ...],
+    search_in: SearchQuery,
+    scope: Scope,
+) -> sa.Select[Any]:
+    conditions: list[tuple[_Source, sa.ColumnElement[bool]]] = []
+    if parsed.reference is not None:
+        conditions.append((_CASE, col(Case.reference) == parsed.reference))
+    if parsed.cvr is not None:
+        conditions.append((_CASE, col(Case.workplace_cvr) == parsed.cvr))
+    if parsed.phone is not None:
+        # By its keyed hash only: the number itself is compared nowhere, and indexed nowhere.
+        key = number_key(settings.number_key, parsed.phone)
+        conditions.append((_CALL, col(Call.callback_phone_key) == key))
+    branches = []
+    for source, condition in conditions:
+        if source.kind not in kinds:
+            continue
+        select = sa.select(
+            sa.literal(source.kind.value).label("kind"),
+            source.id.label("id"),
+            sa.literal(EXACT, sa.Float).label("score"),
+        )
+        branches.append(_from(source, select).where(condition, *_filters(source, search_in, scope)))
+    if not branches:  # a CVR number while searching calls only, say: nothing to find
+        nothing = sa.select(
+            sa.literal("call").label("kind"), col(Call.id).label("id"),
+            sa.literal(EXACT, sa.Float).label("score"),
+        ).where(sa.false())  # fmt: skip
+        return _ranked_union([nothing])
+    return _ranked_union(branches)
+
+
+def _hits(
+    session: Session,
+    ranked: list[tuple[HitKind, uuid.UUID, float]],
+    text_query: query.TextQuery | None,
+) -> list[tuple[SearchHit, list[str]]]:
+    """The page's hits in rank order, each with its record's facts and snippet, and the
+    free-text fields of its record it shows."""
+    ids: dict[HitKind, list[uuid.UUID]] = {kind: [] for kind in HitKind}
+    for kind, record_id, _ in ranked:
+        ids[kind].append(record_id)
+    found: dict[tuple[HitKind, uuid.UUID], Callable[[float], tuple[SearchHit, list[str]]]] = {}
+    if ids[HitKind.call]:
+        rows = session.execute(
+            sa.select(
+                col(Call.id), col(Call.line), col(Call.received_at), col(Call.status),
+                col(Call.case_id), col(Call.notes), col(Case.reference),
+            )
+            .outerjoin(Case, col(Case.id) == col(Call.case_id))
+            .where(col(Call.id).in_(ids[HitKind.call]))
+        ).all()  # fmt: skip
+        for r in rows:
+            found[(HitKind.call, r.id)] = _maker(
+                HitKind.call, r.id, r.case_id, r.reference, r.line, r.received_at, r.status,
+                None, r.notes, text_query, f"/calls/{r.id}", ["notes"] if r.notes else [],
+            )  # fmt: skip
+    if ids[HitKind.case]:
+        rows = session.execute(
+            sa.select(
+                col(Case.id), col(Case.reference), col(Case.line), col(Case.created_at),
+                col(Case.status), col(Case.title), col(Case.summary),
+            ).where(col(Case.id).in_(ids[HitKind.case]))
+        ).all()  # fmt: skip
+        for r in rows:
+            text = r.title if r.summary is None else f"{r.title} — {r.summary}"
+            found[(HitKind.case, r.id)] = _maker(
+                HitKind.case, r.id, r.id, r.reference, r.line, r.created_at, r.status,
+                r.title, text, text_query, f"/cases/{r.id}",
+                ["title", "summary"] if r.summary is not None else ["title"],
+            )  # fmt: skip
+    if ids[HitKind.case_note]:
+        rows = session.execute(
+            sa.select(
+                col(CaseNote.id), col(CaseNote.case_id), col(CaseNote.created_at),
+                col(CaseNote.body), col(Case.reference), col(Case.line), col(Case.status),
+            )
+            .join(Case, col(Case.id) == col(CaseNote.case_id))
+            .where(col(CaseNote.id).in_(ids[HitKind.case_note]))
+        ).all()  # fmt: skip
+        for r in rows:
+            found[(HitKind.case_note, r.id)] = _maker(
+                HitKind.case_note, r.id, r.case_id, r.reference, r.line, r.created_at,
+                r.status, None, r.body, text_query, f"/cases/{r.case_id}/timeline", ["body"],
+            )  # fmt: skip
+    # A record gone between ranking and reading (deleted meanwhile) is left out.
+    return [found[(k, i)](score) for k, i, score in ranked if (k, i) in found]
+
+
+def _maker(
+    kind: HitKind,
+    record_id: uuid.UUID,
+    case_id: uuid.UUID | None,
+    reference: str | None,
+    line: str,
+    at: datetime,
+    status: str,
+    title: str | None,
+    text: str | None,
+    text_query: query.TextQuery | None,
+    href: str,
+    fields: list[str],
+) -> Callable[[float], tuple[SearchHit, list[str]]]:
+    def make(score: float) -> tuple[SearchHit, list[str]]:
+        hit = SearchHit(
+            kind=kind,
+            id=record_id,
+            case_id=case_id,
+            reference=reference,
+            line=line,
+            at=at,
+            status=HitStatus(status),
+            title=title,
+            snippet=None if text is None else snippet(text, text_query),
+            rank=score,
+            href=href,
+        )
+        return hit, fields
+
+    return make
+
+
+def _record_reads(session: Session, shown: list[tuple[SearchHit, list[str]]]) -> None:
+    """Every hit shown is a read of its record, as the record's own read is: one audit row
+    each, naming the free texts shown (none for a call found by its number alone, whose
+    being found is the read)."""
+    for hit, fields in shown:
+        kind = hit.kind.value
+        audit_service.record(
+            session, action=f"{kind}.read", object_type=kind, object_id=str(hit.id), fields=fields
+        )
