@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench import explain, figures, intake, listing, report, seeding
+from bench import explain, figures, intake, listing, report, search, seeding
 from bench.common import BenchError, say
 from bench.figures import Figure
 from bench.report import ReportTiming
@@ -40,6 +40,7 @@ SIZES = {
     "repeats": (5, 3),
     "deep_page": (1000, 10),
     "check_pages": (5, 9),
+    "search_samples": (40, 5),
 }
 PAGE_LIMIT = 50
 # A server on a database of a million calls may take a while to be ready.
@@ -119,7 +120,9 @@ def run(args: argparse.Namespace, workspace: Workspace) -> tuple[list[Figure], d
     say(f"{workspace.kind}, {'quick' if args.quick else 'full'} run; data in {workspace.folder}")
     small, intake_figures = _small_database(args, workspace)
     big_url, seeding_figure = _seeding(args, workspace)
-    big, memory_figure, listing_figure, deep_cursor = _big_database(args, workspace, big_url)
+    big, memory_figure, listing_figure, deep_cursor, search_figures = _big_database(
+        args, workspace, big_url
+    )
     if args.explain:
         say(f"writing query plans to {args.explain}")
         explain.write(args.explain, big_url, week=args.week, cursor=deep_cursor, limit=PAGE_LIMIT)
@@ -129,6 +132,7 @@ def run(args: argparse.Namespace, workspace: Workspace) -> tuple[list[Figure], d
         seeding_figure,
         listing_figure,
         memory_figure,
+        *search_figures,
     ]
     return results, _context(args, workspace, intake_figures[0], small, big)
 
@@ -177,8 +181,9 @@ def _seeding(args: argparse.Namespace, workspace: Workspace) -> tuple[str, Figur
 
 def _big_database(
     args: argparse.Namespace, workspace: Workspace, url: str
-) -> tuple[ReportTiming, Figure, Figure, str]:
-    """The report at ~1,000,000 calls, the server's memory meanwhile, and the listing."""
+) -> tuple[ReportTiming, Figure, Figure, str, list[Figure]]:
+    """The report at ~1,000,000 calls, the server's memory meanwhile, the listing and the
+    search."""
     token = admin_token(url)
     engine = create_db_engine(url)
     try:
@@ -191,10 +196,13 @@ def _big_database(
                 server, token, engine, deep_page=args.deep_page, limit=PAGE_LIMIT,
                 check_pages=min(args.check_pages, args.deep_page - 1), repeats=args.repeats,
             )  # fmt: skip
+            search_figures = search.measure(
+                server, token, engine, samples=args.search_samples, limit=PAGE_LIMIT
+            )
     finally:
         engine.dispose()
     memory = report.memory_figure(peak_mb, startup_mb, reports=args.repeats + 1)
-    return big, memory, listing_figure, deep_cursor
+    return big, memory, listing_figure, deep_cursor, search_figures
 
 
 @contextlib.contextmanager
@@ -244,6 +252,8 @@ def _context(
             f"(healthz {client['healthz']:.2f}), on {os.cpu_count()} cores shared with all else",
             f"report and listing: median of {args.repeats} after one warm-up; the floor is "
             "the same week's COUNT(*) GROUP BY line run directly on the database",
+            f"search: p95 of {args.search_samples} requests per query after one warm-up, as "
+            "the admin (no visibility filter), beside the p95 of the same index's bare SQL",
             "seeding floor: the seeder's rows for the first weeks, one transaction per day, "
             "executemany per table, into a fresh migrated database (indexes and foreign keys "
             "in place), generation not timed",

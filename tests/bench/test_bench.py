@@ -27,6 +27,10 @@ FIGURES = {
     "seeding",
     "listing_deep",
     "memory",
+    "search_word",
+    "search_prefix",
+    "search_phrase",
+    "search_reference",
 }
 FOR_REFERENCE = {"intake_p50"}  # shown beside its baseline, with no target of its own
 
