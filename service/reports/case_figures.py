@@ -14,7 +14,7 @@ and a test of it.
 from dataclasses import dataclass
 from typing import Literal
 
-from service.reports.figures import Formula, OverCounts, Raw, ratio
+from service.reports.figures import Formula, OverCounts, Raw, ratio, shown
 
 CaseUnit = Literal["count", "rate", "days"]
 DAY_S = 86400
@@ -57,14 +57,7 @@ class CaseFigure:
 
     def value(self, raw: Raw) -> float | None:
         """The figure from a scope's raw aggregates, rounded as the report shows it."""
-        value = raw[self.name] if self.formula is None else self.formula(raw)
-        if value is None:
-            return None
-        if self.unit == "count":
-            return int(value)
-        if self.unit == "days":
-            return round(float(value), 3)
-        return value
+        return shown(raw[self.name] if self.formula is None else self.formula(raw), self.unit)
 
     def describe(self) -> str:
         return f"Population: {self.population}. {self.definition}"
@@ -99,6 +92,23 @@ OUTCOME_TABLE = "cases_closed"
 CLOSED_RULE = OverCounts(
     published=("cases_closed",), at_least=("cases_closed",), size="cases_closed"
 )
+
+
+def _days_to_close(
+    percent: int, definition: str, label: tuple[str, str], *, name: str | None = None
+) -> CaseFigure:
+    """A percentile of the days from opening to close of the week's closes."""
+    return CaseFigure(
+        name=name or f"days_to_close_p{percent}",
+        unit="days",
+        population="closes in the week",
+        definition=definition,
+        label=label,
+        disclosure=CLOSED_RULE,
+        percent=percent,
+    )
+
+
 _AT_WEEK_END = "the case's status at the week's end, from its timeline"
 _BANDS = tuple(
     _count(
@@ -166,27 +176,19 @@ CASE_FIGURES: tuple[CaseFigure, ...] = (
         trend=True,
     ),
     *_BANDS,
-    CaseFigure(
+    _days_to_close(
+        50,
+        "Median (nearest rank: the smallest value with at least half of the closes at or "
+        "below it) of the days from the case's created_at to the close, in 24-hour periods "
+        "with decimals; a case closed again after a reopening counts from its first opening.",
+        ("Dage til lukning, median", "Days to close, median"),
         name="days_to_close_median",
-        unit="days",
-        population="closes in the week",
-        definition="Median (nearest rank: the smallest value with at least half of the "
-        "closes at or below it) of the days from the case's created_at to the close, in "
-        "24-hour periods with decimals; a case closed again after a reopening counts from "
-        "its first opening.",
-        label=("Dage til lukning, median", "Days to close, median"),
-        disclosure=CLOSED_RULE,
-        percent=50,
     ),
-    CaseFigure(
-        name="days_to_close_p90",
-        unit="days",
-        population="closes in the week",
-        definition="90th percentile (nearest rank, like wait_p90_s) of the days to close, as "
+    _days_to_close(
+        90,
+        "90th percentile (nearest rank, like wait_p90_s) of the days to close, as "
         "days_to_close_median measures them.",
-        label=("Dage til lukning, 90 %-fraktil", "Days to close, 90th percentile"),
-        disclosure=CLOSED_RULE,
-        percent=90,
+        ("Dage til lukning, 90 %-fraktil", "Days to close, 90th percentile"),
     ),
     CaseFigure(
         name="first_contact_resolution",

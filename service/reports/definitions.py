@@ -2,7 +2,8 @@
 terms, with the thresholds in force."""
 
 from service.config import Settings
-from service.reports import figures
+from service.reports import case_figures, figures
+from service.reports.models import CLOSED_BY_OUTCOME
 
 
 def definitions(settings: Settings) -> dict[str, str]:
@@ -63,6 +64,18 @@ def definitions(settings: Settings) -> dict[str, str]:
         "staffing": f"Advisers needed per local weekday and hour to answer "
         f"{settings.service_level_target:.0%} within {threshold:g} s by Erlang C, from that "
         "hour's arrivals and the week's aht_s; occupancy = traffic ÷ advisers.",
+        "cases": "Case figures (the `cases` block), for the report's scope and per line in "
+        "cases.by_line: a case's line is its case_file's line, a task's and a referral's "
+        "their case's (a merged case's tasks and referrals count on the case they were "
+        "merged into); first_contact_resolution is of calls, on the line each call ended "
+        "on, as the totals are. The week's end is its end instant (Monday 00:00 in "
+        f"{settings.timezone}); days and ages are elapsed 24-hour periods, not calendar "
+        "days, so a week with a daylight saving change has no longer or shorter day. A "
+        "report of a past week reads each case's timeline (case_event) for its status "
+        "then; outcomes and referral states are as they stand now.",
+        **{figure.name: figure.describe() for figure in case_figures.CASE_FIGURES},
+        "closed_by_outcome": f"Population: closes in the week. {CLOSED_BY_OUTCOME} A case "
+        "keeps the outcome of its last close only, so a close a reopening undid has none.",
         "previous_week": "The same totals for the week before, withheld as that week's own "
         "report withholds them; change = this week - that week (counts as whole numbers), "
         "null where either is null or withheld.",
@@ -88,4 +101,14 @@ def definitions(settings: Settings) -> dict[str, str]:
         f"{settings.suppress_below} closed calls. A breakdown or the arrivals of a scope whose "
         "answered (received) is withheld are withheld whole. by_adviser, the advisers' own "
         "figures and the single abandoned calls are left out.",
+        "publishable.cases": "The case counts are protected the same way, in tables of "
+        "their own: all lines = the sum of the lines for each; backlog = its age bands; "
+        "cases_closed = closed_by_outcome (null row included); referrals_sent = its states; "
+        "each other count (cases_opened, cases_reopened, fcr_resolved, fcr_provisional, "
+        "tasks_*) tied only across the lines. days_to_close_* are published only over at "
+        f"least {settings.suppress_below} closes and a published cases_closed, "
+        "first_contact_resolution only over a published answered of at least "
+        f"{settings.suppress_below} calls and a published fcr_resolved; with one withheld for "
+        "one line alone another scope's goes too. A share in closed_by_outcome goes with "
+        "its count, cases_closed or the null row.",
     }

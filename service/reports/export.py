@@ -5,7 +5,14 @@ import io
 from collections.abc import Callable
 
 from service.reports import labels
-from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS, Totals, WeeklyReport
+from service.reports.models import (
+    CASE_COLUMNS,
+    TOTAL_COLUMNS,
+    BreakdownRow,
+    Columns,
+    FigureValues,
+    WeeklyReport,
+)
 
 COLUMNS = ["week", "line", "dimension", "code", "label", "count", "share", "value"]
 BREAKDOWNS = (
@@ -68,9 +75,7 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
     for code, totals in report.by_line.items():
         _totals(row, code, totals, language, dimension="by_line")
     for dimension in BREAKDOWNS:
-        for entry in getattr(report, dimension):
-            label = entry.label_da if language == "da" else entry.label_en
-            row(line, dimension, entry.code, label, entry.count, entry.share)
+        _breakdown(row, line, dimension, getattr(report, dimension), language)
     row(
         line,
         "stress_reported",
@@ -97,18 +102,38 @@ def weekly_csv(report: WeeklyReport, *, language: str = "da") -> str:
             adviser.mean_handle_s,
         )
     _totals(row, line, report.previous_week.totals, language, dimension="previous_week")
+    cases = report.cases
+    _totals(row, line, cases.totals, language, dimension="cases", columns=CASE_COLUMNS)
+    for code, figures in cases.by_line.items():
+        _totals(row, code, figures, language, dimension="cases_by_line", columns=CASE_COLUMNS)
+    _breakdown(row, line, "closed_by_outcome", cases.totals.closed_by_outcome, language)
     return out.getvalue()
 
 
-def _totals(
-    row: Callable[..., None], line: str, totals: Totals, language: str, dimension: str = "totals"
+def _breakdown(
+    row: Callable[..., None],
+    line: str,
+    dimension: str,
+    entries: list[BreakdownRow],
+    language: str,
 ) -> None:
-    for name in TOTAL_COUNTS:
-        row(line, dimension, name, labels.figure(name, language), count=getattr(totals, name))
-    for name in TOTAL_RATES:
-        row(line, dimension, name, labels.figure(name, language), share=getattr(totals, name))
-    for name in TOTAL_SECONDS:
-        row(line, dimension, name, labels.figure(name, language), value=getattr(totals, name))
+    for entry in entries:
+        label = entry.label_da if language == "da" else entry.label_en
+        row(line, dimension, entry.code, label, entry.count, entry.share)
+
+
+def _totals(
+    row: Callable[..., None],
+    line: str,
+    totals: FigureValues,
+    language: str,
+    dimension: str = "totals",
+    columns: Columns = TOTAL_COLUMNS,
+) -> None:
+    for names, column in columns:
+        for name in names:
+            label = labels.figure(name, language)
+            row(line, dimension, name, label, **{column: getattr(totals, name)})
 
 
 def _cell(value: object) -> str:

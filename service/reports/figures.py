@@ -108,13 +108,7 @@ class Figure:
             value = raw[name]
         else:
             value = self.formula(raw)
-        if value is None:
-            return None
-        if self.unit == "count":
-            return int(value)
-        if self.unit == "seconds":
-            return round(float(value), 3)
-        return value
+        return shown(value, self.unit)
 
     def change(self, now: float | None, before: float | None) -> float | None:
         """This week's figure minus last week's, rounded as the figures are."""
@@ -127,6 +121,18 @@ class Figure:
         """The definition, with the thresholds in force."""
         text = f"Population: {self.population}. {self.definition}"
         return text.format(short=short, threshold=threshold)
+
+
+def shown(value: float | None, unit: str) -> float | None:
+    """A figure's value as the report shows it: a count whole, a time to the millisecond
+    (seconds) or the thousandth of a day (days), a rate as it is."""
+    if value is None:
+        return None
+    if unit == "count":
+        return int(value)
+    if unit in ("seconds", "days"):
+        return round(float(value), 3)
+    return value
 
 
 def rate(numerator: float, denominator: float) -> float | None:

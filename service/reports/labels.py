@@ -7,7 +7,7 @@ where the model's fields are rendered one by one.
 
 from typing import Literal
 
-from service.reports import figures
+from service.reports import case_figures, figures
 
 Language = Literal["da", "en"]
 LANGUAGES: tuple[Language, ...] = ("da", "en")
@@ -18,6 +18,8 @@ WITHHELD = "\u2013"
 # beside them.
 FIGURES: dict[str, tuple[str, str]] = {figure.name: figure.label for figure in figures.FIGURES}
 FIGURES["stress_reported_share"] = ("Andel med oplevet stress", "Share reporting stress")
+# The case figures (`CaseFigures`), from their registry.
+FIGURES |= {figure.name: figure.label for figure in case_figures.CASE_FIGURES}
 
 # The report's sections: sheet names of the workbook (at most 31 characters), table titles.
 SECTIONS: dict[str, tuple[str, str]] = {
@@ -32,6 +34,8 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "by_adviser": ("Rådgivere", "Advisers"),
     "arrivals_by_hour": ("Opkald pr. time", "Arrivals by hour"),
     "staffing": ("Bemanding", "Staffing"),
+    "cases": ("Sager", "Cases"),
+    "closed_by_outcome": ("Lukkede sager efter udfald", "Closes by outcome"),
     "definitions": ("Definitioner", "Definitions"),
     "about": ("Om rapporten", "About"),
 }

@@ -68,6 +68,11 @@ else:
 CASE_COUNTS = case_figures.named("count")
 CASE_RATES = case_figures.named("rate")
 CASE_DAYS = case_figures.named("days")
+CASE_NAMES = (*CASE_COUNTS, *CASE_RATES, *CASE_DAYS)
+# The figures of a block by the column of a table each goes in: counts, fractions, others.
+Columns = tuple[tuple[tuple[str, ...], str], ...]
+TOTAL_COLUMNS: Columns = ((TOTAL_COUNTS, "count"), (TOTAL_RATES, "share"), (TOTAL_SECONDS, "value"))
+CASE_COLUMNS: Columns = ((CASE_COUNTS, "count"), (CASE_RATES, "share"), (CASE_DAYS, "value"))
 
 
 def _case_fields(names: tuple[str, ...]) -> dict[str, Any]:

@@ -7,9 +7,7 @@ from service.reports import kpi
 from service.reports.disclosure import ALL, CLOSED_BY_OUTCOME, Withheld
 from service.reports.export import BREAKDOWNS
 from service.reports.models import (
-    CASE_COUNTS,
-    CASE_DAYS,
-    CASE_RATES,
+    CASE_NAMES,
     TOTAL_COUNTS,
     TOTAL_RATES,
     TOTAL_SECONDS,
@@ -36,7 +34,7 @@ def totals(figures: Totals, withheld: Withheld, scope: str) -> Totals:
 
 
 def _blanked(figures: CaseFigures | CaseTrendFigures, hidden: set[str]) -> dict[str, object]:
-    names = [n for n in (*CASE_COUNTS, *CASE_RATES, *CASE_DAYS) if n in hidden]
+    names = [n for n in CASE_NAMES if n in hidden]
     names = [n for n in names if n in type(figures).model_fields]
     return dict.fromkeys(names) | {"suppressed": names}
 

@@ -5,7 +5,14 @@ from rich.table import Table
 
 from service.reports import labels
 from service.reports.export import BREAKDOWNS
-from service.reports.models import TOTAL_COUNTS, TOTAL_RATES, TOTAL_SECONDS, WeeklyReport
+from service.reports.models import (
+    CASE_COLUMNS,
+    TOTAL_COUNTS,
+    TOTAL_RATES,
+    TOTAL_SECONDS,
+    BreakdownRow,
+    WeeklyReport,
+)
 
 # Shown for a figure that has no value (no calls to average over, or withheld).
 MISSING = labels.WITHHELD
@@ -25,15 +32,7 @@ def print_report(report: WeeklyReport, console: Console, *, language: str = "en"
     )
     console.print(_totals_table(report, language))
     for name in BREAKDOWNS:
-        table = Table(title=labels.section(name, language), title_justify="left")
-        table.add_column(heading("code"))
-        table.add_column(heading("label"))
-        table.add_column(heading("count"), justify="right")
-        table.add_column(heading("share"), justify="right")
-        for row in getattr(report, name):
-            label = row.label_da if language == "da" else row.label_en
-            table.add_row(row.code or "-", label, _number(row.count), _percent(row.share))
-        console.print(table)
+        console.print(_breakdown_table(name, getattr(report, name), language))
     console.print(
         f"{labels.figure('stress_reported_share', language)}: "
         f"{_percent(report.stress_reported_share)} {labels.word('of_closed_calls', language)}"
@@ -70,6 +69,37 @@ def print_report(report: WeeklyReport, console: Console, *, language: str = "en"
                 _percent(slot.occupancy),
             )
         console.print(table)
+    console.print(_cases_table(report, language))
+    outcomes = report.cases.totals.closed_by_outcome
+    console.print(_breakdown_table("closed_by_outcome", outcomes, language))
+
+
+def _breakdown_table(name: str, rows: list[BreakdownRow], language: str) -> Table:
+    table = Table(title=labels.section(name, language), title_justify="left")
+    table.add_column(labels.column("code", language))
+    table.add_column(labels.column("label", language))
+    table.add_column(labels.column("count", language), justify="right")
+    table.add_column(labels.column("share", language), justify="right")
+    for row in rows:
+        label = row.label_da if language == "da" else row.label_en
+        table.add_row(row.code or "-", label, _number(row.count), _percent(row.share))
+    return table
+
+
+def _cases_table(report: WeeklyReport, language: str) -> Table:
+    """The case figures of the report's scope and of each line, a column each."""
+    cases = report.cases
+    scopes = {report.line or labels.word("all_lines", language): cases.totals, **cases.by_line}
+    table = Table(title=labels.section("cases", language), title_justify="left")
+    table.add_column(labels.column("figure", language))
+    for scope in scopes:
+        table.add_column(scope, justify="right")
+    for names, column in CASE_COLUMNS:
+        shown = {"count": _number, "share": _percent, "value": _days}[column]
+        for name in names:
+            values = [shown(getattr(figures, name)) for figures in scopes.values()]
+            table.add_row(labels.figure(name, language), *values)
+    return table
 
 
 def _totals_table(report: WeeklyReport, language: str) -> Table:
@@ -105,6 +135,10 @@ def _number(value: float | None) -> str:
 
 def _percent(value: float | None) -> str:
     return MISSING if value is None else f"{value:.1%}"
+
+
+def _days(value: float | None) -> str:
+    return MISSING if value is None else f"{value:.1f} d"
 
 
 def _seconds(value: float | None) -> str:

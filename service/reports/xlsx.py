@@ -28,13 +28,16 @@ from pydantic import BaseModel
 from service.reports import labels
 from service.reports.export import BREAKDOWNS
 from service.reports.models import (
+    CASE_DAYS,
+    CASE_NAMES,
+    CASE_RATES,
     TOTAL_COUNTS,
     TOTAL_RATES,
     TOTAL_SECONDS,
     AdviserFigures,
     BreakdownRow,
+    FigureValues,
     StaffingSlot,
-    Totals,
     WeeklyReport,
 )
 
@@ -44,6 +47,7 @@ WITHHELD = labels.WITHHELD
 COUNT = "#,##0"
 PERCENT = "0.0%"
 SECONDS = '#,##0.0 "s"'
+DAYS = '#,##0.0 "d"'
 HOUR = "00"
 # A change is signed: +12, -1.5 % (percentage points), +0.9 s.
 CHANGE = {
@@ -54,7 +58,7 @@ CHANGE = {
 
 FIGURES = (*TOTAL_COUNTS, *TOTAL_RATES, *TOTAL_SECONDS)
 # Fields that are fractions of 1 wherever they appear, besides the totals' rates.
-_FRACTIONS = {*TOTAL_RATES, "share", "occupancy", "service_level"}
+_FRACTIONS = {*TOTAL_RATES, *CASE_RATES, "share", "occupancy", "service_level"}
 # Fields that say what is withheld, rather than being figures themselves.
 _FLAGS = re.compile(r"(^|_)suppressed$")
 # Breakdown fields shown as the one `label` column in the report's language.
@@ -91,6 +95,19 @@ def weekly_xlsx(report: WeeklyReport, *, language: str = "da") -> bytes:
     _rows_sheet(sheet("by_adviser"), AdviserFigures, report.by_adviser, language, first=("name",))
     _arrivals_sheet(sheet("arrivals_by_hour"), report, language)
     _rows_sheet(sheet("staffing"), StaffingSlot, report.staffing, language)
+    cases = report.cases
+    scope = report.line or labels.word("all_lines", language)
+    _figures_sheet(
+        sheet("cases"),
+        CASE_NAMES,
+        {scope: cases.totals, **cases.by_line},
+        report.publishable,
+        language,
+    )
+    outcomes = cases.totals.closed_by_outcome
+    _rows_sheet(
+        sheet("closed_by_outcome"), BreakdownRow, outcomes, language, first=("code", "label")
+    )
     _definitions_sheet(sheet("definitions"), report, language)
     _about_sheet(sheet("about"), report, language)
     for sheet in book.worksheets:
@@ -138,13 +155,23 @@ def _totals_sheet(sheet: Worksheet, report: WeeklyReport, language: str) -> None
 
 def _lines_sheet(sheet: Worksheet, report: WeeklyReport, language: str) -> None:
     """The totals of each line, a column each."""
-    codes = list(report.by_line)
-    _header(sheet, [labels.column("figure", language), labels.column("code", language), *codes])
-    for row, name in enumerate(FIGURES, start=2):
+    _figures_sheet(sheet, FIGURES, dict(report.by_line), report.publishable, language)
+
+
+def _figures_sheet(
+    sheet: Worksheet,
+    names: tuple[str, ...],
+    scopes: dict[str, FigureValues],
+    publishable: bool,
+    language: str,
+) -> None:
+    """The figures `names` of each scope (a line, or all), a column each."""
+    _header(sheet, [labels.column("figure", language), labels.column("code", language), *scopes])
+    for row, name in enumerate(names, start=2):
         _text(sheet.cell(row, 1), labels.figure(name, language))
         _text(sheet.cell(row, 2), name)
-        for col, code in enumerate(codes, start=3):
-            _figure(sheet.cell(row, col), report.by_line[code], name, report.publishable)
+        for col, values in enumerate(scopes.values(), start=3):
+            _figure(sheet.cell(row, col), values, name, publishable)
     sheet.freeze_panes = "C2"
 
 
@@ -249,7 +276,7 @@ def _about_sheet(sheet: Worksheet, report: WeeklyReport, language: str) -> None:
     sheet.freeze_panes = "A2"
 
 
-def _figure(cell: Cell, totals: Totals, name: str, publishable: bool) -> None:
+def _figure(cell: Cell, totals: FigureValues, name: str, publishable: bool) -> None:
     value = getattr(totals, name, None)
     withheld = value is None and publishable and _is_withheld(totals, name)
     _number(cell, value, _format(name, value), withheld=withheld)
@@ -280,6 +307,8 @@ def _format(name: str, value: object) -> str | None:
     """The number format of a field, by its name: seconds, a fraction or a count."""
     if name.endswith("_s"):
         return SECONDS
+    if name in CASE_DAYS:
+        return DAYS
     if name in _FRACTIONS or name.endswith(("_rate", "_share")):
         return PERCENT
     if isinstance(value, int) or name in TOTAL_COUNTS:

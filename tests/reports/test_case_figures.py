@@ -8,14 +8,22 @@ to Sunday 3 January 2027: 2026-12-27 23:00 UTC to 2027-01-03 23:00 UTC.
 Every timestamp below is UTC; ages and days to close are 24-hour periods of elapsed time.
 """
 
-import pytest
+import io
 
-from service.reports import case_figures
+import pytest
+from openpyxl import load_workbook
+from rich.console import Console
+
+from service.reports import case_figures, labels
+from service.reports.models import WeeklyReport
+from service.reports.terminal import print_report
 from tests.factories import create_case
 from tests.reports_data import (
     case_history,
     case_referral,
     case_task,
+    csv_rows,
+    number,
     row,
     stored_call,
     utc,
@@ -342,3 +350,66 @@ def test_publishable_withholds_a_small_case_count_and_its_complement(session, cl
     # The managers' report withholds what the all-lines report does for managers.
     alone = weekly(client, W44, line="managers", publishable="true")["cases"]["totals"]
     assert alone["cases_opened"] is None
+
+
+def test_the_csv_has_the_case_figures_of_the_json(client, clock, w44):
+    clock.set(LATE)
+    rows = csv_rows(client.get("/reports/weekly.csv", params={"week": W44, "language": "en"}))
+    cases = {r["code"]: r for r in rows if r["dimension"] == "cases"}
+    assert cases["cases_closed"]["count"] == "3"
+    assert cases["cases_closed"]["label"] == "Cases closed"
+    assert cases["backlog_over_90"]["count"] == "1"
+    assert number(cases["first_contact_resolution"]["share"]) == 0.5
+    assert number(cases["days_to_close_p90"]["value"]) == 7.042
+    managers = {
+        r["code"]: r for r in rows if r["dimension"] == "cases_by_line" and r["line"] == "managers"
+    }
+    assert managers["backlog"]["count"] == "1"
+    assert managers["days_to_close_median"]["value"] == ""  # no closes
+    outcomes = {r["code"]: r for r in rows if r["dimension"] == "closed_by_outcome"}
+    assert (outcomes[""]["count"], outcomes[""]["label"]) == ("1", "Reopened since")
+    assert outcomes["resolved_by_advice"]["share"] == "0.5"
+
+
+def test_the_workbook_has_a_sheet_of_case_figures(client, clock, w44):
+    clock.set(LATE)
+    response = client.get("/reports/weekly.xlsx", params={"week": W44, "language": "en"})
+    assert response.status_code == 200, response.text
+    book = load_workbook(io.BytesIO(response.content))
+    sheet = book["Cases"]
+    header = [cell.value for cell in sheet[1]]
+    assert header == ["Figure", "Code", "all lines", "stress", "managers"]
+    found = {r[1]: r[2:] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert found["cases_opened"] == (3, 3, 0)
+    assert found["tasks_overdue"] == (2, 2, 0)
+    assert found["days_to_close_median"] == (4.0, 4.0, None)
+    assert found["first_contact_resolution"] == (0.5, approx(2 / 3), 0.0)
+    outcomes = {r[0]: r for r in book["Closes by outcome"].iter_rows(min_row=2, values_only=True)}
+    assert outcomes["no_further_contact"][2] == 1
+
+
+def test_the_workbook_marks_a_withheld_case_figure(session, client, clock):
+    case_history(session, utc(2026, 10, 27, 8))
+    clock.set(LATE)
+    params = {"week": W44, "language": "en", "publishable": "true"}
+    book = load_workbook(io.BytesIO(client.get("/reports/weekly.xlsx", params=params).content))
+    found = {r[1]: r[2:] for r in book["Cases"].iter_rows(min_row=2, values_only=True)}
+    assert found["cases_opened"] == (labels.WITHHELD,) * 3
+
+
+def test_the_terminal_shows_the_case_figures(client, clock, w44):
+    clock.set(LATE)
+    report = WeeklyReport.model_validate(weekly(client, W44))
+    console = Console(record=True, width=200)
+    print_report(report, console, language="en")
+    text = console.export_text()
+    shown = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.split("\u2502")[1:-1]]
+        if cells:
+            shown[cells[0]] = cells[1:]
+    # Columns: all lines, stress, managers.
+    assert shown["Backlog"] == ["4", "3", "1"]
+    assert shown["Days to close, 90th percentile"] == ["7.0 d", "7.0 d", labels.WITHHELD]
+    assert shown["First-contact resolution"] == ["50.0%", "66.7%", "0.0%"]
+    assert shown["-"] == ["Reopened since", "1", labels.WITHHELD]

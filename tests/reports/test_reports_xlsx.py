@@ -29,7 +29,7 @@ from tests.reports_data import (
 
 # The sheets in order, by section; their names are the sections' labels.
 SECTIONS = ("totals", "by_line", *BREAKDOWNS, "by_adviser", "arrivals_by_hour", "staffing")
-SECTIONS += ("definitions", "about")
+SECTIONS += ("cases", "closed_by_outcome", "definitions", "about")
 RATES = ("abandonment_rate", "service_level")
 
 
