@@ -21,9 +21,9 @@ from service.calls.models import Call
 from service.cases.models import Case, CaseEvent, CaseEventType, CaseReferral, CaseTask
 from service.cases.states import CaseStatus
 from service.cases.tasks import TaskState
-from service.db import UTCDateTime, seconds_between
+from service.db import seconds_between
 from service.reports import case_figures
-from service.reports.figure_sql import Raw, Scope, flag, nearest_rank
+from service.reports.figure_sql import Raw, Scope, flag, nearest_ranks
 
 Statement = sa.Select[*tuple[Any, ...]]
 Outcomes = dict[Hashable, int]
@@ -68,24 +68,27 @@ def _status_moves(scope: Scope) -> Statement:
     )
 
 
-def _closing() -> sa.ColumnElement[bool]:
-    return col(CaseEvent.to_status) == CaseStatus.closed.value
-
-
-def _closes_and_reopenings(scope: Scope) -> Statement:
+def _moves_by_outcome(scope: Scope) -> Statement:
+    """The week's closes and reopenings per line and outcome (a reopening has none)."""
     reopening = sa.and_(
         col(CaseEvent.from_status) == CaseStatus.closed.value,
         col(CaseEvent.to_status) == CaseStatus.open.value,
     )
+    outcome = _outcome().label("outcome")
     return (
         _status_moves(scope)
         .add_columns(
+            outcome,
             sa.func.sum(flag(_closing())).label("cases_closed"),
             sa.func.sum(flag(reopening)).label("cases_reopened"),
         )
         .where(sa.or_(_closing(), reopening))
-        .group_by(col(Case.line))
+        .group_by(col(Case.line), outcome)
     )
+
+
+def _closing() -> sa.ColumnElement[bool]:
+    return col(CaseEvent.to_status) == CaseStatus.closed.value
 
 
 def _outcome() -> sa.ColumnElement[Any]:
@@ -95,23 +98,23 @@ def _outcome() -> sa.ColumnElement[Any]:
     close that a reopening undid has none: counted under null, "reopened since".
     """
     standing = sa.and_(
-        col(Case.status) == CaseStatus.closed.value, col(Case.closed_at) == col(CaseEvent.at)
+        _closing(),
+        col(Case.status) == CaseStatus.closed.value,
+        col(Case.closed_at) == col(CaseEvent.at),
     )
     return sa.case((standing, col(Case.outcome)))
 
 
-def _outcomes(session: Session, scope: Scope) -> dict[str, Outcomes]:
-    outcome = _outcome().label("outcome")
-    statement = (
-        _status_moves(scope)
-        .add_columns(outcome, sa.func.count().label("n"))
-        .where(_closing())
-        .group_by(col(Case.line), outcome)
-    )
-    found: dict[str, Outcomes] = {}
-    for line, code, n in session.execute(statement).all():
-        found.setdefault(line, {})[code] = int(n)
-    return found
+def _moves(session: Session, scope: Scope, by_line: dict[str, Raw]) -> dict[str, Outcomes]:
+    """Add the closes and reopenings to `by_line`; the closes by outcome, per line."""
+    outcomes: dict[str, Outcomes] = {}
+    for line, code, closed, reopened in session.execute(_moves_by_outcome(scope)).all():
+        found = by_line.setdefault(line, case_figures.empty())
+        found["cases_closed"] = int(found["cases_closed"] or 0) + int(closed or 0)
+        found["cases_reopened"] = int(found["cases_reopened"] or 0) + int(reopened or 0)
+        if closed:
+            outcomes.setdefault(line, {})[code] = int(closed)
+    return outcomes
 
 
 def _days_to_close(scope: Scope) -> Statement:
@@ -128,16 +131,27 @@ def _opened(scope: Scope) -> Statement:
     )
 
 
-def _status_at_end(scope: Scope, *, week_over: bool) -> sa.ColumnElement[bool]:
-    """Whether a case was open or waiting at the week's end.
+def _live_at_end(scope: Scope, *, week_over: bool) -> sa.Subquery:
+    """The cases open or waiting at the week's end: their line and created_at.
 
-    A case not moved since (status_changed_at before the end) has its status now; one moved
-    since, the last status change before the end on its timeline (one lookup on
-    (case_id, at)), or open if none. Before the week is over no case has moved since.
+    A case not moved since (status_changed_at before the end) has its status now: the
+    cases open or waiting now, read on the status index. One moved since has the status of
+    its last status change before the end on its timeline (one lookup on (case_id, at)), or
+    open if none; before the week is over no case has moved since. Two disjoint branches,
+    so that each can use its own index.
     """
-    unmoved = sa.and_(col(Case.status).in_(LIVE), col(Case.status_changed_at) < scope.end)
+    columns: tuple[sa.Label[Any], ...] = (
+        col(Case.line).label("line"),
+        col(Case.created_at).label("created_at"),
+    )
+    # status_changed_at is never before created_at: a case unmoved since the end was
+    # opened before it, and a condition on created_at would lead the planner off the
+    # status index.
+    unmoved = sa.select(*columns).where(
+        col(Case.status).in_(LIVE), col(Case.status_changed_at) < scope.end, *_on_line(scope)
+    )
     if not week_over:
-        return unmoved
+        return unmoved.subquery("live_at_end")
     then = (
         sa.select(col(CaseEvent.to_status))
         .where(
@@ -149,28 +163,26 @@ def _status_at_end(scope: Scope, *, week_over: bool) -> sa.ColumnElement[bool]:
         .limit(1)
         .scalar_subquery()
     )
-    moved = sa.and_(
+    moved = sa.select(*columns).where(
         col(Case.status_changed_at) >= scope.end,
         sa.func.coalesce(then, CaseStatus.open.value).in_(LIVE),
+        col(Case.created_at) < scope.end,
+        *_on_line(scope),
     )
-    return sa.or_(unmoved, moved)
+    return sa.union_all(unmoved, moved).subquery("live_at_end")
 
 
 def _backlog(scope: Scope, *, week_over: bool) -> Statement:
-    age_s = seconds_between(col(Case.created_at), sa.literal(scope.end, UTCDateTime()))
+    live = _live_at_end(scope, week_over=week_over)
     bands = []
     for low, high in case_figures.BACKLOG_AGES:
-        # Whole days <= high: under high + 1 periods of 24 h.
-        within = age_s >= low * case_figures.DAY_S
+        # Aged `low` to `high` whole days at the end: opened less than `high` + 1 periods of
+        # 24 h before it, and at least `low`; compared on created_at itself, not per row.
+        within = live.c.created_at <= scope.end - timedelta(days=low)
         if high is not None:
-            within = sa.and_(within, age_s < (high + 1) * case_figures.DAY_S)
+            within = sa.and_(within, live.c.created_at > scope.end - timedelta(days=high + 1))
         bands.append(sa.func.sum(flag(within)).label(case_figures.backlog_band(low, high)))
-    return (
-        sa.select(col(Case.line), sa.func.count().label("backlog"), *bands)
-        .where(col(Case.created_at) < scope.end, _status_at_end(scope, week_over=week_over))
-        .where(*_on_line(scope))
-        .group_by(col(Case.line))
-    )
+    return sa.select(live.c.line, sa.func.count().label("backlog"), *bands).group_by(live.c.line)
 
 
 def _first_contact(scope: Scope, now: datetime) -> Statement:
@@ -193,18 +205,26 @@ def _first_contact(scope: Scope, now: datetime) -> Statement:
         again,
     )
     called_back = sa.exists().where(col(later.origin_call_id) == col(Call.id), again)
-    resolved = sa.not_(sa.or_(in_case, same_number, called_back))
-    provisional = col(Call.received_at) > now - timedelta(days=case_figures.FCR_DAYS)
-    return (
+    resolved = flag(sa.not_(sa.or_(in_case, same_number, called_back)))
+    provisional = flag(col(Call.received_at) > now - timedelta(days=case_figures.FCR_DAYS))
+    # Each call's lookups once (OFFSET 0 keeps the subquery apart, as `week_calls` does).
+    calls = (
         sa.select(
-            col(Call.line),
-            sa.func.count().label("fcr_calls"),
-            sa.func.sum(flag(resolved)).label("fcr_resolved"),
-            sa.func.sum(flag(sa.and_(resolved, provisional))).label("fcr_provisional"),
+            col(Call.line).label("line"),
+            resolved.label("resolved"),
+            provisional.label("provisional"),
         )
         .where(*scope.conditions(), col(Call.answered_at).is_not(None))
-        .group_by(col(Call.line))
+        .offset(0)
+        .subquery("answered_calls")
     )
+    c = calls.c
+    return sa.select(
+        c.line,
+        sa.func.count().label("fcr_calls"),
+        sa.func.sum(c.resolved).label("fcr_resolved"),
+        sa.func.sum(c.resolved * c.provisional).label("fcr_provisional"),
+    ).group_by(c.line)
 
 
 def _tasks_due(scope: Scope) -> Statement:
@@ -281,56 +301,50 @@ def _counts(session: Session, statements: list[Statement]) -> dict[str, Raw]:
     return by_line
 
 
-def _trend_statements(scope: Scope, *, week_over: bool) -> list[Statement]:
-    return [
-        _opened(scope),
-        _closes_and_reopenings(scope),
-        _backlog(scope, week_over=week_over),
-    ]
-
-
 def trend_week(session: Session, scope: Scope, now: datetime) -> CaseWeek:
     """The counts the trend shows (opened, closed, reopened, backlog), per line, and the
     closes' outcomes, which a publishable trend protects the closes with."""
-    by_line = _counts(session, _trend_statements(scope, week_over=now >= scope.end))
-    return _week(session, scope, by_line, {})
-
-
-def _week(session: Session, scope: Scope, by_line: dict[str, Raw], percentiles: Raw) -> CaseWeek:
-    outcomes_by_line = _outcomes(session, scope)
-    outcomes: Outcomes = {}
-    for found in outcomes_by_line.values():
-        for code, n in found.items():
-            outcomes[code] = outcomes.get(code, 0) + n
-    return CaseWeek(
-        overall=_overall(by_line, percentiles),
-        by_line=by_line,
-        outcomes=outcomes,
-        outcomes_by_line=outcomes_by_line,
-    )
-
-
-def _overall(by_line: dict[str, Raw], percentiles: Raw) -> Raw:
-    counts = {
-        name: sum(raw[name] or 0 for raw in by_line.values()) for name in case_figures.RAW_COUNTS
-    }
-    return case_figures.empty() | counts | percentiles
+    week_over = now >= scope.end
+    by_line = _counts(session, [_opened(scope), _backlog(scope, week_over=week_over)])
+    return _week(by_line, _moves(session, scope, by_line), {})
 
 
 def case_week(session: Session, scope: Scope, now: datetime) -> CaseWeek:
     """The raw case figures of the scope's week, for the scope and each line."""
     week_over = now >= scope.end
     statements = [
-        *_trend_statements(scope, week_over=week_over),
+        _opened(scope),
+        _backlog(scope, week_over=week_over),
         _first_contact(scope, now),
         _tasks_due(scope),
         _tasks_overdue(scope, week_over=week_over),
         _referrals(scope),
     ]
     by_line = _counts(session, statements)
+    outcomes = _moves(session, scope, by_line)
     overall_percentiles: Raw = {}
-    for name, percent in case_figures.PERCENTILES.items():
-        per_line, overall_percentiles[name] = nearest_rank(session, _days_to_close(scope), percent)
+    percents = case_figures.PERCENTILES
+    ranked = nearest_ranks(session, _days_to_close(scope), tuple(percents.values()))
+    for name, percent in percents.items():
+        per_line, overall_percentiles[name] = ranked[percent]
         for line, value in per_line.items():
             by_line.setdefault(line, case_figures.empty())[name] = value
-    return _week(session, scope, by_line, overall_percentiles)
+    return _week(by_line, outcomes, overall_percentiles)
+
+
+def _week(
+    by_line: dict[str, Raw], outcomes_by_line: dict[str, Outcomes], percentiles: Raw
+) -> CaseWeek:
+    outcomes: Outcomes = {}
+    for found in outcomes_by_line.values():
+        for code, n in found.items():
+            outcomes[code] = outcomes.get(code, 0) + n
+    counts = {
+        name: sum(raw[name] or 0 for raw in by_line.values()) for name in case_figures.RAW_COUNTS
+    }
+    return CaseWeek(
+        overall=case_figures.empty() | counts | percentiles,
+        by_line=by_line,
+        outcomes=outcomes,
+        outcomes_by_line=outcomes_by_line,
+    )

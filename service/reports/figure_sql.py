@@ -268,7 +268,15 @@ def nearest_rank(
     session: Session, values: sa.Select[Any], percent: int
 ) -> tuple[dict[str, float], float | None]:
     """The `percent`th percentile (nearest rank) of `values` (columns `line` and `value`),
-    per line and over all of them.
+    per line and over all of them."""
+    return nearest_ranks(session, values, (percent,))[percent]
+
+
+def nearest_ranks(
+    session: Session, values: sa.Select[Any], percents: tuple[int, ...]
+) -> dict[int, tuple[dict[str, float], float | None]]:
+    """Percentiles (nearest rank) of `values` (columns `line` and `value`), per line and
+    over all of them, each percent's as `nearest_rank` gives it.
 
     One pass ranks each value within its line and within all lines; the percentile is the
     smallest value whose rank reaches the percent of its group: the first rank >= p n.
@@ -282,15 +290,15 @@ def nearest_rank(
         sa.func.row_number().over(order_by=v.c.value).label("rank_all"),
         sa.func.count().over().label("n_all"),
     ).subquery()
-    p = percent
     r = ranked.c
-    rows = session.execute(
-        sa.select(
-            r.line,
-            sa.func.min(sa.case((r.rank * 100 >= r.n * p, r.value))),
-            sa.func.min(sa.case((r.rank_all * 100 >= r.n_all * p, r.value))),
-        ).group_by(r.line)
-    ).all()
-    overall = [float(every) for _, _, every in rows if every is not None]
-    per_line = {line: float(found) for line, found, _ in rows if found is not None}
-    return per_line, min(overall, default=None)
+    columns = []
+    for p in percents:
+        columns.append(sa.func.min(sa.case((r.rank * 100 >= r.n * p, r.value))))
+        columns.append(sa.func.min(sa.case((r.rank_all * 100 >= r.n_all * p, r.value))))
+    rows = session.execute(sa.select(r.line, *columns).group_by(r.line)).all()
+    found = {}
+    for i, p in enumerate(percents):
+        per_line = {row[0]: float(row[1 + 2 * i]) for row in rows if row[1 + 2 * i] is not None}
+        overall = [float(row[2 + 2 * i]) for row in rows if row[2 + 2 * i] is not None]
+        found[p] = (per_line, min(overall, default=None))
+    return found

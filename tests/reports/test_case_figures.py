@@ -413,3 +413,25 @@ def test_the_terminal_shows_the_case_figures(client, clock, w44):
     assert shown["Days to close, 90th percentile"] == ["7.0 d", "7.0 d", labels.WITHHELD]
     assert shown["First-contact resolution"] == ["50.0%", "66.7%", "0.0%"]
     assert shown["-"] == ["Reopened since", "1", labels.WITHHELD]
+
+
+def test_the_publishable_trend_withholds_what_the_weeks_report_does(session, client, clock):
+    # As in the test above: 6 stress cases and 1 managers case opened in 2026-W44.
+    for hour in range(6):
+        case_history(session, utc(2026, 10, 27, 8 + hour))
+    case_history(session, utc(2026, 10, 27, 9), line="managers")
+    clock.set(LATE)
+    report = weekly(client, W44, publishable="true")["cases"]
+    for line in (None, "stress", "managers"):
+        params = {"from": W44, "to": W44, "publishable": "true"} | ({"line": line} if line else {})
+        response = client.get("/reports/trend", params=params)
+        assert response.status_code == 200, response.text
+        (week,) = response.json()["weeks"]
+        shown = report["totals"] if line is None else report["by_line"][line]
+        for name in case_figures.TREND:
+            assert week["cases"][name] == shown[name], (line, name)
+    # All lines' 7 published; each line's withheld, as in the report.
+    assert (report["totals"]["cases_opened"], report["by_line"]["stress"]["cases_opened"]) == (
+        7,
+        None,
+    )
