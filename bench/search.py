@@ -28,9 +28,10 @@ QUERIES = {
     "reference": None,  # a case reference from the database, the newest
 }
 SQLITE_TEXT = (
-    "SELECT d.kind, d.record_id, -bm25(search_fts) AS score FROM search_fts "
-    "JOIN search_document AS d ON d.id = search_fts.rowid WHERE search_fts MATCH :match "
-    "ORDER BY score DESC, d.record_id DESC LIMIT :limit"
+    "SELECT d.kind, d.record_id, page.score FROM (SELECT rowid AS tie, -bm25(search_fts) "
+    "AS score FROM search_fts WHERE search_fts MATCH :match ORDER BY score DESC, tie DESC "
+    "LIMIT :limit) AS page JOIN search_document AS d ON d.id = page.tie "
+    "ORDER BY page.score DESC, page.tie DESC"
 )
 SQLITE_MATCH = {"word": '"hjertebanken"', "prefix": '"sygemeld"*', "phrase": '"ny arbejdsgang"'}
 POSTGRESQL_TSQUERY = {
@@ -42,7 +43,7 @@ POSTGRESQL_TEXT = (
     "SELECT * FROM ("
     + " UNION ALL ".join(
         f"SELECT '{kind}' AS kind, id, CAST(ts_rank(search_vector, q, 1) AS float8) AS score "
-        f"FROM {table}, {{tsquery}} AS q WHERE search_vector @@ q"
+        f"FROM {table} CROSS JOIN (SELECT {{tsquery}} AS q) AS query WHERE search_vector @@ q"
         for kind, table in (("call", "call"), ("case", "case_file"), ("case_note", "case_note"))
     )
     + ") AS matched ORDER BY score DESC, id DESC LIMIT :limit"

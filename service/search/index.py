@@ -7,7 +7,7 @@ Neither is in the models' metadata (a column on one database only, a virtual tab
 other): they are named here, so that the migration check leaves them out.
 """
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -53,15 +53,21 @@ _DANISH: sa.ColumnElement[object] = sa.literal_column("'danish'::regconfig")
 _SIMPLE: sa.ColumnElement[object] = sa.literal_column("'simple'::regconfig")
 
 
-def sqlite_hits(query: TextQuery) -> sa.Select[tuple[str, object, float]]:
-    """(kind, record_id, score) of every record the query matches, higher scores better."""
+def sqlite_ranking(query: TextQuery) -> sa.Select[tuple[int, float]]:
+    """(tie, score) of every index row the query matches, higher scores better; `tie` is the
+    FTS row, which breaks equal scores (the row indexed last first)."""
     score = -sa.func.bm25(sa.literal_column("search_fts"))
-    return (
-        sa.select(document.c.kind, document.c.record_id, score.label("score"))
-        .select_from(fts)
-        .join(document, document.c.id == fts.c.rowid)
-        .where(sa.literal_column("search_fts").op("MATCH")(fts5_expression(query)))
+    return sa.select(fts.c.rowid.label("tie"), score.label("score")).where(
+        sa.literal_column("search_fts").op("MATCH")(fts5_expression(query))
     )
+
+
+def sqlite_hits(query: TextQuery) -> sa.Select[tuple[str, object, float, int]]:
+    """(kind, record_id, score, tie) of every record the query matches."""
+    ranking = sqlite_ranking(query).subquery("ranking")
+    return sa.select(
+        document.c.kind, document.c.record_id, ranking.c.score, ranking.c.tie
+    ).join_from(ranking, document, document.c.id == ranking.c.tie)
 
 
 def tsquery(query: TextQuery) -> sa.ColumnElement[object]:
@@ -89,3 +95,89 @@ def tsquery(query: TextQuery) -> sa.ColumnElement[object]:
 def vector(table: str) -> sa.ColumnElement[object]:
     """A source table's `search_vector` (PostgreSQL)."""
     return sa.literal_column(f"{table}.{VECTOR_COLUMN}", postgresql.TSVECTOR)
+
+
+# What migration 0009 indexes, row by row: (table, kind, the text of row {r}, its columns).
+# The text is written alike in every trigger: FTS5 deletes a contentless row by its old text.
+SOURCES = (
+    ("call", "call", "{r}.notes", ("notes",)),
+    ("case_file", "case", "{r}.title || ' ' || COALESCE({r}.summary, '')", ("title", "summary")),
+    ("case_note", "case_note", "{r}.body", ("body",)),
+)
+
+
+def sqlite_triggers() -> dict[str, str]:
+    """The SQLite triggers that keep the index in step, by name, as migration 0009 makes
+    them (tests/search/test_index.py holds the two to the same text)."""
+    triggers = {}
+    for table, kind, text, columns in SOURCES:
+        new, old = text.format(r="new"), text.format(r="old")
+        document = f"search_document WHERE kind = '{kind}' AND record_id"
+        forget_old = (
+            f"INSERT INTO search_fts (search_fts, rowid, body) "
+            f"SELECT 'delete', id, {old} FROM {document} = old.id AND {old} IS NOT NULL; "
+            f"DELETE FROM {document} = old.id;"
+        )
+        index_new = (
+            f"INSERT INTO search_document (kind, record_id) SELECT '{kind}', new.id "
+            f"WHERE {new} IS NOT NULL; "
+            f"INSERT INTO search_fts (rowid, body) SELECT id, {new} FROM {document} = new.id;"
+        )
+        triggers[f"search_{table}_insert"] = (
+            f"CREATE TRIGGER search_{table}_insert AFTER INSERT ON {table} "
+            f"WHEN {new} IS NOT NULL BEGIN {index_new} END"
+        )
+        triggers[f"search_{table}_update"] = (
+            f"CREATE TRIGGER search_{table}_update AFTER UPDATE OF {', '.join(columns)} "
+            f"ON {table} WHEN {old} IS NOT {new} BEGIN {forget_old} {index_new} END"
+        )
+        triggers[f"search_{table}_delete"] = (
+            f"CREATE TRIGGER search_{table}_delete AFTER DELETE ON {table} "
+            f"WHEN {old} IS NOT NULL BEGIN {forget_old} END"
+        )
+    return triggers
+
+
+def suspended(connection: sa.Connection) -> Callable[[], None]:
+    """Stop keeping the index in step, for a big load in one transaction; returns what
+    builds it again from the tables, once, to be called when the rows are in.
+
+    Row by row, the index costs the load more than building it once does: on SQLite the
+    triggers (two inserts and a lookup per row), on PostgreSQL the GIN indexes' upkeep.
+    The generated column on PostgreSQL stays (it is computed as the row is written).
+    """
+    if connection.dialect.name == "postgresql":
+        for table in SOURCE_TABLES:
+            connection.exec_driver_sql(f"DROP INDEX ix_{table}_{VECTOR_COLUMN}")
+
+        def rebuild_postgresql() -> None:
+            for table in SOURCE_TABLES:
+                connection.exec_driver_sql(
+                    f"CREATE INDEX ix_{table}_{VECTOR_COLUMN} ON {table} USING gin "
+                    f"({VECTOR_COLUMN})"
+                )
+
+        return rebuild_postgresql
+    for name in TRIGGERS:
+        connection.exec_driver_sql(f"DROP TRIGGER {name}")
+
+    def rebuild_sqlite() -> None:
+        connection.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
+        connection.exec_driver_sql("DELETE FROM search_document")
+        for table, kind, text, _columns in SOURCES:
+            row_text = text.format(r=table)
+            connection.exec_driver_sql(
+                f"INSERT INTO search_document (kind, record_id) "
+                f"SELECT '{kind}', id FROM {table} WHERE {row_text} IS NOT NULL"
+            )
+            connection.exec_driver_sql(
+                f"INSERT INTO search_fts (rowid, body) SELECT d.id, {row_text} "
+                f"FROM search_document AS d JOIN {table} ON {table}.id = d.record_id "
+                f"WHERE d.kind = '{kind}'"
+            )
+        # One b-tree instead of the many segments a load leaves: fewer to read per query.
+        connection.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('optimize')")
+        for sql in sqlite_triggers().values():
+            connection.exec_driver_sql(sql)
+
+    return rebuild_sqlite

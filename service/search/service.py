@@ -79,24 +79,26 @@ def search(
         ) from None
     taxonomy_service.check_line_filter(session=session, line=search_in.line)
     kinds = KINDS[search_in.kind]
-    if isinstance(parsed, query.TextQuery):
-        ranked = _text_matches(session, parsed, kinds, search_in, scope)
+    cursor = None if search_in.cursor is None else decode_rank_cursor(search_in.cursor)
+    take = search_in.limit + 1
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    narrowed = any(
+        getattr(search_in, name) is not None for name in ("kind", "line", "from_", "to", "status")
+    )
+    if isinstance(parsed, query.TextQuery) and sqlite and not narrowed and scope.everything:
+        page_rows = session.execute(_sqlite_unnarrowed(parsed, cursor, take)).all()
     else:
-        ranked = _exact_matches(settings, parsed, kinds, search_in, scope)
-    if search_in.cursor is not None:
-        cursor = decode_rank_cursor(search_in.cursor)
-        ranked = ranked.where(
-            sa.or_(
-                ranked.selected_columns.score < cursor.rank,
-                sa.and_(
-                    ranked.selected_columns.score == cursor.rank,
-                    ranked.selected_columns.id < cursor.id,
-                ),
-            )
-        )
-    page_rows = session.execute(
-        ranked.order_by(sa.desc("score"), sa.desc("id")).limit(search_in.limit + 1)
-    ).all()
+        if isinstance(parsed, query.TextQuery):
+            ranked = _text_matches(session, parsed, kinds, search_in, scope)
+        else:
+            ranked = _exact_matches(settings, parsed, kinds, search_in, scope)
+        columns = ranked.selected_columns
+        if cursor is not None:
+            tie = _sqlite_tie(cursor.id) if sqlite and isinstance(parsed, query.TextQuery) else None
+            ranked = ranked.where(_after(columns.score, columns.tie, cursor.rank, tie or cursor.id))
+        page_rows = session.execute(
+            ranked.order_by(columns.score.desc(), columns.tie.desc()).limit(take)
+        ).all()
     next_cursor = None
     if len(page_rows) > search_in.limit:
         page_rows = page_rows[: search_in.limit]
@@ -106,6 +108,36 @@ def search(
     _record_reads(session, shown)
     session.commit()
     return Page[SearchHit](items=[hit for hit, _ in shown], next_cursor=next_cursor)
+
+
+def _after(score: Any, tie: Any, rank: float, last: Any) -> sa.ColumnElement[bool]:
+    """The rows ranked after the cursor's: a lower score, or the same and a lower tie-break."""
+    return sa.or_(score < rank, sa.and_(score == rank, tie < last))
+
+
+def _sqlite_tie(record_id: uuid.UUID) -> sa.ScalarSelect[Any]:
+    """The index row of the cursor's record: SQLite breaks ties by it (newest indexed first)."""
+    kinds = [kind.value for kind in HitKind]
+    return (
+        sa.select(index.document.c.id)
+        .where(index.document.c.kind.in_(kinds), index.document.c.record_id == record_id)
+        .scalar_subquery()
+    )
+
+
+def _sqlite_unnarrowed(parsed: query.TextQuery, cursor: Any, take: int) -> sa.Select[Any]:
+    """SQLite without filters: the page is cut from the FTS5 ranking alone, before a row is
+    looked up, and only its rows are mapped to their records."""
+    hits = index.sqlite_ranking(parsed)
+    score, tie = hits.selected_columns.score, hits.selected_columns.tie
+    if cursor is not None:
+        hits = hits.where(_after(score, tie, cursor.rank, _sqlite_tie(cursor.id)))
+    page = hits.order_by(score.desc(), tie.desc()).limit(take).subquery("page")
+    return (
+        sa.select(index.document.c.kind, index.document.c.record_id.label("id"), page.c.score)
+        .join_from(page, index.document, index.document.c.id == page.c.tie)
+        .order_by(page.c.score.desc(), page.c.tie.desc())
+    )
 
 
 def _filters(source: _Source, search_in: SearchQuery, scope: Scope) -> list[Any]:
@@ -132,10 +164,11 @@ def _from(source: _Source, select: sa.Select[Any]) -> sa.Select[Any]:
 
 
 def _ranked_union(branches: list[sa.Select[Any]]) -> sa.Select[Any]:
-    """The branches' (kind, id, score) rows as one selectable to order, cut and page."""
+    """The branches' (kind, id, score, tie) rows as one selectable to order, cut and page;
+    `tie` breaks equal scores (the id, or on SQLite the index row)."""
     union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
     matched = union.subquery("matched")
-    return sa.select(matched.c.kind, matched.c.id, matched.c.score)
+    return sa.select(matched.c.kind, matched.c.id, matched.c.score, matched.c.tie)
 
 
 def _text_matches(
@@ -154,7 +187,10 @@ def _text_matches(
             # Normalisation 1: a match in a long text counts less, as bm25's does on SQLite.
             score = sa.cast(sa.func.ts_rank(vector, tsquery, 1), sa.Float)
             select = sa.select(
-                sa.literal(kind.value).label("kind"), source.id.label("id"), score.label("score")
+                sa.literal(kind.value).label("kind"),
+                source.id.label("id"),
+                score.label("score"),
+                source.id.label("tie"),
             )
             branches.append(
                 _from(source, select).where(
@@ -162,23 +198,16 @@ def _text_matches(
                 )
             )
         return _ranked_union(branches)
-    hits = index.sqlite_hits(parsed)
-    narrowed = any(
-        getattr(search_in, name) is not None for name in ("line", "from_", "to", "status")
-    )
-    if not narrowed and scope.everything:
-        # Nothing to look up in the records: rank the index's rows alone, kinds by the map.
-        matched = hits.subquery("matched")
-        return sa.select(matched.c.kind, matched.c.record_id.label("id"), matched.c.score).where(
-            matched.c.kind.in_([k.value for k in kinds])
-        )
     # The index is asked once (MATERIALIZED); each kind's records are then joined to it.
-    found = hits.cte("found").prefix_with("MATERIALIZED")
+    found = index.sqlite_hits(parsed).cte("found").prefix_with("MATERIALIZED")
     branches = []
     for kind in kinds:
         source = SOURCES[kind]
         select = sa.select(
-            sa.literal(kind.value).label("kind"), source.id.label("id"), found.c.score
+            sa.literal(kind.value).label("kind"),
+            source.id.label("id"),
+            found.c.score,
+            found.c.tie,
         )
         branches.append(
             _from(source, select)
@@ -212,12 +241,13 @@ def _exact_matches(
             sa.literal(source.kind.value).label("kind"),
             source.id.label("id"),
             sa.literal(EXACT, sa.Float).label("score"),
+            source.id.label("tie"),
         )
         branches.append(_from(source, select).where(condition, *_filters(source, search_in, scope)))
     if not branches:  # a CVR number while searching calls only, say: nothing to find
         nothing = sa.select(
             sa.literal("call").label("kind"), col(Call.id).label("id"),
-            sa.literal(EXACT, sa.Float).label("score"),
+            sa.literal(EXACT, sa.Float).label("score"), col(Call.id).label("tie"),
         ).where(sa.false())  # fmt: skip
         return _ranked_union([nothing])
     return _ranked_union(branches)

@@ -118,3 +118,27 @@ def _check_fts(session: Session) -> None:
         session.connection().exec_driver_sql(
             "INSERT INTO search_fts (search_fts) VALUES ('integrity-check')"
         )
+
+
+def test_the_triggers_are_the_ones_the_service_rebuilds(session):
+    # The seeder's big loads drop them and build them again from `index.sqlite_triggers`:
+    # the same text as migration 0009's, or a seeded database would differ from a migrated one.
+    if is_postgresql(session):
+        return
+    stored = session.connection().exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'search_%'"
+    )
+    assert dict(stored.all()) == index.sqlite_triggers()
+
+
+def test_a_load_with_the_index_suspended_finds_the_same(client, session):
+    before = create_call(client, closed_call(notes="Kollegaen råber ad alle på mødet."))
+    rebuild = index.suspended(session.connection())
+    during = create_call(client, closed_call(notes="Lederen råber i telefonen."))
+    case = create_case(client, title="Råberiet i teamet")
+    rebuild()
+    assert hits(client, "råber") == {before["id"], during["id"]}
+    assert hits(client, "råberiet") == {case["id"]}
+    after = create_call(client, closed_call(notes="Han råber stadig."))  # in step again
+    assert hits(client, "råber") == {before["id"], during["id"], after["id"]}
+    _check_fts(session)
