@@ -3,9 +3,11 @@
 A case's line is its case_file's line; a task's and a referral's are their case's. The
 first-contact resolution is of calls, on the line each call ended on, as the call totals are.
 
-Each query is bounded by the week on an indexed timestamp where the schema has one
-(case_file.created_at, case_task (state, due_at), call.received_at with the lookups by
-case_id and callback_phone_key); see docs/performance.md for what the plans showed.
+Each query is bounded by the week on an indexed timestamp where the schema has one:
+case_file.created_at, case_task (state, due_at), call.received_at with its lookups by
+case_id, callback_phone_key and origin_call_id. The week's status changes have no index of
+their own (case_event is indexed on (case_id, at)), so the closes and reopenings are found
+case by case; an index on case_event (type, at) would read them directly.
 """
 
 from collections.abc import Hashable
