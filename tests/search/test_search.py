@@ -302,5 +302,9 @@ def test_no_text_makes_the_search_fail(client, q):
 )
 def test_engine_syntax_is_only_words(client, corpus, q):
     assert client.get("/search", params={"q": q}).status_code == 200
+
+
+def test_operators_are_not_operators(client, corpus):
     assert found(client, corpus, "((stress))") == {"A", "B", "K1"}
     assert found(client, corpus, "-stress") == {"A", "B", "K1"}  # no NOT: the word
+    assert found(client, corpus, "stress OR trusler") == set()  # `or` is a word no note has
