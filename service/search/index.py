@@ -8,6 +8,7 @@ other): they are named here, so that the migration check leaves them out.
 """
 
 from collections.abc import Callable, Collection
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
@@ -53,21 +54,28 @@ _DANISH: sa.ColumnElement[object] = sa.literal_column("'danish'::regconfig")
 _SIMPLE: sa.ColumnElement[object] = sa.literal_column("'simple'::regconfig")
 
 
-def sqlite_ranking(query: TextQuery) -> sa.Select[tuple[int, float]]:
-    """(tie, score) of every index row the query matches, higher scores better; `tie` is the
-    FTS row, which breaks equal scores (the row indexed last first)."""
+def sqlite_window(
+    query: TextQuery, size: int, *, kept: sa.ColumnElement[bool] | None = None
+) -> sa.Select[Any]:
+    """(tie, score) of the newest `size` index rows the query matches, higher scores better;
+    with `kept` (a condition on `search_document`), (tie, score, kind, record_id) of the
+    newest `size` whose records pass it. `tie` is the FTS row, which breaks equal scores.
+
+    Newest is the text written last (a row is added as its text is written), which FTS5
+    walks from its end without sorting: the walk stops at `size`, and bm25 is computed for
+    those rows only.
+    """
     score = -sa.func.bm25(sa.literal_column("search_fts"))
-    return sa.select(fts.c.rowid.label("tie"), score.label("score")).where(
-        sa.literal_column("search_fts").op("MATCH")(fts5_expression(query))
-    )
-
-
-def sqlite_hits(query: TextQuery) -> sa.Select[tuple[str, object, float, int]]:
-    """(kind, record_id, score, tie) of every record the query matches."""
-    ranking = sqlite_ranking(query).subquery("ranking")
-    return sa.select(
-        document.c.kind, document.c.record_id, ranking.c.score, ranking.c.tie
-    ).join_from(ranking, document, document.c.id == ranking.c.tie)
+    match = sa.literal_column("search_fts").op("MATCH")(fts5_expression(query))
+    columns: list[Any] = [fts.c.rowid.label("tie"), score.label("score")]
+    select = sa.select(*columns).where(match)
+    if kept is not None:
+        select = (
+            sa.select(*columns, document.c.kind, document.c.record_id)
+            .join_from(fts, document, document.c.id == fts.c.rowid)
+            .where(match, kept)
+        )
+    return select.order_by(fts.c.rowid.desc()).limit(size)
 
 
 def tsquery(query: TextQuery) -> sa.ColumnElement[object]:
@@ -104,6 +112,9 @@ SOURCES = (
     ("case_file", "case", "{r}.title || ' ' || COALESCE({r}.summary, '')", ("title", "summary")),
     ("case_note", "case_note", "{r}.body", ("body",)),
 )
+
+# The time of a record of each table: what the search's window counts newest by.
+TIMES = {"call": "received_at", "case_file": "created_at", "case_note": "created_at"}
 
 
 def sqlite_triggers() -> dict[str, str]:
@@ -164,12 +175,19 @@ def suspended(connection: sa.Connection) -> Callable[[], None]:
     def rebuild_sqlite() -> None:
         connection.exec_driver_sql("INSERT INTO search_fts (search_fts) VALUES ('delete-all')")
         connection.exec_driver_sql("DELETE FROM search_document")
+        # The rows in the order of their records' times, all kinds together, as the
+        # triggers would have added them: the search's window is the index's newest rows.
+        documents = " UNION ALL ".join(
+            f"SELECT '{kind}' AS kind, id, {TIMES[table]} AS at FROM {table} "
+            f"WHERE {text.format(r=table)} IS NOT NULL"
+            for table, kind, text, _columns in SOURCES
+        )
+        connection.exec_driver_sql(
+            f"INSERT INTO search_document (kind, record_id) SELECT kind, id FROM ({documents}) "
+            f"ORDER BY at, id"
+        )
         for table, kind, text, _columns in SOURCES:
             row_text = text.format(r=table)
-            connection.exec_driver_sql(
-                f"INSERT INTO search_document (kind, record_id) "
-                f"SELECT '{kind}', id FROM {table} WHERE {row_text} IS NOT NULL"
-            )
             connection.exec_driver_sql(
                 f"INSERT INTO search_fts (rowid, body) SELECT d.id, {row_text} "
                 f"FROM search_document AS d JOIN {table} ON {table}.id = d.record_id "

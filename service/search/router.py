@@ -3,7 +3,7 @@ callback numbers."""
 
 from typing import Annotated
 
-from fastapi import Query
+from fastapi import Query, Response
 
 from service import api
 from service.auth.dependencies import SIGNED_IN, CurrentPrincipal
@@ -33,14 +33,20 @@ router = api.router(
     "reference (`2026-00042`) finds its case, a CVR number the cases of that workplace, a "
     "callback number the calls from it. Each hit has a snippet of HTML: escaped text, the "
     "matches in `<mark>`. An adviser finds the calls and the cases they may see; every hit "
-    "shown is a recorded read. Pass `next_cursor` back as `cursor` for the next page.",
+    "shown is a recorded read. Words, prefixes and phrases rank the newest matches only (the "
+    "header `Search-Window` says how many; newest by the time of the call, case or note, "
+    "on SQLite by when its text was written): narrow with `from` and `to` to search further "
+    "back. Pass `next_cursor` back as `cursor` for the next page, within the same window.",
 )
 def search(
     session: SessionDep,
     query: Annotated[SearchQuery, Query()],
     principal: CurrentPrincipal,
     settings: SettingsDep,
+    response: Response,
 ) -> Page[SearchHit]:
+    # Said on every answer, so that a client can tell the hits are not ranked among all.
+    response.headers["Search-Window"] = str(search_service.WINDOW)
     scope = search_service.Scope()
     if principal.role == Role.adviser:
         scope = search_service.Scope(

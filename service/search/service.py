@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.util import ClauseAdapter
 from sqlmodel import Session, col
 
 from service.audit import service as audit_service
@@ -25,6 +27,16 @@ from service.taxonomy import service as taxonomy_service
 # A hit by reference or number is exact: they all rank alike, newest first (ids are
 # time-ordered).
 EXACT = 1.0
+# Full text ranks the newest WINDOW matches of the query (within its filters), not all of
+# them: a common word matches a tenth of a million calls, and ranking each costs more than
+# the 100 ms a search may take. The newest are found without ranking (SQLite: the FTS5
+# rows, newest written last, walked from the end; PostgreSQL: each table's time index read
+# backwards, or the GIN index and a top-N sort for a rare word); only they are ranked.
+# `from`/`to` reach further back. Tests make it small.
+WINDOW = 1000
+# PostgreSQL: how many of a table's newest rows are read for the window before the rest
+# (see `_postgresql_newest`).
+RECENT = 50 * WINDOW
 KINDS = {
     SearchKind.calls: (HitKind.call,),
     SearchKind.cases: (HitKind.case, HitKind.case_note),
@@ -95,7 +107,8 @@ def search(
         columns = ranked.selected_columns
         if cursor is not None:
             tie = _sqlite_tie(cursor.id) if sqlite and isinstance(parsed, query.TextQuery) else None
-            ranked = ranked.where(_after(columns.score, columns.tie, cursor.rank, tie or cursor.id))
+            last = cursor.id if tie is None else tie
+            ranked = ranked.where(_after(columns.score, columns.tie, cursor.rank, last))
         page_rows = session.execute(
             ranked.order_by(columns.score.desc(), columns.tie.desc()).limit(take)
         ).all()
@@ -126,10 +139,11 @@ def _sqlite_tie(record_id: uuid.UUID) -> sa.ScalarSelect[Any]:
 
 
 def _sqlite_unnarrowed(parsed: query.TextQuery, cursor: Any, take: int) -> sa.Select[Any]:
-    """SQLite without filters: the page is cut from the FTS5 ranking alone, before a row is
-    looked up, and only its rows are mapped to their records."""
-    hits = index.sqlite_ranking(parsed)
-    score, tie = hits.selected_columns.score, hits.selected_columns.tie
+    """SQLite without filters: the window and the page are cut from the FTS5 index alone,
+    before a row is looked up, and only the page's rows are mapped to their records."""
+    window = index.sqlite_window(parsed, WINDOW).subquery("window")
+    score, tie = window.c.score, window.c.tie
+    hits = sa.select(tie, score)
     if cursor is not None:
         hits = hits.where(_after(score, tie, cursor.rank, _sqlite_tie(cursor.id)))
     page = hits.order_by(score.desc(), tie.desc()).limit(take).subquery("page")
@@ -178,43 +192,94 @@ def _text_matches(
     search_in: SearchQuery,
     scope: Scope,
 ) -> sa.Select[Any]:
+    """(kind, id, score, tie) of the newest WINDOW records the query matches within the
+    filters, to be ranked."""
     if session.get_bind().dialect.name == "postgresql":
         tsquery = index.tsquery(parsed)
         branches = []
         for kind in kinds:
             source = SOURCES[kind]
-            vector = index.vector(source.table_name)
-            # Normalisation 1: a match in a long text counts less, as bm25's does on SQLite.
-            score = sa.cast(sa.func.ts_rank(vector, tsquery, 1), sa.Float)
-            select = sa.select(
-                sa.literal(kind.value).label("kind"),
-                source.id.label("id"),
-                score.label("score"),
-                source.id.label("tie"),
-            )
-            branches.append(
-                _from(source, select).where(
+
+            def matching(vector: sa.ColumnElement[Any], source: _Source = source) -> Any:
+                # Normalisation 1: a match in a long text counts less, as bm25's does on
+                # SQLite.
+                score = sa.cast(sa.func.ts_rank(vector, tsquery, 1), sa.Float)
+                select = sa.select(
+                    sa.literal(source.kind.value).label("kind"),
+                    source.id.label("id"),
+                    score.label("score"),
+                    source.id.label("tie"),
+                    source.at.label("at"),
+                )
+                return _from(source, select).where(
                     vector.op("@@")(tsquery), *_filters(source, search_in, scope)
                 )
-            )
-        return _ranked_union(branches)
-    # The index is asked once (MATERIALIZED); each kind's records are then joined to it.
-    found = index.sqlite_hits(parsed).cte("found").prefix_with("MATERIALIZED")
-    branches = []
+
+            branches += _postgresql_newest(source, matching)
+        union = branches[0] if len(branches) == 1 else sa.union_all(*branches)
+        matched = union.subquery("matched")
+        window = (
+            sa.select(matched.c.kind, matched.c.id, matched.c.score, matched.c.tie)
+            .order_by(matched.c.at.desc(), matched.c.id.desc())
+            .limit(WINDOW)
+            .subquery("window")
+        )
+        return sa.select(window.c.kind, window.c.id, window.c.score, window.c.tie)
+    # SQLite: the index's rows walked from the newest, each kept if its record is of a kind
+    # asked for and passes the filters, until WINDOW are kept; only those are scored.
+    document = index.document
+    passes = []
     for kind in kinds:
         source = SOURCES[kind]
-        select = sa.select(
-            sa.literal(kind.value).label("kind"),
-            source.id.label("id"),
-            found.c.score,
-            found.c.tie,
-        )
-        branches.append(
-            _from(source, select)
-            .join(found, found.c.record_id == source.id)
-            .where(found.c.kind == kind.value, *_filters(source, search_in, scope))
-        )
-    return _ranked_union(branches)
+        conditions = _filters(source, search_in, scope)
+        condition = document.c.kind == kind.value
+        if conditions:
+            record = _from(source, sa.select(sa.literal(1))).where(
+                source.id == document.c.record_id, *conditions
+            )
+            condition = sa.and_(condition, record.exists())
+        passes.append(condition)
+    window = index.sqlite_window(parsed, WINDOW, kept=sa.or_(*passes)).subquery("window")
+    return sa.select(window.c.kind, window.c.record_id.label("id"), window.c.score, window.c.tie)
+
+
+def _postgresql_newest(
+    source: _Source, matching: Callable[[sa.ColumnElement[Any]], sa.Select[Any]]
+) -> list[sa.Select[Any]]:
+    """The newest WINDOW rows of one table that match (`matching`, given the table's
+    `search_vector`), ranked as they are read.
+
+    PostgreSQL picks between walking the time index backwards (good for a common word) and
+    the GIN index with a top-N sort (good for a rare one) by the matches it expects, and it
+    expects too few for words that go together (a phrase, two words): it multiplies their
+    frequencies, and then reads every match from the heap. So a table with a time index is
+    cut in two: its RECENT newest rows, walked by the time index and tested one by one (at
+    most RECENT rows, whatever the word), and the older ones, read by the GIN index only
+    when the recent rows hold fewer than WINDOW matches (a word rare enough for its list
+    to be short). A case note (no time index, fewer rows) is read by its GIN index.
+    """
+
+    def newest(select: sa.Select[Any]) -> sa.Select[Any]:
+        return select.order_by(source.at.desc(), source.id.desc()).limit(WINDOW)
+
+    name = source.kind.value
+    whole = matching(index.vector(source.table_name))
+    if source.kind == HitKind.case_note:
+        return [sa.select(newest(whole).subquery(f"newest_{name}"))]
+    table = source.model.__table__  # type: ignore[union-attr]
+    rows = (
+        sa.select(table, index.vector(source.table_name).label(index.VECTOR_COLUMN))
+        .order_by(source.at.desc(), source.id.desc())
+        .limit(RECENT)
+        .subquery(f"recent_rows_{name}")
+    )
+    recent_vector = sa.literal_column(f"{rows.name}.{index.VECTOR_COLUMN}", postgresql.TSVECTOR)
+    recent = ClauseAdapter(rows).traverse(newest(matching(recent_vector))).cte(f"recent_{name}")
+    # Read only when the recent rows hold fewer than WINDOW matches: then they hold all of
+    # theirs, and the older matches are the others.
+    held = sa.select(sa.func.count()).select_from(recent).scalar_subquery()
+    older = newest(whole.where(held < WINDOW, source.id.not_in(sa.select(recent.c.id))))
+    return [sa.select(recent), sa.select(older.subquery(f"older_{name}"))]
 
 
 def _exact_matches(

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from sqlmodel import col, select
 
 from service.audit.models import AuditEvent
+from service.search import service as search_service
 from tests.factories import (
     BASE_TIME,
     assert_problem,
@@ -308,3 +309,33 @@ def test_operators_are_not_operators(client, corpus):
     assert found(client, corpus, "((stress))") == {"A", "B", "K1"}
     assert found(client, corpus, "-stress") == {"A", "B", "K1"}  # no NOT: the word
     assert found(client, corpus, "stress OR trusler") == set()  # `or` is a word no note has
+
+
+@pytest.mark.parametrize("recent", [2, 100])
+def test_the_newest_matches_are_ranked_and_from_to_reach_further_back(client, monkeypatch, recent):
+    # With a window of 2, the oldest call is not ranked: it would rank first (the word three
+    # times in a short text), but the two newer matches are the window. `to` finds it.
+    # PostgreSQL reads the newest `recent` rows first, then the older ones when the recent
+    # ones hold too few matches (2: one match among the two newest calls).
+    monkeypatch.setattr(search_service, "WINDOW", 2)
+    monkeypatch.setattr(search_service, "RECENT", recent)
+    texts = [
+        "Stress stress stress.",
+        "Lang samtale om vagtplanen, om pauser og om stress på kontoret i sidste uge.",
+        "Ringer igen om stress, vagtplanen og de mange møder på kontoret i denne måned.",
+        "Ringer om vagtplanen.",  # newest, no match: not in the window
+    ]
+    calls = [
+        create_call(client, closed_call(BASE_TIME + timedelta(hours=n), notes=text))["id"]
+        for n, text in enumerate(texts)
+    ]
+    response = client.get("/search", params={"q": "stress"})
+    assert response.headers["search-window"] == "2"
+    assert {hit["id"] for hit in response.json()["items"]} == {calls[1], calls[2]}
+    older = search(client, "stress", to=iso(BASE_TIME + timedelta(hours=1)))["items"]
+    assert [hit["id"] for hit in older] == [calls[0]]
+    # Within the window, the better match first, and the pages stay inside it.
+    first = search(client, "stress", kind="calls", limit=1)
+    second = search(client, "stress", kind="calls", limit=1, cursor=first["next_cursor"])
+    assert [first["items"][0]["id"], second["items"][0]["id"]] == [calls[2], calls[1]]
+    assert second["next_cursor"] is None
