@@ -102,6 +102,11 @@ def search(
     else:
         if isinstance(parsed, query.TextQuery):
             ranked = _text_matches(session, parsed, kinds, search_in, scope)
+            if not sqlite:
+                # A plan for this query's words, never a generic one: the driver prepares a
+                # statement run often, and PostgreSQL's plan for any words reads a phrase's
+                # every match (65 ms instead of 18 at a million calls).
+                session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
         else:
             ranked = _exact_matches(settings, parsed, kinds, search_in, scope)
         columns = ranked.selected_columns
