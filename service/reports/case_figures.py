@@ -208,9 +208,10 @@ CASE_FIGURES: tuple[CaseFigure, ...] = (
         ("Løst ved første kontakt, opkald", "Resolved at first contact, calls"),
         "answered calls",
         f"Those after which, within {FCR_DAYS} x 24 h of received_at, no other call (inbound "
-        "or outbound) was received in the same case, from or to the same callback number "
-        "(call.callback_phone_key, its keyed hash: an anonymous caller matches nothing), or "
-        "as a callback of the call (origin_call_id). A call whose 30 days are not over at "
+        "or outbound) was received in the same case or as a callback of the call "
+        "(origin_call_id). A later call from the same callback number alone does not count: "
+        "numbers are erased 14 days on, and the figure must not change when they are. A "
+        "call whose 30 days are not over at "
         "the time of the report counts as resolved if nothing came so far: provisional, "
         "counted in fcr_provisional too.",
         Tally("fcr_resolved"),

@@ -5,7 +5,7 @@ first-contact resolution is of calls, on the line each call ended on, as the cal
 
 Each query is bounded by the week on an indexed timestamp where the schema has one:
 case_file.created_at, case_task (state, due_at), call.received_at with its lookups by
-case_id, callback_phone_key and origin_call_id. The week's status changes have no index of
+case_id and origin_call_id. The week's status changes have no index of
 their own (case_event is indexed on (case_id, at)), so the closes and reopenings are found
 case by case; an index on case_event (type, at) would read them directly.
 """
@@ -196,18 +196,14 @@ def _first_contact(scope: Scope, now: datetime) -> Statement:
         col(later.received_at) > col(Call.received_at),
         seconds_between(col(Call.received_at), col(later.received_at)) <= window,
     )
-    # Three lookups, each on an index: (case_id), (callback_phone_key, received_at) and
-    # (origin_call_id); one EXISTS with an OR of them could use none.
+    # Two lookups, each on an index: (case_id) and (origin_call_id); one EXISTS with an OR
+    # of them could use neither. Not the callback number: retention erases it and its key
+    # 14 days on, and a published figure must not change when retention runs.
     in_case = sa.exists().where(
         col(Call.case_id).is_not(None), col(later.case_id) == col(Call.case_id), again
     )
-    same_number = sa.exists().where(
-        col(Call.callback_phone_key).is_not(None),
-        col(later.callback_phone_key) == col(Call.callback_phone_key),
-        again,
-    )
     called_back = sa.exists().where(col(later.origin_call_id) == col(Call.id), again)
-    resolved = flag(sa.not_(sa.or_(in_case, same_number, called_back)))
+    resolved = flag(sa.not_(sa.or_(in_case, called_back)))
     provisional = flag(col(Call.received_at) > now - timedelta(days=case_figures.FCR_DAYS))
     # Each call's lookups once (OFFSET 0 keeps the subquery apart, as `week_calls` does).
     calls = (

@@ -108,12 +108,12 @@ def w44(session):
     # K1 stress 26 Oct 09:00 in C2; K2 in C2 on 10 Nov (15 days on): not resolved.
     stored_call(session, utc(2026, 10, 26, 9), case=c2)
     stored_call(session, utc(2026, 11, 10, 9), case=c2)
-    # K3 stress 27 Oct 09:00 from number k-abc; k-abc again 1 Dec (35 days on): resolved.
-    stored_call(session, utc(2026, 10, 27, 9), number_key="k-abc")
-    stored_call(session, utc(2026, 12, 1, 9), number_key="k-abc")
-    # K4 managers 28 Oct 09:00 from k-def; k-def again 20 Nov (23 days on): not resolved.
-    stored_call(session, utc(2026, 10, 28, 9), line="managers", number_key="k-def")
-    stored_call(session, utc(2026, 11, 20, 9), line="managers", number_key="k-def")
+    # K3 stress 27 Oct 09:00 in C1; C1 called again 1 Dec (35 days on): resolved.
+    stored_call(session, utc(2026, 10, 27, 9), case=c1)
+    stored_call(session, utc(2026, 12, 1, 9), case=c1)
+    # K4 managers 28 Oct 09:00 in C3; C3 again 20 Nov (23 days on): not resolved.
+    stored_call(session, utc(2026, 10, 28, 9), line="managers", case=c3)
+    stored_call(session, utc(2026, 11, 20, 9), line="managers", case=c3)
     # K5 stress 29 Oct 09:00, no case, no number: resolved.
     stored_call(session, utc(2026, 10, 29, 9))
     # K6 stress 30 Oct: hung up, not answered: not in the population.
@@ -219,7 +219,7 @@ def test_a_line_filter_reports_that_lines_cases_only(client, clock, w44):
 
 def test_first_contact_resolution_is_provisional_while_its_30_days_run(client, clock, w44):
     # On 15 Nov no call's 30 days are over: K3 and K5, resolved so far, are provisional.
-    # K1 (its case called again 10 Nov) and K4 (its number again 20 Nov, stored already)
+    # K1 (its case called again 10 Nov) and K4 (its case again 20 Nov, stored already)
     # are not resolved, provisional or not.
     clock.set(utc(2026, 11, 15, 12))
     totals = weekly(client, W44)["cases"]["totals"]
@@ -231,16 +231,28 @@ def test_first_contact_resolution_is_provisional_while_its_30_days_run(client, c
     assert (totals["fcr_resolved"], totals["fcr_provisional"]) == (2, 1)
 
 
-def test_a_call_from_the_same_number_more_than_30_days_on_does_not_count(session, client, clock):
-    # 2026-W44: one answered call, and the same number again 30 days later to the second
+def test_a_call_of_the_same_case_more_than_30_days_on_does_not_count(session, client, clock):
+    # 2026-W44: one answered call, and its case called again 30 days later to the second
     # (within: not resolved) ... and, for a second call, 30 days and 1 s later (resolved).
-    stored_call(session, utc(2026, 10, 27, 9), number_key="k-1")
-    stored_call(session, utc(2026, 11, 26, 9), number_key="k-1")  # exactly 30 x 24 h
-    stored_call(session, utc(2026, 10, 28, 9), number_key="k-2")
-    stored_call(session, utc(2026, 11, 27, 9, 0, 1), number_key="k-2")  # 30 d + 1 s
+    first = case_history(session, utc(2026, 10, 1, 9))
+    second = case_history(session, utc(2026, 10, 1, 9))
+    stored_call(session, utc(2026, 10, 27, 9), case=first)
+    stored_call(session, utc(2026, 11, 26, 9), case=first)  # exactly 30 x 24 h
+    stored_call(session, utc(2026, 10, 28, 9), case=second)
+    stored_call(session, utc(2026, 11, 27, 9, 0, 1), case=second)  # 30 d + 1 s
     clock.set(LATE)
     totals = weekly(client, W44)["cases"]["totals"]
     assert (totals["fcr_resolved"], totals["first_contact_resolution"]) == (1, 0.5)
+
+
+def test_a_later_call_from_the_same_number_is_no_repeat_contact(session, client, clock):
+    # Numbers and their keys are erased 14 days after the call (retention): a figure that
+    # counted them would change when retention ran. So only the case and the callback count.
+    stored_call(session, utc(2026, 10, 27, 9), number_key="k-1")
+    stored_call(session, utc(2026, 11, 3, 9), number_key="k-1")  # 7 days on, in the next week
+    clock.set(LATE)
+    totals = weekly(client, W44)["cases"]["totals"]
+    assert (totals["fcr_resolved"], totals["first_contact_resolution"]) == (1, 1.0)
 
 
 W53 = "2026-W53"
