@@ -140,6 +140,11 @@ def running_server(
 
 def admin_token(database_url: str, email: str = "bench@example.dk") -> str:
     """A new admin token, made in the database as `hotline token create` makes one."""
+    return person_token(database_url, email, "admin")
+
+
+def person_token(database_url: str, email: str, role: str) -> str:
+    """A new token of `role` for `email` (an adviser's needs the adviser registered)."""
     from service.auth.models import Role
     from service.clock import utcnow
     from service.config import get_settings
@@ -150,7 +155,7 @@ def admin_token(database_url: str, email: str = "bench@example.dk") -> str:
     engine = create_db_engine(database_url)
     try:
         with writing_session(engine) as session:
-            token_in = ApiTokenCreate(email=email, role=Role.admin, days=1)
+            token_in = ApiTokenCreate(email=email, role=Role(role), days=1)
             return tokens_service.create_token(
                 session=session, settings=get_settings(), token_in=token_in, now=utcnow()
             )[1]

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     routing_tick_s: float = 1.0
     # Off in tests, which drive the desk's clock themselves.
     routing_timer: bool = True
+    # The desk's push (`GET /desk/events`): a heartbeat this often on a quiet stream, and
+    # the events kept this long for a desk that reconnects with `Last-Event-ID`.
+    desk_heartbeat_s: float = 15.0
+    desk_events_kept_h: float = 24.0
+    # The hub that reads the events and hands them to the connected desks. Off in the tests
+    # of the app in-process, whose changes are never committed; on in those of a real server.
+    desk_push: bool = True
 
     # Opening hours, for callbacks due "at the next opening hour".
     timezone: str = "Europe/Copenhagen"

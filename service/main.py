@@ -12,6 +12,7 @@ from service import health
 from service.advisers.router import router as advisers_router
 from service.audit.dependencies import record_denials
 from service.audit.router import router as audit_router
+from service.calls import push_router
 from service.calls import timer as desk_timer
 from service.calls.board_router import router as board_router
 from service.calls.desk_router import router as desk_router
@@ -53,7 +54,6 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=_lifespan,
-        dependencies=[Depends(record_denials)],
         docs_url="/docs" if docs else None,
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
@@ -69,23 +69,31 @@ def create_app() -> FastAPI:
     app.add_middleware(
         BodyLimit, max_bytes=settings.max_body_bytes, body_timeout_s=settings.body_timeout_s
     )
-    app.include_router(health.router)
-    app.include_router(taxonomy_router)
-    app.include_router(calls_router)
-    app.include_router(advisers_router)
-    app.include_router(desk_router)
-    app.include_router(board_router)
-    app.include_router(cases_router)
-    app.include_router(case_tasks_router)
-    app.include_router(case_records_router)
-    app.include_router(search_router)
-    app.include_router(routing_router)
-    app.include_router(opening_hours_router)
-    app.include_router(reports_router)
-    app.include_router(own_figures_router)
-    app.include_router(tokens_router)
-    app.include_router(audit_router)
-    app.include_router(retention_router)
+    # Every route puts a refusal on record (record_denials), except the desk's stream: the
+    # dependency would hold a database session and a place at the request gate for as long
+    # as a desk stays connected; the stream records its own refusal.
+    denials = [Depends(record_denials)]
+    for router in (
+        health.router,
+        taxonomy_router,
+        calls_router,
+        advisers_router,
+        desk_router,
+        board_router,
+        cases_router,
+        case_tasks_router,
+        case_records_router,
+        search_router,
+        routing_router,
+        opening_hours_router,
+        reports_router,
+        own_figures_router,
+        tokens_router,
+        audit_router,
+        retention_router,
+    ):
+        app.include_router(router, dependencies=denials)
+    app.include_router(push_router.router)
     _declare_problem_schema(app)
     return app
 
@@ -96,7 +104,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         clock: Clock = app.state.clock  # looked up each time: tests swap it after startup
         return clock()
 
-    async with desk_timer.running(now), retention_timer.running(now):
+    pushing = push_router.pushing(now, get_settings())
+    async with desk_timer.running(now), retention_timer.running(now), pushing:
         yield
 
 

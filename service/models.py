@@ -7,6 +7,7 @@ from service.audit import models as audit_models
 from service.calls import journal as calls_journal
 from service.calls import models as calls_models
 from service.cases import models as cases_models
+from service.events import models as events_models
 from service.idempotency import models as idempotency_models
 from service.opening_hours import models as opening_hours_models
 from service.routing import models as routing_models
@@ -21,6 +22,7 @@ __all__ = [
     "calls_journal",
     "calls_models",
     "cases_models",
+    "events_models",
     "idempotency_models",
     "metadata",
     "opening_hours_models",

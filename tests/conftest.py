@@ -33,6 +33,8 @@ TEST_ADMIN_EMAIL = "test-admin@example.dk"
 # Tests drive the desk's clock themselves; a timer would commit behind their backs.
 os.environ["HOTLINE_ROUTING_TIMER"] = "false"
 os.environ["HOTLINE_RETENTION_TIMER"] = "false"
+# Nor does the desk's push run in-process: the real-server tests turn it on (test_desk_events).
+os.environ["HOTLINE_DESK_PUSH"] = "false"
 
 
 class FakeClock:

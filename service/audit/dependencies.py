@@ -20,11 +20,12 @@ async def record_denials(request: Request, session: SessionDep) -> AsyncIterator
     try:
         yield
     except Forbidden:
-        await run_in_threadpool(_record_denial, request, session)
+        await run_in_threadpool(record_denial, request, session)
         raise
 
 
-def _record_denial(request: Request, session: Session) -> None:
+def record_denial(request: Request, session: Session) -> None:
+    """Put the request's refusal on record (rolling back what it did), and commit."""
     session.rollback()  # nothing of the refused request is kept, but this row
     route = getattr(request.scope.get("route"), "path", request.url.path)
     kind, object_id = next(

@@ -1,4 +1,5 @@
-"""A call's close may open a case or join one; the cases domain, above this one, does that.
+"""A call's close may open a case or join one, and time passing makes case tasks due; the
+cases domain, above this one, does that.
 
 The desk's close cannot import cases (they import calls), so the cases domain registers the
 use case here when it loads (`service.cases.service`), as the domains declare their audited
@@ -63,3 +64,21 @@ def registered() -> LinkCase:
     if not _registered:
         raise RuntimeError("the cases domain is not loaded: import service.cases.service")
     return _registered[0]
+
+
+class Tick(Protocol):
+    def __call__(self, session: Session, now: datetime) -> None: ...
+
+
+_ticks: list[Tick] = []
+
+
+def register_tick(tick: Tick) -> None:
+    """What the cases domain does as time passes, in the routing timer's transaction."""
+    if tick not in _ticks:
+        _ticks.append(tick)
+
+
+def ticks() -> list[Tick]:
+    """The registered ticks, run by `desk.tick` under the routing lock."""
+    return list(_ticks)

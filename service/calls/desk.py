@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from service.advisers.models import Adviser, Availability, PresenceChange
-from service.calls import case_link, dispatch, journal, states
+from service.calls import case_link, dispatch, journal, push, states
 from service.calls import service as calls_service
 from service.calls.desk_models import CallClosing, CallTransfer
 from service.calls.errors import IllegalTransition
@@ -79,9 +79,12 @@ def intake(
 
 
 def tick(*, session: Session, clock: Clock, settings: Settings) -> None:
-    """Let time pass on the desk: expire offers, route due callbacks and overflow."""
+    """Let time pass on the desk: expire offers, route due callbacks and overflow, and tell
+    the desks of the case tasks that fell due."""
     now = lock.take(session, clock)
     dispatch.run(session, now=now, settings=settings)
+    for tick in case_link.ticks():  # under the routing lock: each task is told of once
+        tick(session, now)
     session.commit()
 
 
@@ -197,6 +200,9 @@ def abandon(*, session: Session, action: Action) -> Call:
     if offer is not None:
         offer.state = OfferState.cancelled
         offer.decided_at = now
+        push.offer_ended(
+            session, call_id=call.id, adviser_id=offer.adviser_id, at=now, reason="abandoned"
+        )
     call.status = states.advance(call.status, Step.abandon)
     call.ended_at = now
     call.adviser_id = None

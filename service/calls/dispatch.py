@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser, Availability, PresenceEvent
-from service.calls import journal, states
+from service.calls import journal, push, states
 from service.calls.journal import CallEvent, CallOffer, EventType, OfferState
 from service.calls.models import Call, CallStatus
 from service.calls.states import Step
@@ -32,6 +32,11 @@ MISSED_OFFERS_REASON = "missed_offers"
 def waiting_since(call: Call) -> datetime:
     """Since when a call has waited in its line's queue."""
     return call.callback_due_at or call.requeued_at or call.received_at
+
+
+def waiting_since_sql() -> sa.ColumnElement[datetime]:
+    """waiting_since(), in SQL."""
+    return sa.func.coalesce(Call.callback_due_at, Call.requeued_at, Call.received_at)
 
 
 def run(session: Session, *, now: datetime, settings: Settings) -> None:
@@ -164,6 +169,7 @@ def show_presence(session: Session, *, now: datetime) -> None:
             session.add(
                 PresenceEvent(adviser_id=adviser.id, presence=presence, reason=reason, at=now)
             )
+            push.presence(session, adviser_id=adviser.id, presence=presence, at=now)
 
 
 def _waiting(session: Session, calls: Sequence[Call]) -> list[policy.WaitingCall]:

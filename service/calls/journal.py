@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pydantic import computed_field
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from service.calls import push
 from service.calls.models import Call
 from service.db import UTCDateTime, code_type
 from service.ids import uuid7
@@ -124,7 +125,8 @@ def record(
     target_adviser_id: uuid.UUID | None = None,
     reason: str | None = None,
 ) -> CallEvent:
-    """Append one event to the call's journal (in the session, uncommitted)."""
+    """Append one event to the call's journal (in the session, uncommitted), and tell the
+    advisers' desks of it."""
     event = CallEvent(
         call_id=call.id,
         type=type,
@@ -136,6 +138,7 @@ def record(
         reason=reason,
     )
     session.add(event)
+    push.step(session, call, type, at=at, adviser_id=adviser_id)
     return event
 
 

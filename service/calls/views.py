@@ -1,13 +1,14 @@
 """What the desk looks like right now: the queues, and an adviser's calls."""
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser, PresenceEvent, PresenceEventPublic
 from service.calls.desk_models import AdviserCalls, LineQueue, QueuedCall, QueueSnapshot
-from service.calls.dispatch import IN_HAND, waiting_since
+from service.calls.dispatch import IN_HAND, waiting_since, waiting_since_sql
 from service.calls.journal import CallEvent, EventType
 from service.calls.models import Call, CallPublic, CallStatus
 from service.calls.related import CallWithContacts
@@ -19,8 +20,7 @@ RECENT_CALLS = 20
 
 def queue(*, session: Session, now: datetime) -> QueueSnapshot:
     """Return the calls waiting on each line, in the order they will be offered."""
-    # waiting_since(), in SQL.
-    waited_since = sa.func.coalesce(Call.callback_due_at, Call.requeued_at, Call.received_at)
+    waited_since = waiting_since_sql()
     calls = session.exec(
         select(Call)
         .where(col(Call.status).in_([CallStatus.queued, CallStatus.assigned]))
@@ -101,3 +101,25 @@ def presence_history(
     ).all()
     shown, next_cursor = cut(list(events), page.limit, lambda e: encode_cursor(at=e.at, id=e.id))
     return [PresenceEventPublic.model_validate(e, from_attributes=True) for e in shown], next_cursor
+
+
+def queue_summary(session: Session, *, now: datetime) -> dict[str, Any]:
+    """Each line's waiting calls and its longest wait so far, for every desk.
+
+    As `GET /queue` counts them: the calls queued or offered, callbacks once they are due.
+    """
+    since = waiting_since_sql()
+    due = sa.or_(col(Call.callback_due_at).is_(None), col(Call.callback_due_at) <= now)
+    waiting = (
+        select(Call.line, sa.func.count(), sa.func.min(since))
+        .where(col(Call.status).in_([CallStatus.queued, CallStatus.assigned]), due)
+        .group_by(col(Call.line))
+    )
+    by_line = {line: (n, first) for line, n, first in session.exec(waiting).all()}
+    lines = session.exec(select(Line.code).order_by(col(Line.sort_order), col(Line.code))).all()
+    summary = []
+    for line in lines:
+        count, first = by_line.get(line, (0, None))
+        longest = None if first is None else max(0.0, (now - first).total_seconds())
+        summary.append({"line": line, "waiting": count, "longest_wait_s": longest})
+    return {"at": now.isoformat(), "lines": summary}

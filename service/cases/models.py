@@ -161,6 +161,9 @@ class CaseTask(SQLModel, table=True):
     callback_phone: str | None = Field(default=None, sa_type=sa.String(11))
     call_id: uuid.UUID | None = Field(default=None, foreign_key="call.id")
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the assignee's desk was told the task fell due (`task_due`); cleared when the
+    # task is moved or passed on, so that it is told again.
+    due_announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     version: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.advisers.models import Adviser
-from service.calls import journal
+from service.calls import case_link, journal
 from service.calls.journal import EventType
 from service.calls.models import Call, CallStatus, Direction
 from service.calls.repeat import number_key_or_none
@@ -24,11 +24,15 @@ from service.config import Settings
 from service.db import UTCDateTime
 from service.errors import Conflict, FieldProblem, NotFound, ValidationFailed
 from service.etag import check_if_match
+from service.events import service as events_service
+from service.events.models import DeskEventType
 from service.opening_hours import service as opening_hours_service
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.taxonomy import service as taxonomy_service
 
 CALLBACK = "callback"
+# At most this many tasks are announced per tick of the routing timer; the rest next tick.
+ANNOUNCED_PER_TICK = 500
 
 
 class TaskNotFound(NotFound):
@@ -157,6 +161,8 @@ def update(
         raise TaskStateConflict(state, str(exc)) from None
     for field, value in changes.items():
         setattr(task, field, value)
+    if {"due_at", "assignee_adviser_id"} & changes.keys():
+        task.due_announced_at = None  # told again when it falls due, to whom it is now
     if changes.get("state") == TaskState.done:
         task.done_at = now
     task.version += 1
@@ -272,3 +278,35 @@ def _assignee_problems(session: Session, adviser_id: uuid.UUID | None) -> list[F
         reason = "no active adviser has this id"
         return [FieldProblem(field="assignee_adviser_id", reason=reason)]
     return []
+
+
+def announce_due(session: Session, now: datetime) -> None:
+    """Tell each assignee's desk of their open tasks that fell due (uncommitted): once each."""
+    due = session.exec(
+        select(CaseTask)
+        .where(
+            CaseTask.state == TaskState.open,
+            col(CaseTask.due_at) <= now,
+            col(CaseTask.due_announced_at).is_(None),
+            col(CaseTask.assignee_adviser_id).is_not(None),
+        )
+        .order_by(col(CaseTask.due_at), col(CaseTask.id))
+        .limit(ANNOUNCED_PER_TICK)
+    ).all()
+    for task in due:
+        task.due_announced_at = now
+        events_service.publish(
+            session,
+            type=DeskEventType.task_due,
+            at=now,
+            adviser_id=task.assignee_adviser_id,
+            data={
+                "task_id": str(task.id),
+                "case_id": str(task.case_id),
+                "kind": task.kind,
+                "due_at": task.due_at.isoformat(),
+            },
+        )
+
+
+case_link.register_tick(announce_due)

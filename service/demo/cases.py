@@ -272,6 +272,9 @@ class Cases:
             callback_phone=phone_number(rng) if kind == "callback" else None,
             call_id=None,
             done_at=None if done_at is None else utc_text(done_at),
+            # A task that fell due in the seeded range was told of then, as a desk would
+            # have been: a demo started afterwards does not announce a backlog of them.
+            due_announced_at=utc_text(due) if due <= settled else None,
             version=2 if done else 1,
             created_at=utc_text(at),
             updated_at=utc_text(done_at or at),

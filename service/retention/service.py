@@ -21,6 +21,7 @@ from service.calls.models import Call, Direction
 from service.cases.models import Case, CaseNote, CaseReferral, CaseTask
 from service.cases.states import CaseStatus
 from service.config import Settings
+from service.events import service as events_service
 from service.idempotency.models import IdempotencyRecord
 
 KEYS_KEPT = timedelta(hours=48)
@@ -87,6 +88,9 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
         sa.delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < now - KEYS_KEPT),
         execution_options={"synchronize_session": False},
     )
+    # The desk's events (ids and states, no personal data) are kept for a desk that
+    # reconnects; older ones only take space.
+    events_service.prune(session, before=now - timedelta(hours=settings.desk_events_kept_h))
     result = RetentionResult(
         notes_erased=notes_erased,
         phones_erased=phones_erased,
