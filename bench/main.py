@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bench import explain, figures, intake, listing, report, search, seeding
+from bench import explain, figures, intake, listing, push, report, search, seeding
 from bench.common import BenchError, say
 from bench.figures import Figure
 from bench.report import ReportTiming
@@ -41,6 +41,8 @@ SIZES = {
     "deep_page": (1000, 10),
     "check_pages": (5, 9),
     "search_samples": (40, 5),
+    "desks": (200, 10),
+    "push_offers": (30, 5),
 }
 PAGE_LIMIT = 50
 # A server on a database of a million calls may take a while to be ready.
@@ -118,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(args: argparse.Namespace, workspace: Workspace) -> tuple[list[Figure], dict[str, Any]]:
     """Measure everything; the figures, and what they were measured on."""
     say(f"{workspace.kind}, {'quick' if args.quick else 'full'} run; data in {workspace.folder}")
-    small, intake_figures = _small_database(args, workspace)
+    small, intake_figures, push_figure = _small_database(args, workspace)
     big_url, seeding_figure = _seeding(args, workspace)
     big, memory_figure, listing_figure, deep_cursor, search_figures = _big_database(
         args, workspace, big_url
@@ -133,14 +135,16 @@ def run(args: argparse.Namespace, workspace: Workspace) -> tuple[list[Figure], d
         listing_figure,
         memory_figure,
         *search_figures,
+        push_figure,
     ]
     return results, _context(args, workspace, intake_figures[0], small, big)
 
 
 def _small_database(
     args: argparse.Namespace, workspace: Workspace
-) -> tuple[ReportTiming, list[Figure]]:
-    """The report at ~10,000 calls, then the intake load on the same server."""
+) -> tuple[ReportTiming, list[Figure], Figure]:
+    """The report at ~10,000 calls, then the intake load and the desks' push on the same
+    server."""
     weeks = weeks_between(args.week.shifted(1 - args.small_weeks), args.week)
     url = _fresh(workspace, "small")
     say(f"seeding {len(weeks)} weeks x {args.calls_per_week:,} calls (small database)")
@@ -155,9 +159,12 @@ def _small_database(
                 server, token, sqlite=workspace.kind == "sqlite", concurrency=args.concurrency,
                 seconds=args.seconds, runs=args.runs, warmup_s=args.warmup_s,
             )  # fmt: skip
+            push_figure = push.measure(
+                server, token, url, desks=args.desks, offers=args.push_offers
+            )
     finally:
         engine.dispose()
-    return small, intake_figures
+    return small, intake_figures, push_figure
 
 
 def _seeding(args: argparse.Namespace, workspace: Workspace) -> tuple[str, Figure]:
@@ -210,8 +217,9 @@ def _served(url: str, log: Path) -> Iterator[Server]:
     """A server on the migrated `url`, one worker, timers off; its last lines after an error
     of the run (one that stopped it starting quotes them already)."""
     with running_server(
-        url, log, migrate=False, startup_s=STARTUP_S, routing_timer="false", retention_timer="false"
-    ) as server:
+        url, log, migrate=False, startup_s=STARTUP_S, routing_timer="false",
+        retention_timer="false", desk_push="true",
+    ) as server:  # fmt: skip
         try:
             yield server
         except BenchError:  # the answer that stopped the run may be explained here

@@ -31,6 +31,7 @@ FIGURES = {
     "search_prefix",
     "search_phrase",
     "search_reference",
+    "push_offer",
 }
 FOR_REFERENCE = {"intake_p50"}  # shown beside its baseline, with no target of its own
 
