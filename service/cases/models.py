@@ -86,6 +86,8 @@ class Case(SQLModel, table=True):
         # The work list and the backlog read open cases by their next follow-up.
         sa.Index("ix_case_file_status_follow_up_due_at", "status", "follow_up_due_at"),
         sa.Index("ix_case_file_created_at_id", "created_at", "id"),
+        # The weekly report's backlog: the cases whose status changed since a week's end.
+        sa.Index("ix_case_file_status_changed_at", "status_changed_at"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
@@ -231,7 +233,11 @@ class CaseEvent(SQLModel, table=True):
     their steps point at them)."""
 
     __tablename__ = "case_event"
-    __table_args__ = (sa.Index("ix_case_event_case_id_at", "case_id", "at"),)
+    __table_args__ = (
+        sa.Index("ix_case_event_case_id_at", "case_id", "at"),
+        # The weekly report's closes and reopenings: the week's status changes, directly.
+        sa.Index("ix_case_event_type_at", "type", "at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid7, primary_key=True)
     case_id: uuid.UUID = Field(foreign_key="case_file.id")

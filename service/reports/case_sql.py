@@ -3,11 +3,9 @@
 A case's line is its case_file's line; a task's and a referral's are their case's. The
 first-contact resolution is of calls, on the line each call ended on, as the call totals are.
 
-Each query is bounded by the week on an indexed timestamp where the schema has one:
-case_file.created_at, case_task (state, due_at), call.received_at with its lookups by
-case_id and origin_call_id. The week's status changes have no index of
-their own (case_event is indexed on (case_id, at)), so the closes and reopenings are found
-case by case; an index on case_event (type, at) would read them directly.
+Each query is bounded by the week on an indexed timestamp: case_file.created_at and
+status_changed_at, case_event (type, at) for the week's closes and reopenings, case_task
+(state, due_at), call.received_at with its lookups by case_id and origin_call_id.
 """
 
 from collections.abc import Hashable
