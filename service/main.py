@@ -94,6 +94,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(router, dependencies=denials)
     app.include_router(push_router.router)
+    push_router.end_streams_on_exit()
     _declare_problem_schema(app)
     return app
 

@@ -243,3 +243,25 @@ async def pushing(now: Clock, settings: Settings) -> AsyncIterator[None]:
     HUB.summarise(DeskEventType.queue, lambda session: views.queue_summary(session, now=now()))
     async with HUB.running_with(get_engine()):
         yield
+
+
+def end_streams_on_exit() -> None:
+    """On the server's exit signal, end the desks' streams first.
+
+    uvicorn waits for every open connection to close before it shuts the app down, and a
+    desk's stream never closes by itself: without this a server with a desk connected would
+    not stop on SIGTERM. Applied to uvicorn's Server once per process (each worker imports
+    the app).
+    """
+    import uvicorn.server
+
+    original = uvicorn.server.Server.handle_exit
+    if getattr(original, "ends_desk_streams", False):
+        return
+
+    def handle_exit(server: uvicorn.server.Server, sig: int, frame: Any) -> None:
+        HUB.end_streams()
+        original(server, sig, frame)
+
+    handle_exit.ends_desk_streams = True  # type: ignore[attr-defined]
+    uvicorn.server.Server.handle_exit = handle_exit  # type: ignore[method-assign,assignment]

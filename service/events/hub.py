@@ -56,6 +56,18 @@ CLOSED = Delivery(type="closed", data={})
 class Subscription:
     adviser_id: uuid.UUID
     queue: asyncio.Queue[Delivery] = field(default_factory=lambda: asyncio.Queue(QUEUE_LIMIT))
+    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
+
+    def end(self) -> None:
+        """End the stream (from any thread, a signal handler's included)."""
+        with contextlib.suppress(RuntimeError):  # its loop has closed: nothing to end
+            self.loop.call_soon_threadsafe(self._end)
+
+    def _end(self) -> None:
+        with contextlib.suppress(asyncio.QueueEmpty):
+            while self.queue.full():
+                self.queue.get_nowait()
+        self.queue.put_nowait(CLOSED)
 
     def put(self, delivery: Delivery) -> bool:
         try:
@@ -95,6 +107,11 @@ class Hub:
             yield subscription
         finally:
             self._subscriptions.discard(subscription)
+
+    def end_streams(self) -> None:
+        """End every desk's stream: the server is shutting down (safe from any thread)."""
+        for subscription in list(self._subscriptions):
+            subscription.end()
 
     def summary_now(self, engine: Engine, type: DeskEventType) -> dict[str, Any] | None:
         """The summary registered for `type`, as it is now (None without one)."""

@@ -265,3 +265,17 @@ def test_every_event_sent_is_one_the_spec_describes(desk, admin):
         assert event.type in names
         assert event.id is None or str(event.id).isdigit()
         assert isinstance(event.data, dict)  # the data line is JSON
+
+
+def test_a_server_with_desks_connected_stops_on_sigterm(push_database_url, tmp_path: Path):
+    # uvicorn waits for open connections before it shuts down; the streams end first.
+    with running_server(push_database_url, tmp_path / "stop.log", desk_push="true") as other:
+        desk = Desk(other, httpx.Client(base_url=other.base_url, headers=admin_headers(
+            push_database_url), timeout=10), push_database_url)  # fmt: skip
+        stream = desk.connect()
+        stream.next("queue")
+        other.process.terminate()
+        # uvicorn re-raises the signal once it has shut down: -15 is a clean exit too.
+        assert other.process.wait(timeout=10) in (0, -15)
+        assert "Application shutdown complete" in other.log_text()
+        desk.close()
