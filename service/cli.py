@@ -286,7 +286,9 @@ def _written(path: Path, mode: str, **options: Any) -> Iterator[IO[Any]]:
         raise typer.Exit(1) from None
 
 
-token_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="API tokens: a person's, or the phone system's (--role telephony).", no_args_is_help=True
+)
 app.add_typer(token_app, name="token")
 
 
@@ -294,19 +296,29 @@ class TokenRole(StrEnum):
     adviser = "adviser"
     supervisor = "supervisor"
     admin = "admin"
+    telephony = "telephony"
 
 
 @token_app.command("create")
 def token_create(
-    email: Annotated[str, typer.Option(help="The person's e-mail; registered if unknown.")],
     role: Annotated[TokenRole, typer.Option(help="What the token may do.")],
-    name: Annotated[str | None, typer.Option(help="The person's name, or the token's.")] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(help="The person's e-mail; registered if unknown. None for telephony."),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(help="The person's name, or the token's; telephony needs one."),
+    ] = None,
     days: Annotated[int | None, typer.Option(help="Valid for (default 90).", min=1)] = None,
     database_url: Annotated[
         str | None, typer.Option(help="Defaults to HOTLINE_DATABASE_URL.")
     ] = None,
 ) -> None:
-    """Create an API token and print it, alone on the last line. It is shown only once."""
+    """Create an API token and print it, alone on the last line. It is shown only once.
+
+    A person's token needs --email. The phone system's is a service account: --role
+    telephony --name "phone system", and no e-mail, as it belongs to no person."""
     from pydantic import ValidationError
 
     from service.audit import service as audit_service
@@ -333,8 +345,11 @@ def token_create(
             token, secret = tokens_service.create_token(
                 session=session, settings=get_settings(), token_in=token_in, now=now
             )
+            holder = (
+                token_in.email.lower() if token_in.email else f"the service account {token.name!r}"
+            )
             typer.echo(
-                f"{token.role} token {token.id} for {token_in.email.lower()}, "
+                f"{token.role} token {token.id} for {holder}, "
                 f"valid until {token.expires_at.isoformat()}; keep it secret:",
                 err=True,
             )

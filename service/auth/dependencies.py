@@ -13,8 +13,12 @@ from service.auth.errors import (
     NotYourself,
     RoleTooLow,
     SetByRoutingOrSupervisors,
+    TelephonyIsNoAdviser,
+    TelephonyMayNot,
+    TelephonyPostsLiveCalls,
+    TelephonySetsPriorityOnly,
 )
-from service.auth.models import Principal, Role
+from service.auth.models import TELEPHONY_SETS, Principal, Role
 from service.clock import NowDep
 from service.config import Settings, SettingsDep
 from service.db import SessionDep
@@ -64,12 +68,18 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require(role: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that lets through `role` and the roles above it, and 403s the rest."""
+def require(role: Role) -> Callable[[Request, Principal], Awaitable[Principal]]:
+    """A dependency that lets through `role` and the roles above it, and 403s the rest;
+    the phone system's token (telephony) through to the operations it may use alone."""
 
     # async: it only compares, and a plain function would take a trip through the thread pool.
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.at_least(role):
+    async def check(request: Request, principal: CurrentPrincipal) -> Principal:
+        if principal.role == Role.telephony:
+            # Its own table decides, not a rank: it is no person, and no role is below it.
+            route = getattr(request.scope.get("route"), "path", request.url.path)
+            if not principal.may_use(request.method, route):
+                raise TelephonyMayNot()
+        elif not principal.at_least(role):
             raise RoleTooLow(role.value)
         return principal
 
@@ -87,9 +97,12 @@ AdminPrincipal = Annotated[Principal, ADMINS]
 
 
 def ensure_acting_as_self(principal: Principal, adviser_id: uuid.UUID | None) -> None:
-    """An adviser's token may name no adviser but its own; supervisors may name anyone."""
+    """An adviser's token may name no adviser but its own; supervisors may name anyone;
+    the phone system's token no adviser at all."""
     if principal.role == Role.adviser and adviser_id not in (None, principal.adviser_id):
         raise NotYourself()
+    if principal.role == Role.telephony and adviser_id is not None:
+        raise TelephonyIsNoAdviser()
 
 
 SET_BY_ROUTING_OR_SUPERVISORS = {"direction": "inbound", "priority": 0}
@@ -106,3 +119,31 @@ def ensure_adviser_may_set(
     for field in SET_BY_ROUTING_OR_SUPERVISORS:
         if field in sent and sent[field] != current[field]:
             raise SetByRoutingOrSupervisors(field)
+
+
+# What makes a posted call a record rather than a live call (`calls.router._live`).
+NOT_LIVE = ("answered_at", "ended_at", "closed_at")
+
+
+def ensure_telephony_posts_live(principal: Principal, sent: Mapping[str, Any]) -> None:
+    """The phone system posts live calls only: none answered, ended or closed (403 naming it)."""
+    if principal.role != Role.telephony:
+        return
+    for field in NOT_LIVE:
+        if sent.get(field) is not None:
+            raise TelephonyPostsLiveCalls(field)
+    if sent.get("status") not in (None, "queued"):
+        raise TelephonyPostsLiveCalls("status")
+
+
+def ensure_telephony_may_change(
+    principal: Principal, sent: Mapping[str, Any], *, waiting: bool
+) -> None:
+    """The phone system changes a waiting call's priority and nothing else (403 naming it)."""
+    if principal.role != Role.telephony:
+        return
+    for field in sorted(sent):
+        if field not in TELEPHONY_SETS:
+            raise TelephonySetsPriorityOnly(field)
+    if not waiting:
+        raise TelephonySetsPriorityOnly(next(iter(sorted(sent)), "priority"), waiting=False)

@@ -10,10 +10,12 @@ from service.auth.dependencies import (
     CurrentPrincipal,
     ensure_acting_as_self,
     ensure_adviser_may_set,
+    ensure_telephony_may_change,
+    ensure_telephony_posts_live,
 )
 from service.auth.models import Role
 from service.calls import desk as desk_service
-from service.calls import reach
+from service.calls import reach, states
 from service.calls import related as related_service
 from service.calls import service as calls_service
 from service.calls.dependencies import CallDep
@@ -47,6 +49,10 @@ router = api.router(
 )
 
 
+# A waiting call: what may still be abandoned, and whose priority the phone system sets.
+WAITING = states.TRANSITIONS[states.Step.abandon].starts
+
+
 def _live(call_in: CallCreate) -> bool:
     """A live call joins the queue: no answer and no end yet (routing picks its adviser)."""
     return call_in.answered_at is None and call_in.ended_at is None
@@ -77,7 +83,9 @@ def create_call(
     idem: IdempotencyDep,
 ) -> CallWithContacts:
     ensure_acting_as_self(principal, call_in.adviser_id)
-    ensure_adviser_may_set(principal, call_in.model_dump(include=call_in.model_fields_set))
+    sent = call_in.model_dump(include=call_in.model_fields_set)
+    ensure_adviser_may_set(principal, sent)
+    ensure_telephony_posts_live(principal, sent)
     if principal.role == Role.adviser and call_in.adviser_id is None and not _live(call_in):
         # Recorded after the fact by an adviser: theirs, or they could not read it back.
         call_in = call_in.model_copy(update={"adviser_id": principal.adviser_id})
@@ -187,6 +195,7 @@ def update_call(
         session.refresh(call, with_for_update=True)
         check_if_match(call, if_match, noun="call")
     changes = call_in.model_dump(exclude_unset=True)
+    ensure_telephony_may_change(principal, changes, waiting=call.status in WAITING)
     reach.ensure_may_change(principal, call.closed_at, now, changes, settings)
     current = {"direction": call.direction, "priority": call.priority}
     ensure_adviser_may_set(principal, call_in.model_dump(exclude_unset=True), current)

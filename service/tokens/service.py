@@ -36,14 +36,18 @@ def create_token(
     now: datetime,
     token_id: uuid.UUID | None = None,
 ) -> tuple[ApiToken, str]:
-    """Make a token for the person with this e-mail, registering them if unknown."""
-    person = advisers_service.person_for_email(
-        session=session, email=str(token_in.email), name=token_in.name
-    )
+    """Make a token for the person with this e-mail, registering them if unknown; or, with
+    no e-mail (role telephony), the phone system's, which belongs to no person."""
+    adviser_id = None
+    if token_in.email is not None:
+        person = advisers_service.person_for_email(
+            session=session, email=str(token_in.email), name=token_in.name
+        )
+        adviser_id = person.id
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     days = token_in.days or settings.token_days
     token = ApiToken(
-        adviser_id=person.id,
+        adviser_id=adviser_id,
         name=token_in.name,
         role=token_in.role,
         token_hash=hash_secret(secret),
@@ -134,7 +138,8 @@ def _oidc_principal(
         identity = oidc.verify(credential, config, keys, now=now.timestamp())
     except oidc.InvalidToken as exc:
         raise Unauthorized(f"The token cannot be trusted: {exc}.") from None
-    roles = [role for role in Role if role.value in identity.roles]
+    # A person's roles only: the phone system signs in with its own token, never as a user.
+    roles = [role for role in RANK if role.value in identity.roles]
     if not roles:
         raise NoRole(settings.oidc_roles_claim)
     role = max(roles, key=RANK.__getitem__)

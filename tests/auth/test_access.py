@@ -8,9 +8,11 @@ from unittest.mock import ANY
 import pytest
 from sqlmodel import select
 
+from service.auth.models import TELEPHONY_OPERATIONS
 from service.main import create_app
 from service.reports.weeks import IsoWeek
 from service.tokens.models import ApiToken
+from tests.auth.telephony import telephony_token
 from tests.desk import CLASSIFICATION, Desk
 from tests.factories import (
     BASE_TIME,
@@ -29,74 +31,78 @@ OPEN = {("get", "/healthz"), ("get", "/readyz")}
 ROLES = ("adviser", "supervisor", "admin")
 RANK = {role: n for n, role in enumerate(ROLES)}
 
-# The least role each operation needs. Advisers reach further only for their own things:
-# the tests below check that part.
-LEAST_ROLE = {
-    ("get", "/taxonomy"): "adviser",
-    ("post", "/calls"): "adviser",
-    ("get", "/calls"): "adviser",
-    ("get", "/calls/{call_id}"): "adviser",
-    ("patch", "/calls/{call_id}"): "adviser",
-    ("post", "/calls/{call_id}/accept"): "adviser",
-    ("post", "/calls/{call_id}/reject"): "adviser",
-    ("post", "/calls/{call_id}/hold"): "adviser",
-    ("post", "/calls/{call_id}/resume"): "adviser",
-    ("post", "/calls/{call_id}/end"): "adviser",
-    ("post", "/calls/{call_id}/close"): "adviser",
-    ("post", "/calls/{call_id}/abandon"): "adviser",
-    ("post", "/calls/{call_id}/transfer"): "adviser",
-    ("get", "/calls/{call_id}/events"): "adviser",
-    ("get", "/calls/{call_id}/related"): "adviser",
-    ("get", "/queue"): "adviser",
-    ("get", "/opening-hours"): "adviser",
-    ("get", "/closed-days/{line}"): "adviser",
-    ("put", "/closed-days/{line}"): "supervisor",
-    ("post", "/advisers"): "admin",
-    ("get", "/advisers"): "adviser",
-    ("get", "/advisers/{adviser_id}"): "adviser",
-    ("patch", "/advisers/{adviser_id}"): "admin",
-    ("put", "/advisers/{adviser_id}/presence"): "adviser",
-    ("get", "/advisers/{adviser_id}/presence"): "adviser",
-    ("get", "/advisers/{adviser_id}/calls"): "adviser",
-    ("get", "/routing/rules"): "adviser",
-    ("put", "/routing/rules/{line}"): "supervisor",
-    ("get", "/reports/weekly"): "supervisor",
-    ("get", "/reports/weekly.csv"): "supervisor",
-    ("get", "/reports/weekly.xlsx"): "supervisor",
-    ("get", "/reports/trend"): "supervisor",
-    ("get", "/reports/abandoned"): "supervisor",
-    ("post", "/tokens"): "admin",
-    ("get", "/tokens"): "admin",
-    ("delete", "/tokens/{token_id}"): "admin",
-    ("get", "/audit"): "admin",
-    ("post", "/retention/run"): "admin",
-    ("get", "/advisers/{adviser_id}/figures"): "adviser",
-    ("post", "/cases"): "adviser",
-    ("get", "/cases"): "adviser",
-    ("get", "/cases/{case_id}"): "adviser",
-    ("patch", "/cases/{case_id}"): "adviser",
-    ("post", "/cases/{case_id}/close"): "adviser",
-    ("post", "/cases/{case_id}/wait"): "adviser",
-    ("post", "/cases/{case_id}/resume"): "adviser",
-    ("post", "/cases/{case_id}/reopen"): "supervisor",
-    ("post", "/cases/{case_id}/calls"): "adviser",
-    ("delete", "/cases/{case_id}/calls/{call_id}"): "adviser",
+# Each operation's least role, and whether the phone system's token (telephony, outside the
+# ranks) may use it. Advisers reach further only for their own things: the tests below check
+# that part; the phone system only a live call, a waiting call's priority and the queue.
+PHONE, NO = True, False
+ACCESS = {
+    ("get", "/taxonomy"): ("adviser", NO),
+    ("post", "/calls"): ("adviser", PHONE),
+    ("get", "/calls"): ("adviser", NO),
+    ("get", "/calls/{call_id}"): ("adviser", NO),
+    ("patch", "/calls/{call_id}"): ("adviser", PHONE),
+    ("post", "/calls/{call_id}/accept"): ("adviser", NO),
+    ("post", "/calls/{call_id}/reject"): ("adviser", NO),
+    ("post", "/calls/{call_id}/hold"): ("adviser", NO),
+    ("post", "/calls/{call_id}/resume"): ("adviser", NO),
+    ("post", "/calls/{call_id}/end"): ("adviser", NO),
+    ("post", "/calls/{call_id}/close"): ("adviser", NO),
+    ("post", "/calls/{call_id}/abandon"): ("adviser", PHONE),
+    ("post", "/calls/{call_id}/transfer"): ("adviser", NO),
+    ("get", "/calls/{call_id}/events"): ("adviser", NO),
+    ("get", "/calls/{call_id}/related"): ("adviser", NO),
+    ("get", "/queue"): ("adviser", PHONE),
+    ("get", "/opening-hours"): ("adviser", NO),
+    ("get", "/closed-days/{line}"): ("adviser", NO),
+    ("put", "/closed-days/{line}"): ("supervisor", NO),
+    ("post", "/advisers"): ("admin", NO),
+    ("get", "/advisers"): ("adviser", NO),
+    ("get", "/advisers/{adviser_id}"): ("adviser", NO),
+    ("patch", "/advisers/{adviser_id}"): ("admin", NO),
+    ("put", "/advisers/{adviser_id}/presence"): ("adviser", NO),
+    ("get", "/advisers/{adviser_id}/presence"): ("adviser", NO),
+    ("get", "/advisers/{adviser_id}/calls"): ("adviser", NO),
+    ("get", "/routing/rules"): ("adviser", NO),
+    ("put", "/routing/rules/{line}"): ("supervisor", NO),
+    ("get", "/reports/weekly"): ("supervisor", NO),
+    ("get", "/reports/weekly.csv"): ("supervisor", NO),
+    ("get", "/reports/weekly.xlsx"): ("supervisor", NO),
+    ("get", "/reports/trend"): ("supervisor", NO),
+    ("get", "/reports/abandoned"): ("supervisor", NO),
+    ("post", "/tokens"): ("admin", NO),
+    ("get", "/tokens"): ("admin", NO),
+    ("delete", "/tokens/{token_id}"): ("admin", NO),
+    ("get", "/audit"): ("admin", NO),
+    ("post", "/retention/run"): ("admin", NO),
+    ("get", "/advisers/{adviser_id}/figures"): ("adviser", NO),
+    ("post", "/cases"): ("adviser", NO),
+    ("get", "/cases"): ("adviser", NO),
+    ("get", "/cases/{case_id}"): ("adviser", NO),
+    ("patch", "/cases/{case_id}"): ("adviser", NO),
+    ("post", "/cases/{case_id}/close"): ("adviser", NO),
+    ("post", "/cases/{case_id}/wait"): ("adviser", NO),
+    ("post", "/cases/{case_id}/resume"): ("adviser", NO),
+    ("post", "/cases/{case_id}/reopen"): ("supervisor", NO),
+    ("post", "/cases/{case_id}/calls"): ("adviser", NO),
+    ("delete", "/cases/{case_id}/calls/{call_id}"): ("adviser", NO),
     # cases: tasks
-    ("post", "/cases/{case_id}/tasks"): "adviser",
-    ("patch", "/cases/{case_id}/tasks/{task_id}"): "adviser",
-    ("get", "/tasks"): "adviser",
+    ("post", "/cases/{case_id}/tasks"): ("adviser", NO),
+    ("patch", "/cases/{case_id}/tasks/{task_id}"): ("adviser", NO),
+    ("get", "/tasks"): ("adviser", NO),
     # cases: notes, referrals, timeline
-    ("post", "/cases/{case_id}/notes"): "adviser",
-    ("post", "/cases/{case_id}/referrals"): "adviser",
-    ("patch", "/cases/{case_id}/referrals/{referral_id}"): "supervisor",
-    ("get", "/cases/{case_id}/timeline"): "adviser",
+    ("post", "/cases/{case_id}/notes"): ("adviser", NO),
+    ("post", "/cases/{case_id}/referrals"): ("adviser", NO),
+    ("patch", "/cases/{case_id}/referrals/{referral_id}"): ("supervisor", NO),
+    ("get", "/cases/{case_id}/timeline"): ("adviser", NO),
     # cases: merge
-    ("post", "/cases/{case_id}/merge"): "adviser",
+    ("post", "/cases/{case_id}/merge"): ("adviser", NO),
     # search: an adviser finds what they may see
-    ("get", "/search"): "adviser",
+    ("get", "/search"): ("adviser", NO),
     # Every principal with an adviser record: the desk of that adviser (see test_desk_events).
-    ("get", "/desk/events"): "adviser",
+    ("get", "/desk/events"): ("adviser", NO),
 }
+LEAST_ROLE = {operation: role for operation, (role, _) in ACCESS.items()}
+TELEPHONY_MAY = {operation for operation, (_, phone) in ACCESS.items() if phone}
 OPERATIONS = sorted(
     (method, path) for path, item in SPEC["paths"].items() for method in item
 )  # fmt: skip
@@ -144,6 +150,7 @@ def world(client, session, clock):
         "adviser": make_token(session, "adviser", adviser_id=adviser["id"], now=clock()),
         "supervisor": make_token(session, "supervisor", now=clock()),
         "admin": make_token(session, "admin", now=clock()),
+        "telephony": telephony_token(session, now=clock()),
     }
     token_id = session.exec(select(ApiToken.id)).first()
     case = client.post(
@@ -192,6 +199,41 @@ def test_role_by_endpoint(client, world, method, path, role):
         assert "role" in body["detail"]
     else:
         assert response.status_code not in (401, 403), response.text
+
+
+def test_the_tables_telephony_column_is_the_one_the_service_enforces():
+    """The service's list (`service.auth.models`) names route paths: one that named no
+    operation would let nothing through, and one missing here would go untested."""
+    assert {(method.lower(), path) for method, path in TELEPHONY_OPERATIONS} == TELEPHONY_MAY
+    assert set(GUARDED) >= TELEPHONY_MAY
+
+
+# What the phone system sends to what it may use: a live call, a priority, a hang-up.
+TELEPHONY_BODIES = {
+    ("post", "/calls"): lambda now: live_call(now - timedelta(seconds=5)),
+    ("patch", "/calls/{call_id}"): lambda now: {"priority": 3},
+    ("post", "/calls/{call_id}/abandon"): lambda now: None,
+}
+
+
+@pytest.mark.parametrize(("method", "path"), GUARDED)
+def test_telephony_by_endpoint(client, world, clock, method, path):
+    """The phone system's token uses its four operations; every other is 403, saying why."""
+    headers = bearer(world["tokens"]["telephony"])
+    if (method, path) not in TELEPHONY_MAY:
+        body = assert_problem(request(client, method, path, world["values"], headers), 403)
+        if (method, path) in STREAMS:
+            assert "an adviser's token" in body["detail"]  # the desk is an adviser's
+        else:
+            assert body["detail"].startswith("A telephony token (the phone system's) may only")
+        return
+    url = path.format(**world["values"])
+    if method == "get":
+        response = client.get(url, headers=headers)
+    else:
+        response = client.request(method, url, json=TELEPHONY_BODIES[(method, path)](clock()),
+                                  headers=headers)  # fmt: skip
+    assert response.status_code in (200, 201), response.text
 
 
 @pytest.mark.parametrize(("method", "path"), GUARDED)
@@ -594,10 +636,12 @@ def test_who_may_ask_is_decided_before_a_body_that_does_not_decode(
         method, url, content=content, headers=json_type | {"Authorization": ""}
     )
     assert_problem(unsigned, 401)
-    for role in ROLES:
+    for role in (*ROLES, "telephony"):
         headers = json_type | bearer(world["tokens"][role])
         response = client.request(method, url, content=content, headers=headers)
-        if RANK[role] < RANK[LEAST_ROLE[(method, path)]]:
+        if role == "telephony" and (method, path) not in TELEPHONY_MAY:
+            assert "telephony" in assert_problem(response, 403)["detail"]
+        elif role != "telephony" and RANK[role] < RANK[LEAST_ROLE[(method, path)]]:
             assert "role" in assert_problem(response, 403)["detail"]
         else:
             body = assert_problem(response, 422, "body")
