@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     oidc_jwks: str | None = None
     oidc_roles_claim: str = "roles"
     oidc_email_claim: str = "email"
+    # The web pages' sign-in: a browser stays signed in this long (a shift), at most until
+    # the token it signed in with expires. Cookies are marked Secure on https, and always
+    # when this is true (behind a proxy that ends TLS and forwards plain http).
+    web_session_h: float = 8.0
+    web_secure_cookies: bool = False
     # How long after closing a call its adviser may still change it; then only supervisors.
     adviser_edit_hours: float = 24.0
 

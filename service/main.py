@@ -35,6 +35,7 @@ from service.search.router import router as search_router
 from service.taxonomy.router import router as taxonomy_router
 from service.tokens import service as tokens_service
 from service.tokens.router import router as tokens_router
+from service.web import app as web_app
 
 DESCRIPTION = """
 Case desk of the **stress hotline** (Stresslinjen) and the **managers' hotline**
@@ -94,6 +95,7 @@ def create_app() -> FastAPI:
     ):
         app.include_router(router, dependencies=denials)
     app.include_router(push_router.router)
+    web_app.install(app)
     push_router.end_streams_on_exit()
     _declare_problem_schema(app)
     return app

@@ -13,6 +13,7 @@ from service.opening_hours import models as opening_hours_models
 from service.routing import models as routing_models
 from service.taxonomy import models as taxonomy_models
 from service.tokens import models as tokens_models
+from service.tokens import session_models
 
 metadata = SQLModel.metadata
 
@@ -27,6 +28,7 @@ __all__ = [
     "metadata",
     "opening_hours_models",
     "routing_models",
+    "session_models",
     "taxonomy_models",
     "tokens_models",
 ]

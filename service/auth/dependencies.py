@@ -1,5 +1,6 @@
 """Who is asking, and whether they may: the dependencies every route declares."""
 
+import hmac
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -10,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from service.auth.errors import (
+    CsrfRejected,
     NotYourself,
     RoleTooLow,
     SetByRoutingOrSupervisors,
@@ -44,6 +46,22 @@ class Authenticate(Protocol):
     ) -> Principal: ...
 
 
+class AuthenticateCookie(Protocol):
+    """Who a web page's session cookie stands for, and the CSRF token its changes carry.
+
+    `service.main` sets it (`app.state.authenticate_cookie`) to the web sessions' check.
+    """
+
+    def __call__(
+        self, *, session: Session, cookie: str, now: datetime
+    ) -> tuple[Principal, str]: ...
+
+
+SESSION_COOKIE = "hotline_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_principal(
     request: Request,
     session: SessionDep,
@@ -51,17 +69,32 @@ def get_principal(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Principal:
-    """The principal of the request's bearer token, or 401."""
-    if credentials is None:
+    """The principal of the request's bearer token, or of the web page's session, or 401."""
+    if credentials is not None:
+        authenticate: Authenticate = request.app.state.authenticate
+        principal = authenticate(
+            session=session, settings=settings, credential=credentials.credentials, now=now
+        )
+    elif (cookie := request.cookies.get(SESSION_COOKIE)) is not None:
+        principal = _cookie_principal(request, session, cookie, now)
+    else:
         raise Unauthorized("Send a bearer token in the Authorization header.", error=None)
-    authenticate: Authenticate = request.app.state.authenticate
-    principal = authenticate(
-        session=session, settings=settings, credential=credentials.credentials, now=now
-    )
     # The audit trail records who did what from where, in the request's own transaction.
     session.info["principal"] = principal
     session.info["now"] = now
     session.info["client_ip"] = request.client.host if request.client else None
+    return principal
+
+
+def _cookie_principal(request: Request, session: Session, cookie: str, now: datetime) -> Principal:
+    # The browser sends the cookie with whatever page makes it ask; only our pages can read
+    # the CSRF token, so a change without it is refused (SameSite=Strict is the second wall).
+    authenticate_cookie: AuthenticateCookie = request.app.state.authenticate_cookie
+    principal, csrf_token = authenticate_cookie(session=session, cookie=cookie, now=now)
+    if request.method not in SAFE_METHODS and not hmac.compare_digest(
+        request.headers.get(CSRF_HEADER, "").encode(), csrf_token.encode()
+    ):
+        raise CsrfRejected()
     return principal
 
 

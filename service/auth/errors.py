@@ -56,3 +56,16 @@ class TelephonyIsNoAdviser(Forbidden):
         super().__init__(
             f"adviser_id: {reason}.", errors=[FieldProblem(field="adviser_id", reason=reason)]
         )
+
+
+class CsrfRejected(Forbidden):
+    """A change sent with a web page's session cookie but without the page's CSRF token."""
+
+    slug = "csrf"
+    title = "Missing or wrong CSRF token"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The form or request did not carry this browser's CSRF token (the X-CSRF-Token "
+            "header or the csrf_token field); reload the page."
+        )
