@@ -9,12 +9,14 @@ error. The helpers (waits, console, network, axe-core) are in tests/browser/harn
 See docs/testing.md.
 """
 
+import contextlib
 import os
 import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -45,6 +47,13 @@ CHROMIUM_FLAGS = [
     "--lang=en",
 ]
 
+# As in production, but for retention: the desk's push and the routing timer, which the
+# suite turns off for its in-process tests, are on.
+SERVER_SETTINGS: dict[str, object] = {
+    "desk_push": "true",
+    "routing_timer": "true",
+    "retention_timer": "false",
+}
 _DRIVER = pytest.StashKey[webdriver.Chrome]()
 
 
@@ -72,10 +81,25 @@ def web_server(web_database_url: str, tmp_path_factory: pytest.TempPathFactory) 
     """A real `hotline serve`, as in production: the desk's push and the routing timer on
     (the suite turns them off for in-process tests), the retention timer off."""
     log = tmp_path_factory.mktemp("web-server") / "serve.log"
-    with running_server(
-        web_database_url, log, desk_push="true", routing_timer="true", retention_timer="false"
-    ) as server:
+    with running_server(web_database_url, log, **SERVER_SETTINGS) as server:
         yield server
+
+
+@pytest.fixture
+def start_web_server(
+    web_server: Server, web_database_url: str, tmp_path: Path
+) -> Iterator[Callable[..., Server]]:
+    """`start_web_server(offer_timeout_s=3)`: another server on the same (migrated)
+    database, with other settings (HOTLINE_* as keywords), stopped after the test."""
+    with contextlib.ExitStack() as stack:
+
+        def start(**changes: object) -> Server:
+            log = tmp_path / f"serve-{uuid.uuid4().hex[:6]}.log"
+            return stack.enter_context(
+                running_server(web_database_url, log, migrate=False, **(SERVER_SETTINGS | changes))
+            )
+
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import os
 import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from selenium.common.exceptions import TimeoutException
@@ -58,6 +58,27 @@ def wait_for_text(driver: Chrome, css: str, text: str, timeout_s: float = WAIT_S
             f"{css!r} never showed {text!r} within {timeout_s} s: {shown}"
         ) from None
     return driver.find_element(By.CSS_SELECTOR, css)
+
+
+def sign_in(driver: Chrome, base_url: str, token: str, next: str | None = None) -> None:
+    """Sign in on the sign-in page with a personal token, as a person does, and wait until
+    the page has moved on (to `next`, if given); fails with the page's error if refused."""
+    query = f"?{urlencode({'next': next})}" if next else ""
+    driver.get(f"{base_url}/web/signin{query}")
+    wait_for(driver, "#token").send_keys(token)
+    driver.find_element(By.CSS_SELECTOR, "#signin-submit").click()
+
+    def moved_on(driver: Chrome) -> bool:
+        if driver.find_elements(By.CSS_SELECTOR, "#signin-error"):
+            raise AssertionError(driver.find_element(By.CSS_SELECTOR, "#signin-error").text)
+        return urlsplit(driver.current_url).path != "/web/signin"
+
+    try:
+        WebDriverWait(driver, WAIT_S).until(moved_on)
+    except TimeoutException:
+        raise AssertionError(f"still on {driver.current_url} after signing in") from None
+    if next:
+        assert urlsplit(driver.current_url).path == urlsplit(next).path, driver.current_url
 
 
 # -- the console --------------------------------------------------------------------------

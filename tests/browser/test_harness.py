@@ -19,6 +19,7 @@ from tests.browser.harness import (
     foreign_urls,
     forget_console,
     severe_errors,
+    sign_in,
 )
 
 BAD_PAGE = '<html><body><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw="></body></html>'
@@ -150,3 +151,27 @@ def test_make_person_gives_a_working_token_of_the_role(make_person, base_url: st
     )
     assert made.status_code == 403, made.text
     assert supervisor.email.endswith("@example.dk") and supervisor.adviser_id
+
+
+def test_start_web_server_runs_another_server_with_other_settings(start_web_server, base_url):
+    other = start_web_server(api_docs="false")
+    assert other.base_url != base_url
+    assert httpx.get(f"{other.base_url}/openapi.json").status_code == 404
+    assert httpx.get(f"{base_url}/openapi.json").status_code == 200
+
+
+# Where a person lands is the pages' business, not the harness's (and may not exist yet).
+@pytest.mark.console_errors_allowed(r"/web/[\w/]* - Failed to load resource: .* 404")
+def test_sign_in_gives_the_browser_a_session(browser: Chrome, base_url: str, make_person):
+    supervisor = make_person("supervisor")
+    sign_in(browser, base_url, supervisor.token)
+    cookie = browser.get_cookie("hotline_session")
+    assert cookie is not None and cookie["httpOnly"], browser.get_cookies()
+    assert cookie["sameSite"] == "Strict"
+
+
+@pytest.mark.console_errors_allowed("401")
+def test_sign_in_with_a_wrong_token_fails_with_the_pages_reason(browser: Chrome, base_url: str):
+    with pytest.raises(AssertionError):
+        sign_in(browser, base_url, "not-a-token")
+    assert browser.get_cookie("hotline_session") is None
