@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 
 from tests.browser.harness import artifact_name, console_entries, save_artifacts, severe_errors
@@ -207,18 +208,23 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     and a failure if the page logged a SEVERE error (and the test had not failed already)."""
     try:
         result = yield
-    finally:
+    except BaseException:
+        # The test's own failure is the news: artifacts if the browser still answers.
         driver = item.stash.get(_DRIVER, None)
-        errors = []
         if driver is not None:
-            save_artifacts(driver, artifact_name(item))
-            allowed = [
-                pattern
-                for marker in item.iter_markers("console_errors_allowed")
-                for pattern in marker.args
-            ]
-            errors = severe_errors(console_entries(driver), allowed)
-    if errors:
-        lines = "\n".join(f"  {entry['source']}: {entry['message']}" for entry in errors)
-        pytest.fail(f"the page logged SEVERE errors:\n{lines}", pytrace=False)
+            with contextlib.suppress(WebDriverException):
+                save_artifacts(driver, artifact_name(item))
+        raise
+    driver = item.stash.get(_DRIVER, None)
+    if driver is not None:
+        save_artifacts(driver, artifact_name(item))
+        allowed = [
+            pattern
+            for marker in item.iter_markers("console_errors_allowed")
+            for pattern in marker.args
+        ]
+        errors = severe_errors(console_entries(driver), allowed)
+        if errors:
+            lines = "\n".join(f"  {entry['source']}: {entry['message']}" for entry in errors)
+            pytest.fail(f"the page logged SEVERE errors:\n{lines}", pytrace=False)
     return result
