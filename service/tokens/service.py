@@ -138,6 +138,14 @@ def _oidc_principal(
         identity = oidc.verify(credential, config, keys, now=now.timestamp())
     except oidc.InvalidToken as exc:
         raise Unauthorized(f"The token cannot be trusted: {exc}.") from None
+    return oidc_principal_for(session=session, settings=settings, identity=identity)
+
+
+def oidc_principal_for(
+    *, session: Session, settings: Settings, identity: oidc.Identity
+) -> Principal:
+    """Whom a verified identity-provider user stands for (an access token's on the API, an ID
+    token's on the pages): their highest role, and their adviser record found by e-mail."""
     # A person's roles only: the phone system signs in with its own token, never as a user.
     roles = [role for role in RANK if role.value in identity.roles]
     if not roles:
