@@ -35,6 +35,7 @@ from service.search.router import router as search_router
 from service.taxonomy.router import router as taxonomy_router
 from service.tokens import service as tokens_service
 from service.tokens.router import router as tokens_router
+from service.web import api_docs
 from service.web import app as web_app
 
 DESCRIPTION = """
@@ -55,8 +56,10 @@ def create_app() -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=_lifespan,
-        docs_url="/docs" if docs else None,
-        redoc_url="/redoc" if docs else None,
+        # The docs' pages are the app's own (add_offline_docs below): FastAPI's load their
+        # scripts from a CDN, which a closed network or a strict policy would refuse.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json" if docs else None,
         # Readable operation ids (`create_call`, `weekly_report`) for generated clients.
         generate_unique_id_function=lambda route: route.name,
@@ -95,6 +98,8 @@ def create_app() -> FastAPI:
     ):
         app.include_router(router, dependencies=denials)
     app.include_router(push_router.router)
+    if docs:
+        api_docs.add_offline_docs(app)
     web_app.install(app)
     push_router.end_streams_on_exit()
     _declare_problem_schema(app)

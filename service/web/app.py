@@ -1,19 +1,14 @@
 """Put the web pages into the app: their routes, their assets and their error pages."""
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
-from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from service.tokens import sessions
-from service.web import board_pages, desk_pages, oidc_pages, report_pages
+from service.web import api_docs, board_pages, desk_pages, oidc_pages, report_pages
 from service.web.dependencies import Page, page_language
 from service.web.errors import PageForbidden, SignInRequired
 from service.web.router import router, signin_redirect
 from service.web.templating import render
-
-STATIC_DIR = Path(__file__).with_name("static")
 
 
 def install(app: FastAPI) -> None:
@@ -22,8 +17,7 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     for pages in (desk_pages, board_pages, report_pages, oidc_pages):
         app.include_router(pages.router)
-    if not any(getattr(route, "path", None) == "/static" for route in app.routes):
-        app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    api_docs.mount_static(app)
 
     async def sign_in_first(request: Request, exc: Exception) -> Response:
         return signin_redirect(request)
