@@ -42,6 +42,7 @@ def serve(
     if migrate_first:
         migrations.upgrade("head")
     shown = "127.0.0.1" if host in {"0.0.0.0", "::"} else host
+    typer.echo(f"Hotline case desk: web pages at http://{shown}:{port}/web/", err=True)
     typer.echo(f"Hotline case desk: API docs at http://{shown}:{port}/docs", err=True)
     uvicorn.run("service.main:app", host=host, port=port, workers=workers, proxy_headers=True)
 

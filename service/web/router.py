@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from service.auth.dependencies import SESSION_COOKIE
 from service.auth.errors import CsrfRejected
-from service.auth.models import Principal
+from service.auth.models import Principal, Role
 from service.clock import NowDep
 from service.config import SettingsDep
 from service.db import SessionDep
@@ -158,7 +158,10 @@ def start_session(
 
 
 def _home(principal: Principal) -> str:
-    return "/web/desk" if principal.adviser_id is not None else "/web/wallboard"
+    # A supervisor's day starts at the wallboard (the desk is a link away if they take calls).
+    if principal.at_least(Role.supervisor) or principal.adviser_id is None:
+        return "/web/wallboard"
+    return "/web/desk"
 
 
 @router.post("/web/signout", summary="Sign out")

@@ -27,13 +27,18 @@ def test_migrate_brings_an_empty_database_to_head(tmp_path):
             engine.dispose()
 
 
-def test_serve_migrates_prints_the_docs_url_and_records_calls(tmp_path):
+def test_serve_migrates_prints_the_pages_and_docs_urls_and_records_calls(tmp_path):
     with (
         throwaway_database(TEST_DATABASE_URL, tmp_path) as url,
         running_server(url, tmp_path / "serve.log") as server,
     ):
         base = server.base_url
         assert f"http://127.0.0.1:{server.port}/docs" in server.log_text()
+        # The quick start's address of the pages, and the pages are there behind it.
+        assert f"http://127.0.0.1:{server.port}/web/" in server.log_text()
+        signin = httpx.get(f"{base}/web/", follow_redirects=True)
+        assert signin.status_code == 200
+        assert 'name="token"' in signin.text
         assert httpx.get(f"{base}/docs").status_code == 200
         assert httpx.post(f"{base}/calls", json=closed_call()).status_code == 401
         # The first admin's token, as the README tells a new user to make it.

@@ -170,3 +170,8 @@ def test_the_pages_speak_danish_unless_the_browser_or_the_person_asks_for_englis
 
 def test_the_start_page_leads_to_the_pages(browser):
     assert browser.get("/", follow_redirects=False).headers["location"] == "/web/"
+
+
+def test_a_supervisor_starts_at_the_wallboard_and_an_adviser_at_the_desk(browser, session, clock):
+    supervisor = make_token(session, "supervisor", now=clock())
+    assert sign_in(browser, supervisor).headers["location"] == "/web/wallboard"
