@@ -5,7 +5,7 @@ from functools import lru_cache
 from typing import Annotated, Literal
 
 from fastapi import Depends
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -86,6 +86,17 @@ class Settings(BaseSettings):
     oidc_jwks: str | None = None
     oidc_roles_claim: str = "roles"
     oidc_email_claim: str = "email"
+    # The pages' sign-in through the identity provider (the code flow, with PKCE): this
+    # service's client there, its secret (unset for a public client, which PKCE alone
+    # proves), the provider's endpoints (unset: read from the issuer's
+    # /.well-known/openid-configuration), the callback's address as registered there
+    # (unset: this request's own /web/signin/oidc/callback) and the scopes asked for.
+    oidc_client_id: str | None = None
+    oidc_client_secret: SecretStr | None = None
+    oidc_authorization_endpoint: str | None = None
+    oidc_token_endpoint: str | None = None
+    oidc_redirect_uri: str | None = None
+    oidc_scopes: str = "openid email"
     # The web pages' sign-in: a browser stays signed in this long (a shift), at most until
     # the token it signed in with expires. Cookies are marked Secure on https, and always
     # when this is true (behind a proxy that ends TLS and forwards plain http).
