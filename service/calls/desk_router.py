@@ -242,7 +242,7 @@ def close_call(
 
 ABANDON_EXAMPLES = {
     "phone_system": {
-        "summary": "The phone system, with a supervisor's token: no body",
+        "summary": "The phone system, with its telephony token: no body",
         "value": {},
     },
     "for_an_adviser": {
@@ -257,7 +257,8 @@ ABANDON_EXAMPLES = {
     summary="The caller hung up while waiting",
     description="Whoever says so is recorded as the journal event's `adviser_id`: an adviser's "
     "token as its own adviser (naming another is 403), a supervisor's or admin's token as the "
-    "adviser it names, or as nobody when it names none (the phone system, say). Send the "
+    "adviser it names, or as nobody when it names none; the phone system's token (telephony) "
+    "as nobody, and it may name no adviser (403). Send the "
     "call's `ETag` as `If-Match` to abandon only the call as you read it (412 otherwise); the "
     "answer carries the call's new `ETag`.",
 )

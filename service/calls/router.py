@@ -69,7 +69,8 @@ def _live(call_in: CallCreate) -> bool:
     "repeat contact (as `GET /calls/{id}/related` answers), so the adviser can join an "
     "existing case. Send an "
     "`Idempotency-Key` to make retries safe: a retry with the same key and body gets the "
-    "original answer and records nothing; the same key with another body is 422.",
+    "original answer and records nothing; the same key with another body is 422. The phone "
+    "system's token (telephony) posts live calls only, naming no adviser (403 otherwise).",
     responses=problem_responses(409, 422) | {201: {"headers": CREATED_HEADERS}},
 )
 def create_call(
@@ -176,7 +177,8 @@ def related_contacts(
     "an optional field. Send `status: closed` to close the record. An adviser may change a "
     "call until `HOTLINE_ADVISER_EDIT_HOURS` (24) after it was closed; then only a supervisor. "
     "Send the `ETag` you read as `If-Match` to be sure nobody changed the call meanwhile "
-    "(412 if someone did); without `If-Match` the change is made regardless.",
+    "(412 if someone did); without `If-Match` the change is made regardless. The phone "
+    "system's token (telephony) may send `priority` alone, while the call waits (403 otherwise).",
     responses=problem_responses(404, 409, 412, 422) | {200: {"headers": ETAG_HEADER}},
 )
 def update_call(

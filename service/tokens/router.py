@@ -32,8 +32,10 @@ TokenDep = Annotated[ApiToken, Depends(get_token)]
     openapi_extra=api.BY_KEY,
     response_model=ApiTokenCreated,
     status_code=201,
-    summary="Create a personal API token (shown once)",
-    description="Registers the person if the e-mail is unknown (inactive, serving no line). "
+    summary="Create an API token (shown once)",
+    description="A person's token: registers the person if the e-mail is unknown (inactive, "
+    "serving no line). The phone system's (`role: telephony`) belongs to no person: no "
+    "`email`, and a `name` such as `phone system` (422 otherwise). "
     "With an `Idempotency-Key`, a retry makes no second token; since the secret is shown only "
     "once and never stored, the retry is answered 409 with the token's id instead.",
     responses=problem_responses(401, 403, 409, 422),

@@ -124,3 +124,13 @@ def test_expiry_follows_the_requests_clock(client, oidc, keys, clock):
     assert client.get("/tokens", headers=headers).status_code == 200
     clock.advance(3600)  # the token's five minutes are over on the desk's clock
     assert_problem(client.get("/tokens", headers=headers), 401)
+
+
+def test_telephony_in_the_claim_grants_nothing(client, oidc, keys):
+    """The phone system's role is a token's, made by an admin; no user of the identity
+    provider becomes the phone system, alone or beside a person's role."""
+    alone = bearer(signed(keys, groups=["telephony"]))
+    assert "groups" in assert_problem(client.get("/queue", headers=alone), 403)["detail"]
+    beside = bearer(signed(keys, groups=["telephony", "supervisor"]))
+    assert client.get("/reports/trend", params={"from": "2025-W20", "to": "2025-W21"},
+                      headers=beside).status_code == 200  # fmt: skip
