@@ -23,6 +23,7 @@ from service.cases.states import CaseStatus
 from service.config import Settings
 from service.events import service as events_service
 from service.idempotency.models import IdempotencyRecord
+from service.tokens import sessions as sessions_service
 
 KEYS_KEPT = timedelta(hours=48)
 
@@ -91,6 +92,8 @@ def run_retention(*, session: Session, settings: Settings, now: datetime) -> Ret
     # The desk's events (ids and states, no personal data) are kept for a desk that
     # reconnects; older ones only take space.
     events_service.prune(session, before=now - timedelta(hours=settings.desk_events_kept_h))
+    # A web session that ended is only a row that says who was signed in when: not kept.
+    sessions_service.prune(session, before=now - timedelta(days=1))
     result = RetentionResult(
         notes_erased=notes_erased,
         phones_erased=phones_erased,

@@ -4,7 +4,8 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from service.auth.models import Principal, Role
 from service.config import Settings
@@ -86,3 +87,14 @@ def end(*, session: Session, web_session: WebSession, now: datetime) -> None:
     web_session.ended_at = now
     session.add(web_session)
     session.commit()
+
+
+def prune(session: Session, *, before: datetime) -> int:
+    """Delete the sessions that ended or expired before `before` (uncommitted); how many."""
+    result = session.execute(
+        sa.delete(WebSession).where(
+            sa.or_(col(WebSession.expires_at) < before, col(WebSession.ended_at) < before)
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -175,3 +175,24 @@ def test_the_start_page_leads_to_the_pages(browser):
 def test_a_supervisor_starts_at_the_wallboard_and_an_adviser_at_the_desk(browser, session, clock):
     supervisor = make_token(session, "supervisor", now=clock())
     assert sign_in(browser, supervisor).headers["location"] == "/web/wallboard"
+
+
+def test_retention_deletes_sessions_a_day_after_they_ended_and_keeps_live_ones(
+    browser, session, clock, adviser_token
+):
+    from service.config import get_settings
+    from service.retention.service import run_retention
+
+    adviser, token = adviser_token
+    sign_in(browser, token)
+    browser.post("/web/signout", data={"csrf_token": session_csrf(session)})
+    clock.advance(timedelta(hours=23).total_seconds())
+    sign_in(browser, token)
+    run_retention(session=session, settings=get_settings(), now=clock())
+    assert len(session.exec(select(WebSession)).all()) == 2
+    clock.advance(timedelta(hours=2).total_seconds())
+    run_retention(session=session, settings=get_settings(), now=clock())
+    kept = session.exec(select(WebSession)).all()
+    assert [row.ended_at for row in kept] == [None]
+    # The live one still signs the browser in.
+    assert browser.get(f"/advisers/{adviser['id']}/calls").status_code == 200
