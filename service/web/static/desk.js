@@ -26,39 +26,55 @@
 
   // -- panels -------------------------------------------------------------------------
 
-  const pending = {};
+  const running = {};
+  const again = {};
 
   // Fetch a panel and swap it in, unless it shows the same thing (a half-filled wrap-up
-  // form is kept). A page whose session has ended goes to sign in again.
-  async function refresh(name) {
-    if (pending[name]) return pending[name];
-    pending[name] = (async function () {
-      try {
-        const response = await fetch("/web/desk/panel/" + name, {
-          credentials: "same-origin",
-          redirect: "manual",
-          headers: { Accept: "text/html" },
-        });
-        if (response.type === "opaqueredirect" || response.status === 401) {
-          window.location.assign("/web/desk");
-          return;
-        }
-        if (!response.ok) return;
-        const holder = document.createElement("template");
-        holder.innerHTML = (await response.text()).trim();
-        const fresh = holder.content.querySelector(".panel-body");
-        const section = document.querySelector('[data-panel="' + name + '"]');
-        const current = section && section.querySelector(".panel-body");
-        if (!fresh || !current) return;
-        const key = fresh.getAttribute("data-key");
-        if (key !== null && key === current.getAttribute("data-key")) return;
-        current.replaceWith(fresh);
-        if (name === "offer") startCountdowns();
-      } finally {
-        delete pending[name];
+  // form is kept, with the call's new ETag). Asked again while a fetch runs, it fetches
+  // once more after it: the running one may have read the state before the change.
+  function refresh(name) {
+    if (running[name]) {
+      again[name] = true;
+      return running[name];
+    }
+    running[name] = load(name).finally(function () {
+      delete running[name];
+      if (again[name]) {
+        delete again[name];
+        return refresh(name);
       }
-    })();
-    return pending[name];
+    });
+    return running[name];
+  }
+
+  // A page whose session has ended goes to sign in again (the panel answers a redirect).
+  async function load(name) {
+    const response = await fetch("/web/desk/panel/" + name, {
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { Accept: "text/html" },
+    });
+    if (response.type === "opaqueredirect" || response.status === 401) {
+      window.location.assign("/web/desk");
+      return;
+    }
+    if (!response.ok) return;
+    const holder = document.createElement("template");
+    holder.innerHTML = (await response.text()).trim();
+    const fresh = holder.content.querySelector(".panel-body");
+    const section = document.querySelector('[data-panel="' + name + '"]');
+    const current = section && section.querySelector(".panel-body");
+    if (!fresh || !current) return;
+    const key = fresh.getAttribute("data-key");
+    if (key !== null && key === current.getAttribute("data-key")) {
+      fresh.querySelectorAll("[data-call-id][data-etag]").forEach(function (article) {
+        const shown = current.querySelector('[data-call-id="' + article.dataset.callId + '"][data-etag]');
+        if (shown) shown.dataset.etag = article.dataset.etag;
+      });
+      return;
+    }
+    current.replaceWith(fresh);
+    if (name === "offer") startCountdowns();
   }
 
   function refreshAll() {
@@ -123,7 +139,8 @@
         note.className = "error field-error";
         note.id = form.id + "-error-" + index;
         note.textContent = e.reason;
-        holder.appendChild(note);
+        const legend = holder.querySelector("legend");
+        holder.insertBefore(note, legend ? legend.nextSibling : null);
         holder.querySelectorAll("input, select, textarea").forEach(function (control) {
           control.setAttribute("aria-invalid", "true");
           const described = control.getAttribute("aria-describedby");
@@ -154,10 +171,12 @@
   };
 
   async function act(verb, callId, body, form) {
-    const article = document.querySelector('[data-call-id="' + callId + '"][data-etag]');
     const headers = { "Idempotency-Key": newKey() };
-    // Act on the call as the page shows it: 412 if it changed meanwhile.
-    if (article && article.dataset.etag) headers["If-Match"] = article.dataset.etag;
+    // The wrap-up form closes the call as the page showed it (412 if someone changed its
+    // record meanwhile, rather than overwrite that). The other steps are held by the
+    // call's state alone: a priority set while the call is offered must not stop accept.
+    const article = document.querySelector('[data-call-id="' + callId + '"][data-etag]');
+    if (verb === "close" && article && article.dataset.etag) headers["If-Match"] = article.dataset.etag;
     try {
       await hotline.api("POST", "/calls/" + callId + "/" + verb, Object.assign({ adviser_id: adviserId }, body || {}), headers);
       hotline.say(text(SAID[verb]));
@@ -168,6 +187,21 @@
     }
     await Promise.all([refresh("offer"), refresh("call"), refresh("presence")]);
     if (verb === "close") await Promise.all([refresh("tasks"), refresh("cases")]);
+    focusAfter(verb, callId);
+  }
+
+  // The button pressed is gone with its panel: keyboard and screen reader users go on
+  // where the call now is (its next buttons, the wrap-up form), or to the panel's heading.
+  function focusAfter(verb, callId) {
+    const call = document.getElementById("call-" + callId);
+    let target = null;
+    if (call && (verb === "accept" || verb === "hold" || verb === "resume")) target = call.querySelector("button");
+    if (call && verb === "end") target = call.querySelector("select, input, textarea");
+    if (!target) {
+      target = document.getElementById(verb === "reject" ? "offer-title" : "call-title");
+      target.setAttribute("tabindex", "-1");
+    }
+    target.focus();
   }
 
   async function setPresence(presence, reason) {
@@ -239,56 +273,73 @@
   }
 
   let lost = false;
-  const events = new EventSource("/desk/events");
-  events.addEventListener("open", function () {
-    showState("live");
-    if (lost) hotline.say(text("desk.stream.back"));
-    lost = false;
-    // Whatever happened before the stream began (or while it was away) is on the panels.
-    refreshAll();
-  });
-  events.addEventListener("error", function () {
-    if (!lost) showState("lost");
-    lost = true;
-  });
-  const on = (type, handler) =>
-    events.addEventListener(type, function (message) {
-      handler(message.data ? JSON.parse(message.data) : {});
-    });
-  on("offer", function () {
-    refresh("offer");
-    refresh("presence");
-  });
-  on("offer_cancelled", function (payload) {
-    const shown = document.getElementById("offer-" + payload.call_id);
-    if (shown && payload.reason !== "rejected" && payload.reason !== "timed_out") hotline.say(text("desk.offer.gone"));
-    refresh("offer");
-    refresh("presence");
-  });
-  on("call_changed", function (payload) {
-    refresh("offer");
-    refresh("call");
-    if (payload.status === "closed") {
+  let events = null;
+  const handlers = {
+    offer: function () {
+      refresh("offer");
+      refresh("presence");
+    },
+    offer_cancelled: function (payload) {
+      const shown = document.getElementById("offer-" + payload.call_id);
+      // A reject is the adviser's own, and a time-out is said by the countdown.
+      if (shown && payload.reason !== "rejected" && payload.reason !== "timed_out") hotline.say(text("desk.offer.gone"));
+      refresh("offer");
+      refresh("presence");
+    },
+    call_changed: function (payload) {
+      refresh("offer");
+      refresh("call");
+      if (payload.status === "closed") {
+        refresh("tasks");
+        refresh("cases");
+      }
+    },
+    presence: function () {
+      refresh("presence");
+    },
+    task_due: function () {
+      hotline.say(text("desk.tasks.due"));
       refresh("tasks");
-      refresh("cases");
-    }
-  });
-  on("presence", function () {
-    refresh("presence");
-  });
-  on("task_due", function () {
-    hotline.say(text("desk.tasks.due"));
-    refresh("tasks");
-  });
-  on("queue", function (payload) {
-    (payload.lines || []).forEach(function (line) {
-      const row = document.querySelector('#queue tr[data-line="' + line.line + '"]');
-      if (!row) return;
-      row.querySelector("[data-waiting]").textContent = String(line.waiting);
-      row.querySelector("[data-longest]").textContent = line.longest_wait_s === null ? "–" : Math.round(line.longest_wait_s) + " s";
+    },
+    queue: function (payload) {
+      (payload.lines || []).forEach(function (line) {
+        const row = document.querySelector('#queue tr[data-line="' + line.line + '"]');
+        if (!row) return;
+        row.querySelector("[data-waiting]").textContent = String(line.waiting);
+        row.querySelector("[data-longest]").textContent = line.longest_wait_s === null ? "–" : Math.round(line.longest_wait_s) + " s";
+      });
+    },
+  };
+
+  function connect() {
+    const source = new EventSource("/desk/events");
+    events = source;
+    source.addEventListener("open", function () {
+      showState("live");
+      if (lost) hotline.say(text("desk.stream.back"));
+      lost = false;
+      // Whatever happened before the stream began (or while it was away) is on the panels.
+      refreshAll();
     });
-  });
-  window.addEventListener("pagehide", () => events.close());
+    source.addEventListener("error", function () {
+      if (!lost) showState("lost");
+      lost = true;
+      if (source.readyState === EventSource.CLOSED) {
+        // The browser gives up on an answer that is no stream (a 401 once the session
+        // ended, a 503): a panel's answer says whether to sign in; else try again later.
+        refresh("presence");
+        setTimeout(connect, 5000);
+      }
+    });
+    Object.keys(handlers).forEach(function (type) {
+      source.addEventListener(type, function (message) {
+        handlers[type](message.data ? JSON.parse(message.data) : {});
+      });
+    });
+  }
+
+  connect();
+  window.addEventListener("pagehide", () => events && events.close());
 
   startCountdowns();
 })();
