@@ -7,7 +7,7 @@ reads the week, not the table, however many older weeks pile up.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -295,10 +295,11 @@ def _calls_answered(session: Session, scope: Scope) -> dict[uuid.UUID, int]:
     return {adviser_id: n for adviser_id, n in rows}
 
 
-def _presence_seconds(
-    session: Session, scope: Scope, *, until: datetime
-) -> dict[uuid.UUID, dict[str, float]]:
-    """Seconds each adviser spent in each presence within the week (up to `until`)."""
+def _presence_segments(
+    scope: Scope, *, until: datetime
+) -> tuple[sa.Subquery, sa.ColumnElement[Any], sa.ColumnElement[Any]]:
+    """Each adviser's presences that overlap the week (adviser_id, presence, at, next_at;
+    next_at null: still in it), and the week's start and end (cut at `until`) as SQL."""
     start = sa.literal(scope.start, UTCDateTime())
     end = sa.literal(min(scope.end, max(until, scope.start)), UTCDateTime())
     # The state each adviser was in when the week began, and every change during it. The
@@ -342,6 +343,14 @@ def _presence_seconds(
         .over(partition_by=changes.c.adviser_id, order_by=(changes.c.at, changes.c.id))
         .label("next_at"),
     ).subquery()
+    return segments, start, end
+
+
+def _presence_seconds(
+    session: Session, scope: Scope, *, until: datetime
+) -> dict[uuid.UUID, dict[str, float]]:
+    """Seconds each adviser spent in each presence within the week (up to `until`)."""
+    segments, start, end = _presence_segments(scope, until=until)
     seconds = seconds_between(
         later_of(segments.c.at, start),
         earlier_of(sa.func.coalesce(segments.c.next_at, end), end),
@@ -355,6 +364,50 @@ def _presence_seconds(
     for adviser_id, state, total in rows:
         result.setdefault(adviser_id, {})[state] = max(float(total or 0.0), 0.0)
     return result
+
+
+# The presences in which an adviser counts as logged in, as the advisers' `logged_in_s` does.
+LOGGED_IN = ("available", "offered", "on_call", "wrap_up")
+
+
+def logged_in_by_hour(session: Session, scope: Scope, *, until: datetime) -> dict[int, float]:
+    """Seconds the advisers were logged in, all together, per whole hour since the week's
+    start (0 to 168), up to `until`; ÷ 3600, how many were logged in on average.
+
+    Presence is the desk's, not a line's: `scope.line` is not used.
+    """
+    segments, _, end = _presence_segments(scope, until=until)
+    cut = min(scope.end, max(until, scope.start))
+    hours = []
+    moment, index = scope.start, 0
+    while moment < cut:
+        following = min(moment + timedelta(hours=1), cut)
+        hours.append(
+            sa.select(
+                sa.literal(index, sa.Integer()).label("n"),
+                sa.literal(moment, UTCDateTime()).label("hour_start"),
+                sa.literal(following, UTCDateTime()).label("hour_end"),
+            )
+        )
+        moment, index = moment + timedelta(hours=1), index + 1
+    if not hours:
+        return {}
+    grid = (hours[0] if len(hours) == 1 else sa.union_all(*hours)).subquery()
+    segment_end = earlier_of(sa.func.coalesce(segments.c.next_at, end), end)
+    seconds = seconds_between(
+        later_of(segments.c.at, grid.c.hour_start), earlier_of(segment_end, grid.c.hour_end)
+    )
+    rows = session.execute(
+        sa.select(grid.c.n, sa.func.sum(seconds))
+        .select_from(segments)
+        .join(
+            grid,
+            sa.and_(segments.c.at < grid.c.hour_end, segment_end > grid.c.hour_start),
+        )
+        .where(segments.c.presence.in_(LOGGED_IN))
+        .group_by(grid.c.n)
+    ).all()
+    return {int(n): max(float(total or 0.0), 0.0) for n, total in rows}
 
 
 def abandoned_calls(session: Session, scope: Scope) -> list[sa.Row[Any]]:

@@ -130,6 +130,35 @@ def adviser_week(
     return AdviserWeek(week=str(week), adviser_id=adviser_id, figures=mine[0] if mine else None)
 
 
+def logged_in_by_hour(
+    *, session: Session, settings: Settings, week: IsoWeek, now: datetime
+) -> list[list[float | None]]:
+    """How many advisers were logged in on average in each local weekday and hour of a week
+    (7 x 24, Monday first; None: an hour the week does not have), desk-wide, up to `now`.
+
+    Beside the staffing forecast: the advisers Erlang C says an hour needed, and those who
+    were there. Logged in as in `by_adviser`'s `logged_in_s` (not on a break, not offline).
+    """
+    start, end = week.bounds(settings.timezone)
+    slots = local_hour_slots(start, end, settings.timezone)
+    seconds = [[0.0] * 24 for _ in range(7)]
+    # In the autumn the local hour 02 occurs twice: its average is over both.
+    occurs = [[0] * 24 for _ in range(7)]
+    for weekday, hour in slots:
+        occurs[weekday - 1][hour] += 1
+    scope = figure_sql.Scope(start=start, end=end, line=None)
+    for index, total in queries.logged_in_by_hour(session, scope, until=now).items():
+        weekday, hour = slots[index]
+        seconds[weekday - 1][hour] += total
+    return [
+        [
+            round(seconds[d][h] / (3600 * occurs[d][h]), 2) if occurs[d][h] else None
+            for h in range(24)
+        ]
+        for d in range(7)
+    ]
+
+
 def trend(
     *,
     session: Session,
