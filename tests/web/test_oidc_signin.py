@@ -17,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlmodel import select
 
+from service.tokens import oidc_flow
 from service.tokens.session_models import WebSession
 from tests.factories import create_adviser, use_settings
 
@@ -195,6 +196,15 @@ def assert_refused(answer, status: int, text: str, session) -> None:
     assert sessions(session) == []
 
 
+def test_the_pkce_challenge_is_rfc_7636s_s256():
+    # RFC 7636, appendix B.
+    verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    assert oidc_flow.challenge(verifier) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    flow = oidc_flow.start(next="/web/", now=0.0)
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43,128}", flow.verifier)
+    assert oidc_flow.scope("email openid roles email") == "openid email roles"
+
+
 def test_the_redirect_carries_the_code_request_with_a_pkce_challenge_and_state(browser, provider):
     location = begin(browser, next="/web/report")
     parts = urlsplit(location)
@@ -218,8 +228,8 @@ def test_the_redirect_carries_the_code_request_with_a_pkce_challenge_and_state(b
     assert "HttpOnly" in cookie
     assert "samesite=lax" in cookie.lower()
     assert "Path=/web/signin/oidc" in cookie
-    # The verifier is not in the address: only its hash goes to the provider.
-    assert all(state_of(location) not in value for value in query["code_challenge"])
+    # The verifier itself stays in the browser's cookie until the code is traded.
+    assert "code_verifier" not in query
 
 
 def test_the_callback_signs_the_browser_in_for_the_pages_and_the_api(
@@ -277,6 +287,12 @@ def test_roles_only_in_the_access_token_count_through_the_apis_own_check(
     answer = come_back(browser, location, code)
     assert answer.status_code == 200, answer.text
     assert [s.role for s in sessions(session)] == ["admin"]
+
+
+def test_an_access_token_of_another_user_lends_no_roles(browser, session, provider):
+    location = begin(browser)
+    code = provider.authorize(location, groups=[], access={"groups": ["admin"], "sub": "other"})
+    assert_refused(come_back(browser, location, code), 401, "different users", session)
 
 
 def test_a_confidential_client_authenticates_at_the_token_endpoint(client, browser, provider, keys):
