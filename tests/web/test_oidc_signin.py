@@ -415,7 +415,9 @@ def test_without_a_client_id_there_is_no_provider_sign_in(client, browser, provi
     assert 'href="/web/signin/oidc?next=' in browser.get("/web/signin").text
     configure(client, keys, oidc_client_id=None)
     assert "/web/signin/oidc" not in browser.get("/web/signin").text
-    assert browser.get("/web/signin/oidc", follow_redirects=False).status_code == 404
+    off = browser.get("/web/signin/oidc", follow_redirects=False)
+    assert off.status_code == 404
+    assert "ikke sat op her" in off.text
 
 
 def test_the_endpoints_and_keys_can_come_from_discovery(client, browser, session, keys, clock):
