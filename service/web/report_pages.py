@@ -118,7 +118,13 @@ def _weekday(page: Page, day: int) -> str:
     return translate(page.lang, f"report.weekday.{day}")
 
 
-def _charts(page: Page, report: WeeklyReport, trend: Trend, fmt: Formats) -> list[Chart]:
+def _charts(
+    page: Page,
+    report: WeeklyReport,
+    trend: Trend,
+    logged_in: list[list[float | None]] | None,
+    fmt: Formats,
+) -> list[Chart]:
     lang = page.lang
 
     def t(key: str, **values: object) -> str:
@@ -180,24 +186,47 @@ def _charts(page: Page, report: WeeklyReport, trend: Trend, fmt: Formats) -> lis
             for day, row in zip(days, report.arrivals_by_hour, strict=True)
         ],
     )
-    slots = report.staffing
-    labels = [f"{_weekday(page, slot.weekday)} {slot.hour:02d}" for slot in slots]
-    needed = [slot.advisers for slot in slots]
+    # Each hour with calls or with advisers logged in; a publishable report has no presence
+    # (as it has no advisers' figures: a few advisers' hours would say who worked when).
+    slots = {(slot.weekday, slot.hour): slot for slot in report.staffing}
+    hours_in = sorted(
+        set(slots)
+        | {
+            (day, hour)
+            for day, row in enumerate(logged_in or [], start=1)
+            for hour, value in enumerate(row)
+            if value
+        }
+    )
+    labels = [f"{_weekday(page, day)} {hour:02d}" for day, hour in hours_in]
+    # An hour without calls needs no adviser.
+    needed = [slots[key].advisers if key in slots else 0 for key in hours_in]
+    series = [charts.Series(t("report.series.needed"), needed)]
+    head = [t("report.hour"), t("report.series.arrivals"), t("report.series.needed")]
+    present: list[float | None] = []
+    if logged_in is not None:
+        present = [logged_in[day - 1][hour] for day, hour in hours_in]
+        series.append(charts.Series(t("report.series.logged_in"), present))
+        head.append(t("report.series.logged_in"))
+    rows = []
+    for index, key in enumerate(hours_in):
+        slot = slots.get(key)
+        row = [labels[index], fmt.number(slot.arrivals if slot else 0), fmt.number(needed[index])]
+        if logged_in is not None:
+            row.append(fmt.number(present[index], 1))
+        rows.append(row)
     staffing = Chart(
         ident="staffing",
         svg=charts.bar_chart(
-            title=t("report.chart.staffing"),
+            title=t("report.chart.staffing" if logged_in is not None else "report.chart.needed"),
             labels=labels,
-            series=[charts.Series(t("report.series.needed"), needed)],
+            series=series,
             y_unit=t("report.unit.advisers"),
             lang=lang,
             chart_id="staffing",
         ),
-        head=[t("report.hour"), t("report.series.arrivals"), t("report.series.needed")],
-        rows=[
-            [label, fmt.number(slot.arrivals), fmt.number(slot.advisers)]
-            for label, slot in zip(labels, slots, strict=True)
-        ],
+        head=head,
+        rows=rows,
     )
     return [trend_received, trend_rates, heat, staffing]
 
@@ -258,6 +287,11 @@ def report_page(
         publishable=publishable,
         now=now,
     )
+    logged_in = None
+    if not publishable:
+        logged_in = reports_service.logged_in_by_hour(
+            session=session, settings=settings, week=chosen, now=now
+        )
     fmt = Formats(page.lang, ZoneInfo(settings.timezone))
     return render(
         page,
@@ -270,7 +304,7 @@ def report_page(
         figure_rows=_figure_rows(report, page.lang),
         case_rows=_case_rows(report, page.lang),
         breakdowns=[(name, getattr(report, name)) for name in BREAKDOWNS],
-        charts=_charts(page, report, trend, fmt),
+        charts=_charts(page, report, trend, logged_in, fmt),
         label_of=_label_of(page.lang),
         suppress_below=settings.suppress_below,
         csv_url=_download("csv", chosen, line, publishable, page.lang),

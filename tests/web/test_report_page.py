@@ -233,7 +233,8 @@ def test_every_key_the_report_uses_exists_in_both_languages():
     for template in TEMPLATES.glob("report*.html"):
         keys |= {k for k in KEY.findall(template.read_text(encoding="utf-8"))}
     source = (TEMPLATES.parent / "report_pages.py").read_text(encoding="utf-8")
-    keys |= set(re.findall(r"""t\(\s*["'](report\.[a-z0-9_.]+)["']""", source))
+    # Every key the module names, whether it calls t() on it or passes it on.
+    keys |= set(re.findall(r"""["'](report\.[a-z0-9_.]+)["']""", source))
     keys |= {f"report.weekday.{day}" for day in range(1, 8)}
     keys |= {
         f"report.breakdown.{name}"
@@ -246,9 +247,35 @@ def test_every_key_the_report_uses_exists_in_both_languages():
             "by_workplace_size",
         )
     }
-    keys = {k for k in keys if not k.endswith(".")}
+    keys = {k for k in keys if not k.endswith((".", ".html"))}
     assert len(keys) > 20
     texts = catalogue()
     for key in keys:
         assert key in texts, key
         assert texts[key].get("da") and texts[key].get("en"), key
+
+
+def test_the_staffing_chart_puts_the_advisers_logged_in_beside_those_needed(
+    client, session, clock, as_supervisor
+):
+    # Gry was logged in 09:00-09:30 local on Tuesday; the calls came at 10 and on Wednesday.
+    publishable_week(client, session, clock)
+    as_supervisor()
+    shown = ReportPage(client.get("/web/report?week=2025-W24").text)
+    staffing = next(
+        ET.fromstring(svg) for svg in shown.svgs if 'aria-labelledby="chart-staffing-' in svg
+    )
+    bars = {
+        bar.find(f"{SVG_NS}title").text
+        for bar in staffing.findall(f".//{SVG_NS}rect[@class='bar']")
+    }
+    assert "tir 09: Rådgivere logget ind (gns.) 0,5 rådgivere" in bars
+    assert any(b.startswith("tir 10: Rådgivere nødvendige (Erlang C) ") for b in bars)
+    assert len(staffing.findall(f".//{SVG_NS}g[@class='series']")) == 2
+    # Not in the publishable version: a few advisers' hours would say who worked when.
+    published = ReportPage(client.get("/web/report?week=2025-W24&publishable=true").text)
+    staffing = next(
+        ET.fromstring(svg) for svg in published.svgs if 'aria-labelledby="chart-staffing-' in svg
+    )
+    assert len(staffing.findall(f".//{SVG_NS}g[@class='series']")) <= 1
+    assert "logget ind" not in ET.tostring(staffing, encoding="unicode")
