@@ -145,6 +145,13 @@ def test_a_vendored_file_is_its_library(name):
     assert SIGNATURES[name] in content
 
 
+def test_redoc_is_changed_to_load_no_logo_from_its_cdn():
+    """ReDoc 2 always shows Redocly's logo from cdn.redoc.ly; the vendored copy does not."""
+    bundle = (VENDOR / "redoc" / "redoc.standalone.js").read_bytes()
+    assert b"cdn.redoc.ly" not in bundle
+    assert b'alt:"redocly logo",onError:()=>t(!1),src:"data:,"' in bundle
+
+
 @pytest.mark.parametrize("library", ["swagger-ui", "redoc", "htmx", "axe-core"])
 def test_a_vendored_library_has_its_licence_and_says_where_it_came_from(library):
     """The README's checksums are the files': an updated file needs an updated README."""
