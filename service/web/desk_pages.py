@@ -116,7 +116,9 @@ def _adviser(page: Page, session: Session) -> Adviser:
     return advisers_service.get(session=session, adviser_id=page.principal.adviser_id)
 
 
-def _calls(session: Session, adviser: Adviser, now: datetime) -> tuple[list[Offered], list[InHand]]:
+def _calls(
+    session: Session, adviser: Adviser, now: datetime, *, shown_in_hand: bool
+) -> tuple[list[Offered], list[InHand]]:
     """The calls offered to the adviser and those in their hands, as the API shows them."""
     current = calls_views.adviser_calls(session=session, adviser=adviser).current
     offers = {
@@ -140,8 +142,9 @@ def _calls(session: Session, adviser: Adviser, now: datetime) -> tuple[list[Offe
             stored = session.get(Call, call.id)
             on_hold = stored is not None and stored.hold_started_at is not None
             in_hand.append(InHand(call, on_hold, f'"{call.id}-{call.version}"'))
-    # The notes are on the page (the wrap-up form): a recorded read, as the API's.
-    audit_service.record_reads(session=session, calls=[item.call for item in in_hand])
+    if shown_in_hand:
+        # Their notes are on the page (the wrap-up form): a recorded read, as the API's.
+        audit_service.record_reads(session=session, calls=[item.call for item in in_hand])
     return offered, in_hand
 
 
@@ -189,7 +192,9 @@ def _context(
         "workplace_sizes": [size.value for size in WorkplaceSize],
     }
     if "offer" in panels or "call" in panels:
-        context["offered"], context["in_hand"] = _calls(session, adviser, now)
+        context["offered"], context["in_hand"] = _calls(
+            session, adviser, now, shown_in_hand="call" in panels
+        )
     if "tasks" in panels:
         context["tasks"] = _tasks(session, adviser, now)
     if "cases" in panels:

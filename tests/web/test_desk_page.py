@@ -3,12 +3,15 @@ state of a call, its languages, and that every text it uses is in both catalogue
 
 import html
 import re
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from service.advisers.models import Presence
+from service.audit.models import AuditEvent
 from service.auth.models import Principal, Role
 from service.calls.models import CallStatus, Direction
 from service.cases.states import CaseStatus
@@ -17,7 +20,7 @@ from service.tokens import sessions
 from service.web import desk_pages
 from service.web.i18n import LANGUAGES, catalogue
 from tests.desk import CLASSIFICATION
-from tests.factories import create_adviser, iso, make_token
+from tests.factories import closed_call, create_adviser, iso, make_token
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -148,6 +151,41 @@ def test_an_offered_call_shows_with_its_countdown_and_buttons(desk):
     assert f'data-countdown="{int(timeout) - 5}"' in desk.panel("offer")
 
 
+def test_a_repeat_caller_is_shown_on_the_offer(desk):
+    desk.make_adviser()
+    number = {"callback_requested": True, "callback_phone": "+45 22 34 56 78"}
+    earlier = closed_call(received_at=desk.clock() - timedelta(days=3), **number)
+    desk.as_admin("POST", "/calls", json=earlier)
+    desk.available()
+    call = desk.as_admin(
+        "POST", "/calls", json={"line": "stress", "received_at": iso(desk.clock())} | number
+    )
+    assert call["related"]["calls"], call["related"]
+    offer = desk.panel("offer")
+    assert f'id="offer-{call["id"]}"' in offer
+    assert "Har henvendt sig før" in offer and "Tidligere opkald (90 dage): 1" in offer
+    assert "Ingen tidligere henvendelser fundet." not in offer
+
+
+def test_a_break_with_its_reason_and_one_asked_for_during_a_call(desk):
+    adviser = desk.make_adviser()
+    answer = desk.api(
+        "PUT", f"/advisers/{adviser['id']}/presence", {"presence": "break", "reason": "frokost"}
+    )
+    assert answer.status_code == 200, answer.text
+    panel = desk.panel("presence")
+    assert 'data-presence="break"' in panel and "Årsag: frokost" in panel
+    assert 'id="presence-break" class="secondary" aria-pressed="true"' in panel
+
+    desk.available()
+    call = desk.incoming()
+    desk.act(call["id"], "accept")
+    desk.api("PUT", f"/advisers/{adviser['id']}/presence", {"presence": "break"})
+    panel = desk.panel("presence")
+    assert 'data-presence="on_call"' in panel
+    assert "Når samtalen er lukket, bliver du sat til: Pause." in panel
+
+
 def test_the_panels_follow_the_call_from_offer_to_close(desk):
     desk.make_adviser()
     desk.available()
@@ -213,9 +251,19 @@ def test_the_wrap_up_form_keeps_what_is_recorded_already(desk):
     desk.as_admin(
         "PATCH", f"/calls/{call['id']}", json={"caller_type": "manager", "notes": "Ring <igen>"}
     )
+    reads = select(AuditEvent).where(
+        AuditEvent.action == "call.read",
+        AuditEvent.object_id == call["id"],
+        AuditEvent.adviser_id == uuid.UUID(desk.adviser["id"]),
+    )
+    before = len(desk.session.exec(reads).all())
+    desk.panel("offer")  # shows no notes: nothing on record
+    assert len(desk.session.exec(reads).all()) == before
     form = desk.panel("call")
     assert '<option value="manager" selected>' in form
     assert "Ring &lt;igen&gt;</textarea>" in form
+    # The notes were shown to the adviser: on record, as the API's reads are.
+    assert len(desk.session.exec(reads).all()) == before + 1
 
 
 def test_my_tasks_and_my_open_cases(desk):
