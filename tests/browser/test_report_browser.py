@@ -5,11 +5,18 @@ a call that starts waiting while it is open."""
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from selenium.webdriver import Chrome
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.harness import assert_accessible, sign_in, wait_for
+from tests.browser.harness import (
+    artifact_name,
+    assert_accessible,
+    save_artifacts,
+    sign_in,
+    wait_for,
+)
 from tests.factories import closed_call, iso
 
 # 2025-W40: Monday 29 September to Sunday 5 October 2025, long before any other browser
@@ -52,8 +59,19 @@ def _charts_drawn(browser: Chrome, *, publishable: bool = False) -> None:
     assert len(cells) == 7 * 24
 
 
+def _screenshot_of_charts(browser: Chrome, request: pytest.FixtureRequest, state: str) -> None:
+    """A screenshot with the charts in view (the automatic one shows the top of the page)."""
+    charts = browser.find_element(By.CSS_SELECTOR, "#charts-heading")
+    browser.execute_script("arguments[0].scrollIntoView()", charts)
+    save_artifacts(browser, f"{artifact_name(request.node)}.{state}")
+
+
 def test_a_supervisor_reads_the_weekly_report_and_flips_it_to_publishable(
-    browser: Chrome, base_url: str, admin_api: httpx.Client, make_person
+    browser: Chrome,
+    base_url: str,
+    admin_api: httpx.Client,
+    make_person,
+    request: pytest.FixtureRequest,
 ):
     _a_week_of_calls(admin_api)
     supervisor = make_person("supervisor")
@@ -63,6 +81,7 @@ def test_a_supervisor_reads_the_weekly_report_and_flips_it_to_publishable(
     received = browser.find_element(By.CSS_SELECTOR, '#totals td[data-figure="received"]')
     assert received.get_attribute("data-value") == "8"
     _charts_drawn(browser)
+    _screenshot_of_charts(browser, request, "charts")
     assert_accessible(browser)
     abandoned = '#totals td[data-figure="abandoned"]'
     assert browser.find_element(By.CSS_SELECTOR, abandoned).get_attribute("data-value") == "2"
@@ -75,6 +94,8 @@ def test_a_supervisor_reads_the_weekly_report_and_flips_it_to_publishable(
     assert withheld.get_attribute("data-suppressed") == "true"
     assert browser.find_element(By.CSS_SELECTOR, "#publishable").is_selected()
     _charts_drawn(browser, publishable=True)
+    _screenshot_of_charts(browser, request, "publishable-charts")
+    browser.execute_script("window.scrollTo(0, 0)")
     assert_accessible(browser)
     csv = browser.find_element(By.CSS_SELECTOR, "#download-csv").get_attribute("href")
     assert csv.startswith(f"{base_url}/reports/weekly.csv?week={WEEK}")
