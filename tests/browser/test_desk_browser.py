@@ -89,7 +89,7 @@ def test_an_adviser_is_offered_a_call_without_reloading_and_closes_it_classified
     offer = wait_for(browser, f"#offer-{call_id}")
     assert "Stress" in offer.text
     timer = offer.find_element(By.CSS_SELECTOR, "[role=timer]")
-    assert "seconds to answer" in timer.text
+    assert "s left to answer" in timer.text
     wait_for_text(browser, "#messages", "You are offered a call")
     assert browser.execute_script("return window.__marker") == 1
     _checked(browser, request, "offer")
@@ -166,5 +166,40 @@ def test_a_rejected_offer_leaves_the_desk_and_a_hung_up_call_is_taken_away(
     wait_for(browser, "#no-offer")
     wait_for_text(browser, "#messages", "no longer offered")
     assert browser.execute_script("return window.__marker") == 1
+    browser.find_element(By.CSS_SELECTOR, "#presence-offline").click()
+    wait_for(browser, '#presence-now[data-presence="offline"]')
+
+
+def test_an_unanswered_offer_counts_down_says_so_at_its_end_and_leaves(
+    browser: Chrome,
+    admin_api: httpx.Client,
+    admin_headers: dict[str, str],
+    make_person,
+    start_web_server,
+    request: pytest.FixtureRequest,
+):
+    # A server of its own with a short offer, on the same database.
+    server = start_web_server(offer_timeout_s=4)
+    adviser_id, token = _adviser(admin_api, make_person)
+    _desk_ready(browser, server.base_url, token)
+    with httpx.Client(base_url=server.base_url, headers=admin_headers, timeout=10) as api:
+        call_id = _ring(api, adviser_id)
+        offer = wait_for(browser, f"#offer-{call_id}")
+        timer = offer.find_element(By.CSS_SELECTOR, "[role=timer]")
+        # Announced once, at its start; the ticking timer itself is not a live region.
+        wait_for_text(browser, "#messages", "seconds to answer")
+        assert timer.get_attribute("aria-live") in (None, "off")
+        assert not browser.find_elements(By.CSS_SELECTOR, "#offer [aria-live]")
+        wait_for_text(browser, f"#offer-{call_id} [role=timer]", "1 s left", timeout_s=6)
+        _checked(browser, request, "counting-down")
+
+        wait_for_text(browser, "#messages", "The time to answer is up", timeout_s=6)
+        # The offer leaves by itself when the server times it out (offer_cancelled).
+        WebDriverWait(browser, 10).until(
+            lambda driver: not driver.find_elements(By.ID, f"offer-{call_id}")
+        )
+        wait_for(browser, "#no-offer")
+        assert api.get(f"/calls/{call_id}").json()["status"] == "queued"
+        assert api.post(f"/calls/{call_id}/abandon").status_code == 200
     browser.find_element(By.CSS_SELECTOR, "#presence-offline").click()
     wait_for(browser, '#presence-now[data-presence="offline"]')
