@@ -28,7 +28,7 @@ from service.tokens import service as tokens_service
 from service.tokens.errors import NoRole
 from service.web.dependencies import PERSON_ROLES, Page, PublicPage
 from service.web.i18n import translate
-from service.web.router import HOME, _signin_page, safe_next, secure_cookies, start_session
+from service.web.router import HOME, safe_next, secure_cookies, signin_page, start_session
 from service.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -160,7 +160,7 @@ def _refused(
     page: Page, settings: Settings, *, next: str, reason: str, status_code: int, **values: str
 ) -> HTMLResponse:
     """The sign-in page again, saying why in the page's language; the flow is over."""
-    response = _signin_page(
+    response = signin_page(
         page,
         settings,
         next=next,

@@ -64,10 +64,10 @@ def signin_form(
     signed_out: bool = False,
 ) -> HTMLResponse:
     notice = "signin.signed_out" if signed_out else "signin.expired" if ended else None
-    return _signin_page(page, settings, next=safe_next(next), notice=notice)
+    return signin_page(page, settings, next=safe_next(next), notice=notice)
 
 
-def _signin_page(
+def signin_page(
     page: Page,
     settings: SettingsDep,
     *,
@@ -76,6 +76,7 @@ def _signin_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
+    """The sign-in form (with its CSRF cookie), a notice or why a sign-in was refused."""
     response = render(
         page,
         "signin.html",
@@ -83,7 +84,7 @@ def _signin_page(
         next=next,
         notice=notice,
         error=error,
-        oidc=bool(settings.oidc_issuer and getattr(settings, "oidc_client_id", None)),
+        oidc=bool(settings.oidc_issuer and settings.oidc_client_id),
     )
     response.set_cookie(
         SIGNIN_CSRF_COOKIE,
@@ -116,10 +117,10 @@ def signin(
             session=session, settings=settings, credential=token.strip(), now=now
         )
     except Unauthorized as refused:
-        return _signin_page(page, settings, next=target, error=refused.detail, status_code=401)
+        return signin_page(page, settings, next=target, error=refused.detail, status_code=401)
     if principal.role not in PERSON_ROLES:
         # The phone system's service account has no pages.
-        return _signin_page(
+        return signin_page(
             page,
             settings,
             next=target,
