@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from starlette.responses import HTMLResponse
 
 from service.advisers import service as advisers_service
-from service.advisers.models import Adviser, Availability, Presence
+from service.advisers.models import Adviser
 from service.audit import service as audit_service
 from service.calls import views as calls_views
 from service.calls.journal import CallOffer, OfferState
@@ -32,6 +32,7 @@ from service.clock import NowDep
 from service.config import Settings, SettingsDep
 from service.db import SessionDep
 from service.errors import NotFound
+from service.etag import etag
 from service.taxonomy import service as taxonomy_service
 from service.taxonomy.models import CodePublic, TaxonomyPublic
 from service.web.dependencies import AdviserPage, Page
@@ -139,9 +140,10 @@ def _calls(
             left = max(0, int((offer.expires_at - now).total_seconds()))
             offered.append(Offered(call, offer.id, offer.expires_at, left))
         else:
+            # The record itself (already loaded) says whether the caller is on hold.
             stored = session.get(Call, call.id)
-            on_hold = stored is not None and stored.hold_started_at is not None
-            in_hand.append(InHand(call, on_hold, f'"{call.id}-{call.version}"'))
+            assert stored is not None
+            in_hand.append(InHand(call, stored.hold_started_at is not None, etag(stored)))
     if shown_in_hand:
         # Their notes are on the page (the wrap-up form): a recorded read, as the API's.
         audit_service.record_reads(session=session, calls=[item.call for item in in_hand])
@@ -186,9 +188,6 @@ def _context(
         "adviser": adviser,
         "codes": Codes(taxonomy_service.get_taxonomy(session=session), page.lang),
         "at": at,
-        "now": now,
-        "presences": Presence,
-        "availability": Availability,
         "workplace_sizes": [size.value for size in WorkplaceSize],
     }
     if "offer" in panels or "call" in panels:
