@@ -35,6 +35,15 @@ router = APIRouter(include_in_schema=False)
 
 # The trend shows the report's week and the weeks before it.
 TREND_WEEKS = 8
+# The figures the table of the lines side by side shows (all of them are in the totals).
+BY_LINE_FIGURES = (
+    "received",
+    "answered",
+    "abandoned",
+    "service_level",
+    "abandonment_rate",
+    "asa_s",
+)
 BREAKDOWNS = (
     "by_caller_type",
     "by_sector",
@@ -302,6 +311,10 @@ def report_page(
         report=report,
         fmt=fmt,
         figure_rows=_figure_rows(report, page.lang),
+        by_line_figures=[
+            row for row in _figure_rows(report, page.lang) if row.name in BY_LINE_FIGURES
+        ],
+        line_labels=dict(lines),
         case_rows=_case_rows(report, page.lang),
         breakdowns=[(name, getattr(report, name)) for name in BREAKDOWNS],
         charts=_charts(page, report, trend, logged_in, fmt),

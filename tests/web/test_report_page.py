@@ -104,6 +104,10 @@ def test_the_page_shows_the_figures_of_get_reports_weekly(client, clock, as_supe
             continue
         assert number(totals[name]) == value, name
         assert number(totals[f"previous.{name}"]) == api["previous_week"]["totals"][name], name
+    for line, line_totals in api["by_line"].items():
+        for name in ("received", "answered", "service_level", "asa_s"):
+            assert number(shown.cells["by_line"][(line, name)]) == line_totals[name], line
+    assert number(shown.cells["by_line"][("managers", "received")]) == 4
     for name in ("by_caller_type", "by_sector", "by_issue_category", "by_advice_type"):
         rows = api[name]
         assert rows, name
