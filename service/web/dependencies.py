@@ -21,7 +21,6 @@ LANGUAGE_COOKIE = "hotline_lang"
 # Before sign-in there is no session to hold the form's CSRF token: the sign-in page sets
 # it in a cookie of its own and the form sends it back (double submit).
 SIGNIN_CSRF_COOKIE = "hotline_signin"
-PERSON_ROLES = frozenset({Role.adviser, Role.supervisor, Role.admin})
 
 
 @dataclass(frozen=True)

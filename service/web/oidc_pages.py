@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import State
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from service.auth.models import Principal
+from service.auth.models import PERSON_ROLES, Principal
 from service.clock import NowDep
 from service.config import Settings, SettingsDep
 from service.db import SessionDep
@@ -26,7 +26,7 @@ from service.errors import Unauthorized
 from service.tokens import oidc, oidc_flow
 from service.tokens import service as tokens_service
 from service.tokens.errors import NoRole
-from service.web.dependencies import PERSON_ROLES, Page, PublicPage
+from service.web.dependencies import Page, PublicPage
 from service.web.i18n import translate
 from service.web.router import HOME, safe_next, secure_cookies, signin_page, start_session
 from service.web.templating import render

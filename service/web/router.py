@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from service.auth.dependencies import SESSION_COOKIE
 from service.auth.errors import CsrfRejected
-from service.auth.models import Principal, Role
+from service.auth.models import PERSON_ROLES, Principal, Role
 from service.clock import NowDep
 from service.config import SettingsDep
 from service.db import SessionDep
@@ -18,7 +18,6 @@ from service.errors import Unauthorized
 from service.tokens import sessions
 from service.web.dependencies import (
     LANGUAGE_COOKIE,
-    PERSON_ROLES,
     SIGNIN_CSRF_COOKIE,
     CsrfCheckedPage,
     Page,

@@ -1028,6 +1028,34 @@ def test_a_reset_forgets_the_idempotency_keys_of_what_it_deletes(tmp_path):
     assert keys == {"token", "none"}
 
 
+def test_a_reset_deletes_the_advisers_also_when_the_phone_system_has_a_token(tmp_path):
+    """The telephony token has no adviser: its NULL in `NOT IN (...)` kept every adviser."""
+    from service.config import get_settings
+    from service.tokens import service as tokens_service
+    from service.tokens.models import ApiTokenCreate
+
+    with throwaway_database(TEST_DATABASE_URL, tmp_path) as url:
+        migrations.upgrade("head", database_url=url)
+        small_seed(url)
+        engine = create_db_engine(url)
+        try:
+            with Session(engine) as session:
+                before = set(session.exec(select(Adviser.id)).all())
+                tokens_service.create_token(
+                    session=session,
+                    settings=get_settings(),
+                    token_in=ApiTokenCreate(role="telephony", name="phone system"),
+                    now=datetime.now(UTC),
+                )
+            engine.dispose()
+            small_seed(url, seed=6, reset=True)
+            with Session(engine) as session:
+                after = set(session.exec(select(Adviser.id)).all())
+        finally:
+            engine.dispose()
+    assert before and after and not before & after
+
+
 @pytest.mark.skipif(not ON_SQLITE, reason="PostgreSQL checks them on COPY")
 def test_every_check_constraint_holds(dataset):
     """SQLite is loaded with CHECK constraints off, so the data must keep them itself."""
