@@ -203,3 +203,21 @@ def test_an_unanswered_offer_counts_down_says_so_at_its_end_and_leaves(
         assert api.post(f"/calls/{call_id}/abandon").status_code == 200
     browser.find_element(By.CSS_SELECTOR, "#presence-offline").click()
     wait_for(browser, '#presence-now[data-presence="offline"]')
+
+
+def test_a_desk_whose_token_is_revoked_goes_to_sign_in_at_its_next_event(
+    browser: Chrome, base_url: str, admin_api: httpx.Client, make_person, phone_system
+):
+    adviser_id, token = _adviser(admin_api, make_person)
+    _desk_ready(browser, base_url, token)
+    tokens = admin_api.get("/tokens", params={"limit": 500}).json()
+    mine = next(t for t in tokens if t["adviser_id"] == adviser_id and t["role"] == "adviser")
+    assert admin_api.delete(f"/tokens/{mine['id']}").status_code == 204
+
+    # The next event makes the page ask for a panel, which the ended session cannot have.
+    call_id = _ring(phone_system, adviser_id)
+    WebDriverWait(browser, 10).until(lambda driver: "/web/signin" in driver.current_url)
+    assert browser.current_url == f"{base_url}/web/signin?next=/web/desk"
+    assert not browser.find_elements(By.ID, f"offer-{call_id}")
+    admin_api.put(f"/advisers/{adviser_id}/presence", json={"presence": "offline"})
+    admin_api.post(f"/calls/{call_id}/abandon")
