@@ -76,6 +76,16 @@ class DeskStream:
             if event.type == type:
                 return event
 
+    def ended(self, timeout: float = 10.0) -> bool:
+        """Whether the server ended the stream within `timeout` seconds."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def types(self) -> list[str]:
+        """The types of every event received so far, `seen` or still waiting."""
+        waiting = list(self.received.queue)
+        return [event.type for event in [*self.seen, *waiting]]
+
     def close(self) -> None:
         self._client.close()
         self._thread.join(5)

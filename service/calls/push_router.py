@@ -10,8 +10,9 @@ short session of its own.
 import asyncio
 import contextlib
 import json
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -33,7 +34,7 @@ from service.calls.related import CallWithContacts
 from service.clock import Clock, ClockDep, NowDep
 from service.config import Settings, SettingsDep
 from service.db import get_engine, get_session, writing_session
-from service.errors import Forbidden, problem_responses
+from service.errors import Forbidden, HotlineError, problem_responses
 from service.events import service as events_service
 from service.events.hub import CLOSED, HUB, Delivery
 from service.events.models import DeskEventType
@@ -125,12 +126,25 @@ async def desk_events(
     ] = None,
 ) -> EventSourceResponse:
     assert principal.adviser_id is not None
+    credentials = await bearer(request)
+
+    def still_signed_in(session: Session) -> bool:
+        # The credential the desk connected with, asked again: a revoked token, an ended
+        # web session or an expired OpenID Connect token ends the stream, which would
+        # otherwise go on pushing calls (their notes included) to whoever holds it.
+        try:
+            again = get_principal(request, session, clock(), settings, credentials)
+        except HotlineError:
+            return False
+        return again.adviser_id == principal.adviser_id
+
     stream = _Stream(
         engine=get_engine(),
         principal=principal,
         client_ip=request.client.host if request.client else None,
         clock=clock,
         heartbeat_s=settings.desk_heartbeat_s,
+        still_signed_in=still_signed_in,
     )
     return EventSourceResponse(stream.events(last_event_id), headers={"Cache-Control": "no-store"})
 
@@ -144,11 +158,19 @@ class _Stream:
         client_ip: str | None,
         clock: Any,
         heartbeat_s: float,
+        still_signed_in: Callable[[Session], bool],
     ) -> None:
         assert principal.adviser_id is not None
         self.engine, self.principal, self.client_ip = engine, principal, client_ip
         self.adviser_id: uuid.UUID = principal.adviser_id
         self.clock, self.heartbeat_s = clock, heartbeat_s
+        self.still_signed_in = still_signed_in
+        self.checked_at = time.monotonic()
+
+    def _signed_in(self) -> bool:
+        with Session(self.engine) as session:
+            self.checked_at = time.monotonic()
+            return self.still_signed_in(session)
 
     async def events(self, last_event_id: int | None) -> AsyncIterator[bytes]:
         # Subscribed before the journal is read, so nothing falls between the two; what
@@ -172,6 +194,8 @@ class _Stream:
                         subscription.queue.get(), timeout=self.heartbeat_s
                     )
                 except TimeoutError:
+                    if not await anyio.to_thread.run_sync(self._signed_in):
+                        return
                     beat = {"at": self.clock().isoformat()}
                     yield format_sse_event(event="heartbeat", data_str=_json(beat))
                     continue
@@ -179,6 +203,13 @@ class _Stream:
                     return
                 if delivery.id is not None and delivery.id in replayed:
                     continue
+                # An offer carries the call, so it is sent only to a desk still signed in;
+                # the rest (ids and states) at most a heartbeat after the last check.
+                recheck = time.monotonic() - self.checked_at >= self.heartbeat_s
+                if (delivery.type == DeskEventType.offer or recheck) and not (
+                    await anyio.to_thread.run_sync(self._signed_in)
+                ):
+                    return
                 sent = await self._render(delivery)
                 if sent is not None:
                     yield sent

@@ -189,6 +189,36 @@ def test_a_quiet_stream_has_a_heartbeat(desk):
     assert datetime.fromisoformat(beat.data["at"]).tzinfo is not None
 
 
+def _revoke(admin: httpx.Client, desk: Desk) -> None:
+    mine = [token for token in admin.get("/tokens").json() if token["adviser_id"] == desk.id]
+    assert mine
+    for token in mine:
+        assert admin.delete(f"/tokens/{token['id']}").status_code == 204
+
+
+def test_a_revoked_token_ends_its_stream_at_the_next_heartbeat(desk, admin):
+    """Found by the desk page's browser test: the stream checked the token only when it
+    connected, and went on pushing offers, calls and notes included, after revocation."""
+    stream = desk.connect()
+    stream.next("queue")
+    _revoke(admin, desk)
+    assert stream.ended(timeout=HEARTBEAT_S * 6)
+
+
+def test_a_desk_whose_token_was_revoked_is_not_sent_the_offer(desk, admin):
+    stream = desk.connect()
+    desk.available()
+    stream.next("presence")
+    _revoke(admin, desk)
+    call = incoming(admin)
+    assert stream.ended(timeout=HEARTBEAT_S * 6)
+    assert "offer" not in stream.types()
+    admin.post(f"/calls/{call['id']}/abandon", json=None)
+    # The fixture's own sign-off uses the desk's token, revoked here.
+    offline = admin.put(f"/advisers/{desk.id}/presence", json={"presence": "offline"})
+    assert offline.status_code == 200, offline.text
+
+
 def test_an_offer_sent_is_a_recorded_read_of_the_calls_notes(desk, admin, push_database_url):
     stream = desk.connect()
     desk.available()
