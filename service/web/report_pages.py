@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse
 from service.clock import NowDep
 from service.config import Settings, SettingsDep
 from service.db import SessionDep
-from service.reports import case_figures, figures
+from service.reports import case_figures, export, figures
 from service.reports import service as reports_service
 from service.reports.models import BreakdownRow, Trend, WeeklyReport
 from service.reports.weeks import IsoWeek, parse_week
@@ -44,14 +44,8 @@ BY_LINE_FIGURES = (
     "abandonment_rate",
     "asa_s",
 )
-BREAKDOWNS = (
-    "by_caller_type",
-    "by_sector",
-    "by_issue_category",
-    "primary_issue_category",
-    "by_advice_type",
-    "by_workplace_size",
-)
+# The breakdowns in the order the CSV export gives them.
+BREAKDOWNS = export.BREAKDOWNS
 
 
 @dataclass(frozen=True)

@@ -196,3 +196,10 @@ def test_retention_deletes_sessions_a_day_after_they_ended_and_keeps_live_ones(
     assert [row.ended_at for row in kept] == [None]
     # The live one still signs the browser in.
     assert browser.get(f"/advisers/{adviser['id']}/calls").status_code == 200
+
+
+def test_switching_language_keeps_the_page_and_its_query(browser):
+    page = browser.get("/web/signin?next=/web/report%3Fweek%3D2026-W48")
+    link = re.search(r'href="(/web/language\?lang=en[^"]*)"', page.text).group(1)
+    switched = browser.get(link.replace("&amp;", "&"), follow_redirects=False)
+    assert switched.headers["location"] == "/web/signin?next=/web/report%3Fweek%3D2026-W48"
