@@ -376,36 +376,65 @@ def logged_in_by_hour(session: Session, scope: Scope, *, until: datetime) -> dic
 
     Presence is the desk's, not a line's: `scope.line` is not used.
     """
-    segments, _, end = _presence_segments(scope, until=until)
+    segments, start, end = _presence_segments(scope, until=until)
     cut = min(scope.end, max(until, scope.start))
-    hours = []
-    moment, index = scope.start, 0
-    while moment < cut:
-        following = min(moment + timedelta(hours=1), cut)
-        hours.append(
-            sa.select(
-                sa.literal(index, sa.Integer()).label("n"),
-                sa.literal(moment, UTCDateTime()).label("hour_start"),
-                sa.literal(following, UTCDateTime()).label("hour_end"),
-            )
-        )
-        moment, index = moment + timedelta(hours=1), index + 1
-    if not hours:
+    count = -(-(cut - scope.start) // timedelta(hours=1))
+    if count == 0:
         return {}
-    grid = (hours[0] if len(hours) == 1 else sa.union_all(*hours)).subquery()
-    segment_end = earlier_of(sa.func.coalesce(segments.c.next_at, end), end)
-    seconds = seconds_between(
-        later_of(segments.c.at, grid.c.hour_start), earlier_of(segment_end, grid.c.hour_end)
-    )
-    rows = session.execute(
-        sa.select(grid.c.n, sa.func.sum(seconds))
-        .select_from(segments)
-        .join(
-            grid,
-            sa.and_(segments.c.at < grid.c.hour_end, segment_end > grid.c.hour_start),
+    # Each logged-in segment, cut to the week, as seconds and whole hours since its start.
+    # Joining the segments to the week's hours compared every segment with every hour (a
+    # million pairs of timestamps for 6,000 segments: 0.3 s on SQLite), so instead each
+    # segment gives two rows, at the hour it begins in and the hour it ends in: the seconds
+    # of those hours it leaves out or covers, and +1/-1 hour that a running sum over the
+    # hours spreads over every hour from the first to the one before the last.
+    begins = later_of(segments.c.at, start)
+    ends = earlier_of(sa.func.coalesce(segments.c.next_at, end), end)
+    logged_in = (
+        sa.select(
+            seconds_between(start, begins).label("begin_s"),
+            seconds_between(start, ends).label("end_s"),
+            whole_hours_between(start, begins).label("begin_h"),
+            whole_hours_between(start, ends).label("end_h"),
         )
-        .where(segments.c.presence.in_(LOGGED_IN))
-        .group_by(grid.c.n)
+        .where(
+            segments.c.presence.in_(LOGGED_IN),
+            segments.c.at < end,
+            sa.func.coalesce(segments.c.next_at, end) > start,
+        )
+        # A CTE read by both rows of a segment is computed once (materialized).
+        .cte("logged_in")
+    )
+    edges = sa.union_all(
+        sa.select(
+            logged_in.c.begin_h.label("n"),
+            (logged_in.c.begin_h * 3600 - logged_in.c.begin_s).label("part_s"),
+            sa.literal(3600, sa.Integer()).label("whole_s"),
+        ),
+        sa.select(
+            logged_in.c.end_h,
+            logged_in.c.end_s - logged_in.c.end_h * 3600,
+            sa.literal(-3600, sa.Integer()),
+        ),
+    ).subquery()
+    per_hour = (
+        sa.select(
+            edges.c.n,
+            sa.func.sum(edges.c.part_s).label("part_s"),
+            sa.func.sum(edges.c.whole_s).label("whole_s"),
+        )
+        .group_by(edges.c.n)
+        .subquery()
+    )
+    hours = sa.select(sa.literal(0, sa.Integer()).label("n")).cte("hours", recursive=True)
+    hours = hours.union_all(sa.select(hours.c.n + 1).where(hours.c.n + 1 < count))
+    rows = session.execute(
+        sa.select(
+            hours.c.n,
+            sa.func.coalesce(per_hour.c.part_s, 0)
+            + sa.func.coalesce(sa.func.sum(per_hour.c.whole_s).over(order_by=hours.c.n), 0),
+        )
+        .select_from(hours)
+        .outerjoin(per_hour, per_hour.c.n == hours.c.n)
     ).all()
     return {int(n): max(float(total or 0.0), 0.0) for n, total in rows}
 

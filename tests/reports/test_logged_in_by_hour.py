@@ -72,3 +72,32 @@ def test_the_autumn_s_repeated_hour_is_averaged_over_both(client, session, clock
     )
     assert grid[6][2] == 0.5
     assert grid[6][1] == 0
+
+
+def test_a_presence_from_before_the_week_fills_every_hour_it_spans_and_none_after_now(
+    client, session, clock
+):
+    desk = Desk(client, session, clock)
+    # 2025-W24 begins Monday 9 June 00:00 local = Sunday 8 June 22:00 UTC. Asta: available
+    # from Sunday 20:00 UTC, carried into the week, to Monday 01:30 UTC (03:30 local). Bo:
+    # available 01:00-02:00 UTC (03-04 local, ending on the hour), and again on Tuesday,
+    # after `now`.
+    clock.set(utc(2025, 6, 8, 20, 0))
+    asta = desk.adviser(name="Asta")
+    clock.set(utc(2025, 6, 9, 1, 0))
+    bo = desk.adviser(name="Bo")
+    clock.set(utc(2025, 6, 9, 1, 30))
+    desk.presence(asta, "offline")
+    clock.set(utc(2025, 6, 9, 2, 0))
+    desk.presence(bo, "break")
+    clock.set(utc(2025, 6, 10, 8, 0))
+    desk.presence(bo, "available")
+    grid = reports_service.logged_in_by_hour(
+        session=session,
+        settings=get_settings(),
+        week=parse_week("2025-W24"),
+        now=utc(2025, 6, 9, 3, 0),
+    )
+    assert grid[0][:5] == [1.0, 1.0, 1.0, 1.5, 0]
+    assert sum(grid[1]) == 0
+    assert sum(sum(hours) for hours in grid) == 4.5
