@@ -22,7 +22,7 @@ from service.config import Settings, SettingsDep
 from service.db import SessionDep
 from service.reports import case_figures, export, figures
 from service.reports import service as reports_service
-from service.reports.models import BreakdownRow, Trend, WeeklyReport
+from service.reports.models import BreakdownRow, Totals, WeeklyReport
 from service.reports.weeks import IsoWeek, parse_week
 from service.taxonomy.models import Line
 from service.web import charts
@@ -124,7 +124,7 @@ def _weekday(page: Page, day: int) -> str:
 def _charts(
     page: Page,
     report: WeeklyReport,
-    trend: Trend,
+    trend: Sequence[tuple[str, Totals]],
     logged_in: list[list[float | None]] | None,
     fmt: Formats,
 ) -> list[Chart]:
@@ -133,10 +133,10 @@ def _charts(
     def t(key: str, **values: object) -> str:
         return translate(lang, key, **values)
 
-    weeks = [week.week for week in trend.weeks]
-    received = [week.totals.received for week in trend.weeks]
-    level = [_percent(week.totals.service_level) for week in trend.weeks]
-    abandonment = [_percent(week.totals.abandonment_rate) for week in trend.weeks]
+    weeks = [week for week, _ in trend]
+    received = [totals.received for _, totals in trend]
+    level = [_percent(totals.service_level) for _, totals in trend]
+    abandonment = [_percent(totals.abandonment_rate) for _, totals in trend]
     trend_received = Chart(
         ident="trend-received",
         svg=charts.line_chart(
@@ -281,15 +281,7 @@ def report_page(
         publishable=publishable,
         now=now,
     )
-    trend = reports_service.trend(
-        session=session,
-        settings=settings,
-        first=chosen.shifted(-(TREND_WEEKS - 1)),
-        last=chosen,
-        line=line,
-        publishable=publishable,
-        now=now,
-    )
+    trend = _trend(session, settings, report, chosen, line, publishable, now)
     logged_in = None
     if not publishable:
         logged_in = reports_service.logged_in_by_hour(
@@ -318,6 +310,40 @@ def report_page(
         xlsx_url=_download("xlsx", chosen, line, publishable, page.lang),
         last_day=(report.end - timedelta(days=1)).date(),
     )
+
+
+def _trend(
+    session: Session,
+    settings: Settings,
+    report: WeeklyReport,
+    week: IsoWeek,
+    line: str | None,
+    publishable: bool,
+    now: datetime,
+) -> list[tuple[str, Totals]]:
+    """The totals of the report's week and the weeks before it, oldest first, as the trend
+    report has them."""
+    # Each week of the trend costs a query over its calls (a quarter of the page's time with
+    # eight weeks), and the report has already counted the last two: the trend's totals of
+    # a week are the week's report's, both kpi.totals over figure_sql.figures_by_line. Not
+    # when publishable: the report protects its totals together with its breakdowns, the
+    # trend protects each week's totals on their own, so they may withhold different cells.
+    known: list[tuple[str, Totals]] = []
+    if not publishable:
+        known = [
+            (report.previous_week.week, report.previous_week.totals),
+            (report.week, report.totals),
+        ]
+    found = reports_service.trend(
+        session=session,
+        settings=settings,
+        first=week.shifted(-(TREND_WEEKS - 1)),
+        last=week.shifted(-len(known)),
+        line=line,
+        publishable=publishable,
+        now=now,
+    )
+    return [(w.week, w.totals) for w in found.weeks] + known
 
 
 def _label_of(lang: str) -> Any:
