@@ -1,11 +1,13 @@
 """Who may do what: tokens, the role-by-endpoint table, an adviser's reach and time window."""
 
 import hashlib
+import re
 import uuid
 from datetime import timedelta
 from unittest.mock import ANY
 
 import pytest
+from fastapi.routing import iter_route_contexts
 from sqlmodel import select
 
 from service.auth.models import TELEPHONY_OPERATIONS
@@ -115,16 +117,47 @@ def test_the_table_decides_every_operation():
     assert set(GUARDED) == set(LEAST_ROLE)
 
 
-def test_outside_the_spec_only_the_docs_are_served_without_a_token(client):
-    """Routes the spec does not describe escape the table above: only the docs may be one."""
-    unlisted = {
-        route.path
-        for route in create_app().routes
-        if getattr(route, "include_in_schema", None) is False
+# The pages anyone may open: the way in (sign-in, its identity provider's flow, the language
+# link) and `/`, which leads to the pages. Every other page needs a session (tests/web).
+OPEN_PAGES = {
+    ("GET", "/"),
+    ("GET", "/web/signin"),
+    ("POST", "/web/signin"),
+    ("GET", "/web/language"),
+    ("GET", "/web/signin/oidc"),
+    ("GET", "/web/signin/oidc/callback"),
+}
+
+
+def _outside_the_spec() -> set[tuple[str, str]]:
+    return {
+        (method, route.path)
+        for route in iter_route_contexts(create_app().routes)
+        if getattr(route.original_route, "include_in_schema", True) is False
+        for method in (route.methods or {"GET"}) - {"HEAD"}
     }
-    assert unlisted == {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+
+
+def test_outside_the_spec_only_the_docs_and_the_ways_in_are_served_without_a_token(client):
+    """Routes the spec does not describe escape the table above: the docs, and the pages,
+    which without a session lead to the sign-in page (walked through the included routers:
+    `app.routes` holds the routers, not their routes)."""
+    unlisted = _outside_the_spec()
+    docs = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    assert {path for _, path in unlisted if not path.startswith("/web/") and path != "/"} == docs
     client.headers.pop("Authorization")
     assert client.get("/openapi.json").json()["paths"].keys() == SPEC["paths"].keys()
+    pages = sorted(
+        item for item in unlisted if item[1].startswith("/web/") and item not in OPEN_PAGES
+    )
+    assert len(pages) > 5
+    for method, path in pages:
+        url = re.sub(r"\{\w+\}", "x", path)
+        answer = client.request(method, url, follow_redirects=False)
+        # A page sends the browser to sign in; a form post without a session is refused.
+        assert answer.status_code in (303, 401, 403), (method, path, answer.status_code)
+        if answer.status_code == 303:
+            assert answer.headers["location"].startswith("/web/signin?next="), (method, path)
 
 
 def test_the_openapi_spec_declares_the_bearer_scheme_on_every_guarded_operation():
