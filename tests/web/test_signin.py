@@ -203,3 +203,16 @@ def test_switching_language_keeps_the_page_and_its_query(browser):
     link = re.search(r'href="(/web/language\?lang=en[^"]*)"', page.text).group(1)
     switched = browser.get(link.replace("&amp;", "&"), follow_redirects=False)
     assert switched.headers["location"] == "/web/signin?next=/web/report%3Fweek%3D2026-W48"
+
+
+def test_a_pages_bad_query_gets_a_page_naming_it_and_the_api_keeps_its_problem(
+    browser, session, clock
+):
+    sign_in(browser, make_token(session, "supervisor", now=clock()))
+    page = browser.get("/web/report?publishable=maybe")
+    assert page.status_code == 422
+    assert page.headers["content-type"].startswith("text/html")
+    assert "publishable" in page.text and 'role="alert"' in page.text
+    api = browser.get("/reports/weekly?publishable=maybe")
+    assert api.status_code == 422
+    assert api.headers["content-type"].startswith("application/problem+json")
