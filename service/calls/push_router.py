@@ -203,12 +203,20 @@ class _Stream:
                     return
                 if delivery.id is not None and delivery.id in replayed:
                     continue
-                # An offer carries the call, so it is sent only to a desk still signed in;
-                # the rest (ids and states) at most a heartbeat after the last check.
+                # An offer carries the call, so it is sent only to a desk still signed in
+                # (checked in the same trip to a worker thread as the offer's read); the
+                # rest (ids and states) at most a heartbeat after the last check.
+                if delivery.type == DeskEventType.offer:
+                    signed_in, data = await anyio.to_thread.run_sync(
+                        self._offer_if_signed_in, delivery.data
+                    )
+                    if not signed_in:
+                        return
+                    if data is not None:  # else no longer offered: its offer_cancelled follows
+                        yield _frame(delivery, data)
+                    continue
                 recheck = time.monotonic() - self.checked_at >= self.heartbeat_s
-                if (delivery.type == DeskEventType.offer or recheck) and not (
-                    await anyio.to_thread.run_sync(self._signed_in)
-                ):
+                if recheck and not await anyio.to_thread.run_sync(self._signed_in):
                     return
                 sent = await self._render(delivery)
                 if sent is not None:
@@ -227,8 +235,13 @@ class _Stream:
             data = await anyio.to_thread.run_sync(self._offer, delivery.data)
             if data is None:
                 return None  # no longer offered: its offer_cancelled follows
-        event_id = None if delivery.id is None else str(delivery.id)
-        return format_sse_event(event=delivery.type, data_str=_json(data), id=event_id)
+        return _frame(delivery, data)
+
+    def _offer_if_signed_in(self, data: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+        """Whether the desk is still signed in, and if so the offer as `_offer` reads it."""
+        if not self._signed_in():
+            return False, None
+        return True, self._offer(data)
 
     def _offer(self, data: dict[str, Any]) -> dict[str, Any] | None:
         """The call offered, as the desk reads it, if it is still offered to this adviser."""
@@ -255,6 +268,11 @@ class _Stream:
                 "offer_id": str(offer.id),
                 "expires_at": _iso(offer.expires_at),
             }
+
+
+def _frame(delivery: Delivery, data: dict[str, Any] | None) -> bytes:
+    event_id = None if delivery.id is None else str(delivery.id)
+    return format_sse_event(event=delivery.type, data_str=_json(data), id=event_id)
 
 
 def _iso(moment: datetime) -> str:

@@ -36,6 +36,8 @@ POLL_S = 1.0
 READ_LIMIT = 1000
 # A desk that falls this far behind is let go; it reconnects and reads what it missed.
 QUEUE_LIMIT = 1000
+# How long every desk's summary waits after the reading that made it (see `_read`).
+SUMMARY_DELAY_S = 0.05
 Summary = Callable[[Session], dict[str, Any]]
 
 
@@ -175,9 +177,19 @@ class Hub:
             (row.adviser_id, Delivery(type=row.type, data=row.data, id=row.id))
             for row in events
             if row.type not in self._summaries
-        ] + [(None, Delivery(type=type, data=data)) for type, data in summaries.items()]
-        if deliveries and self._loop is not None:
-            self._loop.call_soon_threadsafe(self._hand_out, deliveries)
+        ]
+        told: list[tuple[uuid.UUID | None, Delivery]] = [
+            (None, Delivery(type=type, data=data)) for type, data in summaries.items()
+        ]
+        loop = self._loop
+        if loop is not None:
+            if deliveries:
+                loop.call_soon_threadsafe(self._hand_out, deliveries)
+            if told:
+                # Every desk's summary (a send to each of them) waits a little, so that an
+                # offer read in the same go reaches its desk first; summaries keep their
+                # order, and a later change is summarised again, so the last state arrives.
+                loop.call_soon_threadsafe(loop.call_later, SUMMARY_DELAY_S, self._hand_out, told)
         return len(rows) == READ_LIMIT
 
     def _hand_out(self, deliveries: list[tuple[uuid.UUID | None, Delivery]]) -> None:
