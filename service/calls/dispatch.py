@@ -151,7 +151,13 @@ def show_presence(session: Session, *, now: datetime) -> None:
         .group_by(col(Call.adviser_id), col(Call.status))
     ).all()
     counts = {(adviser_id, status): n for adviser_id, status, n in rows}
-    for adviser in session.exec(select(Adviser)).all():
+    # Presence needs no adviser's lines, languages or expertise: not loaded (selectin).
+    unlinked = (
+        sa.orm.lazyload(Adviser.line_links),  # type: ignore[arg-type]
+        sa.orm.lazyload(Adviser.language_links),  # type: ignore[arg-type]
+        sa.orm.lazyload(Adviser.expertise_links),  # type: ignore[arg-type]
+    )
+    for adviser in session.exec(select(Adviser).options(*unlinked)).all():
         if adviser.wrap_up_until is not None and adviser.wrap_up_until <= now:
             adviser.wrap_up_until = None
         presence = effective_presence(
